@@ -1,0 +1,129 @@
+// Package schema holds the built-in table schemas quarry knows without
+// looking at a store: the Microsoft Defender XDR email tables, as documented
+// in the advanced-hunting schema reference. The binder, the store and every
+// ingest source take column names and types from here, so a table written by
+// `quarry ingest` is the same table a hunting rule expects.
+package schema
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/quarry-kql/quarry/kql/types"
+)
+
+// Column is one column of a table.
+type Column struct {
+	Name string
+	Type types.Type
+}
+
+// Table is a named, ordered list of columns.
+type Table struct {
+	Name    string
+	Columns []Column
+	// Doc is a one-line description for `quarry tables` and the console.
+	Doc string
+}
+
+// Column returns the column with the given name (case-sensitive, as in KQL).
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// TimeGenerated is the column Microsoft Sentinel adds to its copies of the
+// Defender XDR tables. quarry stores it next to Timestamp, with the same
+// value unless the source says otherwise, so rules written for either
+// product run unmodified.
+const TimeGenerated = "TimeGenerated"
+
+func cols(spec string) []Column {
+	var out []Column
+	for _, f := range strings.Fields(spec) {
+		name, typ, _ := strings.Cut(f, ":")
+		t, ok := types.Lookup(typ)
+		if !ok {
+			panic("schema: bad type " + typ)
+		}
+		out = append(out, Column{Name: name, Type: t})
+	}
+	return out
+}
+
+// The Defender XDR email tables. Column order follows Microsoft's reference
+// pages; TimeGenerated (Sentinel) comes last.
+var builtin = []*Table{
+	{
+		Name: "EmailEvents",
+		Doc:  "Events involving the processing of emails (Defender for Office 365)",
+		Columns: cols(`Timestamp:datetime NetworkMessageId:string InternetMessageId:string
+			SenderMailFromAddress:string SenderFromAddress:string SenderDisplayName:string
+			SenderObjectId:string SenderMailFromDomain:string SenderFromDomain:string
+			SenderIPv4:string SenderIPv6:string RecipientEmailAddress:string
+			RecipientObjectId:string Subject:string EmailClusterId:long EmailDirection:string
+			DeliveryAction:string DeliveryLocation:string ThreatTypes:string ThreatNames:string
+			DetectionMethods:string ConfidenceLevel:string BulkComplaintLevel:int
+			EmailAction:string EmailActionPolicy:string EmailActionPolicyGuid:string
+			AuthenticationDetails:string AttachmentCount:int UrlCount:int EmailLanguage:string
+			Connectors:string OrgLevelAction:string OrgLevelPolicy:string UserLevelAction:string
+			UserLevelPolicy:string ReportId:string AdditionalFields:string
+			LatestDeliveryLocation:string LatestDeliveryAction:string TimeGenerated:datetime`),
+	},
+	{
+		Name: "EmailAttachmentInfo",
+		Doc:  "Attachments on emails",
+		Columns: cols(`Timestamp:datetime NetworkMessageId:string SenderFromAddress:string
+			SenderDisplayName:string SenderObjectId:string RecipientEmailAddress:string
+			RecipientObjectId:string FileName:string FileType:string SHA256:string FileSize:long
+			ThreatTypes:string ThreatNames:string DetectionMethods:string ReportId:string
+			TimeGenerated:datetime`),
+	},
+	{
+		Name: "EmailUrlInfo",
+		Doc:  "URLs in emails and attachments",
+		Columns: cols(`Timestamp:datetime NetworkMessageId:string Url:string UrlDomain:string
+			UrlLocation:string ReportId:string TimeGenerated:datetime`),
+	},
+	{
+		Name: "EmailPostDeliveryEvents",
+		Doc:  "Post-delivery actions on emails (ZAP, manual remediation)",
+		Columns: cols(`Timestamp:datetime NetworkMessageId:string InternetMessageId:string
+			Action:string ActionType:string ActionTrigger:string ActionResult:string
+			RecipientEmailAddress:string DeliveryLocation:string ThreatTypes:string
+			DetectionMethods:string ReportId:string TimeGenerated:datetime`),
+	},
+	{
+		Name: "UrlClickEvents",
+		Doc:  "Safe Links clicks",
+		Columns: cols(`Timestamp:datetime Url:string ActionType:string AccountUpn:string
+			Workload:string NetworkMessageId:string ThreatTypes:string DetectionMethods:string
+			IPAddress:string IsClickedThrough:bool UrlChain:string ReportId:string
+			TimeGenerated:datetime`),
+	},
+}
+
+var byName = func() map[string]*Table {
+	m := make(map[string]*Table, len(builtin))
+	for _, t := range builtin {
+		m[t.Name] = t
+	}
+	return m
+}()
+
+// Builtin returns the built-in table with the given name.
+func Builtin(name string) (*Table, bool) {
+	t, ok := byName[name]
+	return t, ok
+}
+
+// BuiltinTables returns the built-in tables sorted by name.
+func BuiltinTables() []*Table {
+	out := append([]*Table(nil), builtin...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

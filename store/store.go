@@ -1,0 +1,167 @@
+// Package store owns quarry's embedded database: where it lives, how it is
+// opened, and how tables are created from KQL schemas. Everything that
+// writes data (load, ingest, demo) and everything that reads it (the engine,
+// the rule catalog) opens the database through here.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/schema"
+)
+
+// EnvDB is the environment variable that overrides the database location.
+const EnvDB = "QUARRY_DB"
+
+// DefaultPath returns the database file used when neither --db nor
+// QUARRY_DB is given: $XDG_DATA_HOME/quarry/quarry.duckdb, falling back to
+// ~/.local/share/quarry/quarry.duckdb.
+func DefaultPath() string {
+	if p := os.Getenv(EnvDB); p != "" {
+		return p
+	}
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "quarry", "quarry.duckdb")
+}
+
+// Store is an open quarry database.
+type Store struct {
+	DB        *sql.DB
+	Path      string
+	connector *duckdb.Connector
+}
+
+// Options tune how a store is opened.
+type Options struct {
+	// ReadOnly opens the database file read-only.
+	ReadOnly bool
+	// MemoryLimit is DuckDB's memory_limit setting ("4GB"); empty keeps
+	// DuckDB's default.
+	MemoryLimit string
+}
+
+// Open opens (creating if needed) the DuckDB database at path. The path
+// ":memory:" or "" gives a private in-memory database, which tests use.
+func Open(path string, opt Options) (*Store, error) {
+	dsn := path
+	if path == ":memory:" {
+		dsn = ""
+	}
+	if dsn != "" {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		var params []string
+		if opt.ReadOnly {
+			params = append(params, "access_mode=READ_ONLY")
+		}
+		if len(params) > 0 {
+			dsn += "?" + strings.Join(params, "&")
+		}
+	}
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		stmts := []string{"SET TimeZone='UTC'"}
+		if opt.MemoryLimit != "" {
+			stmts = append(stmts, "SET memory_limit="+QuoteString(opt.MemoryLimit))
+		}
+		for _, s := range stmts {
+			if _, err := execer.ExecContext(context.Background(), s, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector)
+	return &Store{DB: db, Path: path, connector: connector}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.DB.Close(), s.connector.Close())
+}
+
+// Connector returns the DuckDB connector, for code that needs a raw
+// connection (appenders, Arrow).
+func (s *Store) Connector() *duckdb.Connector { return s.connector }
+
+// QuoteIdent quotes an SQL identifier for DuckDB.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// QuoteString quotes an SQL string literal for DuckDB.
+func QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// SQLType is the DuckDB column type that stores a KQL type.
+func SQLType(t types.Type) string {
+	switch t {
+	case types.Bool:
+		return "BOOLEAN"
+	case types.Int:
+		return "INTEGER"
+	case types.Long:
+		return "BIGINT"
+	case types.Real:
+		return "DOUBLE"
+	case types.Decimal:
+		return "DECIMAL(38,18)"
+	case types.DateTime:
+		return "TIMESTAMP"
+	case types.TimeSpan:
+		return "INTERVAL"
+	case types.Dynamic:
+		return "JSON"
+	case types.GUID:
+		return "UUID"
+	default:
+		return "VARCHAR"
+	}
+}
+
+// CreateTableSQL returns the CREATE TABLE IF NOT EXISTS statement for t.
+func CreateTableSQL(t *schema.Table) string {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE IF NOT EXISTS ")
+	b.WriteString(QuoteIdent(t.Name))
+	b.WriteString(" (")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(QuoteIdent(c.Name))
+		b.WriteByte(' ')
+		b.WriteString(SQLType(c.Type))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// EnsureTable creates table t if it does not exist yet.
+func (s *Store) EnsureTable(ctx context.Context, t *schema.Table) error {
+	if _, err := s.DB.ExecContext(ctx, CreateTableSQL(t)); err != nil {
+		return fmt.Errorf("store: create %s: %w", t.Name, err)
+	}
+	return nil
+}
