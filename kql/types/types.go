@@ -54,12 +54,12 @@ var aliases = map[string]Type{
 	"int": Int, "int32": Int,
 	"long": Long, "int64": Long,
 	"real": Real, "double": Real,
-	"decimal": Decimal,
-	"string": String,
+	"decimal":  Decimal,
+	"string":   String,
 	"datetime": DateTime, "date": DateTime,
 	"timespan": TimeSpan, "time": TimeSpan,
 	"dynamic": Dynamic,
-	"guid": GUID, "uniqueid": GUID,
+	"guid":    GUID, "uniqueid": GUID,
 }
 
 // Lookup returns the type named by a KQL type keyword, such as "long" or its
