@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -46,6 +47,12 @@ type Store struct {
 	DB        *sql.DB
 	Path      string
 	connector *duckdb.Connector
+	// locked is set once Restrict has locked DuckDB's configuration; new
+	// connections then skip their SET statements (they would be refused,
+	// and the global values they set are already in place).
+	locked *atomic.Bool
+	// memoryLimit is Options.MemoryLimit, restored after a load.
+	memoryLimit string
 }
 
 // Options tune how a store is opened.
@@ -76,8 +83,12 @@ func Open(path string, opt Options) (*Store, error) {
 			dsn += "?" + strings.Join(params, "&")
 		}
 	}
+	locked := new(atomic.Bool)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
-		stmts := []string{"SET TimeZone='UTC'"}
+		if locked.Load() {
+			return nil
+		}
+		stmts := []string{"SET GLOBAL TimeZone='UTC'"}
 		if opt.MemoryLimit != "" {
 			stmts = append(stmts, "SET memory_limit="+QuoteString(opt.MemoryLimit))
 		}
@@ -92,7 +103,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
-	return &Store{DB: db, Path: path, connector: connector}, nil
+	return &Store{DB: db, Path: path, connector: connector, locked: locked, memoryLimit: opt.MemoryLimit}, nil
 }
 
 // Close closes the database.
@@ -165,3 +176,42 @@ func (s *Store) EnsureTable(ctx context.Context, t *schema.Table) error {
 	}
 	return nil
 }
+
+// QueryLimits are the resource limits applied by Restrict.
+type QueryLimits struct {
+	// MemoryLimit is DuckDB's memory_limit ("2GB"); empty keeps the
+	// current value.
+	MemoryLimit string
+	// Threads caps DuckDB's worker threads; 0 keeps the current value.
+	Threads int
+}
+
+// Restrict puts the store into query mode: DuckDB's external access
+// (reading or writing files, URLs, extensions) is disabled and the
+// configuration is locked, so no SQL run afterwards can turn it back on.
+// The settings are global to the database instance, so they hold on every
+// connection, present and future. Loading files needs external access:
+// load first, or load from another process. Restrict is idempotent.
+func (s *Store) Restrict(ctx context.Context, lim QueryLimits) error {
+	if s.locked.Load() {
+		return nil
+	}
+	stmts := []string{}
+	if lim.MemoryLimit != "" {
+		stmts = append(stmts, "SET GLOBAL memory_limit="+QuoteString(lim.MemoryLimit))
+	}
+	if lim.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET GLOBAL threads=%d", lim.Threads))
+	}
+	stmts = append(stmts, "SET GLOBAL enable_external_access=false", "SET GLOBAL lock_configuration=true")
+	for _, q := range stmts {
+		if _, err := s.DB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: %s: %w", q, err)
+		}
+	}
+	s.locked.Store(true)
+	return nil
+}
+
+// Restricted reports whether Restrict has locked the store.
+func (s *Store) Restricted() bool { return s.locked.Load() }
