@@ -129,6 +129,11 @@ const (
 	BANG     // ! (alone, before a word such as !has, !in, !contains)
 	QUESTION // ?
 	DOLLAR   // $ (as in $left, $right)
+
+	// TYPEDLIT is a typed literal scanned raw, because its content is not
+	// made of KQL tokens: datetime(2024-01-01 10:00), guid(…), timespan(1.02:03),
+	// long(5), real(nan), bool(true), int(null), decimal(…), time(…).
+	TYPEDLIT
 )
 
 var kindNames = [...]string{
@@ -140,6 +145,7 @@ var kindNames = [...]string{
 	ASSIGN: "=", EQL: "==", NEQ: "!=", LSSGTR: "<>", LSS: "<", LEQ: "<=", GTR: ">", GEQ: ">=",
 	EQTILDE: "=~", NEQTILDE: "!~", ADD: "+", SUB: "-", MUL: "*", QUO: "/", REM: "%",
 	ARROW: "=>", AT: "@", BANG: "!", QUESTION: "?", DOLLAR: "$",
+	TYPEDLIT: "typed literal",
 }
 
 // String returns the token's text for operators and a description for the
