@@ -33,8 +33,8 @@ version: 1.0.0
 			},
 		},
 		{
-			name: "no query is an error with the key's line",
-			src: "id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: Empty\nquery: \"\"\n",
+			name:   "no query is an error with the key's line",
+			src:    "id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: Empty\nquery: \"\"\n",
 			errors: []string{`r.yaml:3: error: rule "Empty" has no query`},
 		},
 		{
@@ -49,7 +49,7 @@ version: 1.0.0
 		},
 		{
 			name: "unknown key, bad tactic, scalar tactics, non-GUID id",
-			src: "id: abc\nname: x\nqueryy: 1\ntactics: Persistance\nrelevantTechniques:\n  - TA0001\nquery: T\nversion: 1\n",
+			src:  "id: abc\nname: x\nqueryy: 1\ntactics: Persistance\nrelevantTechniques:\n  - TA0001\nquery: T\nversion: 1\n",
 			warnings: []string{
 				`r.yaml:3: warning: unknown key "queryy" ignored`,
 				`r.yaml:4: warning: tactics should be a list; read "Persistance" as a list of one`,
