@@ -1,0 +1,1047 @@
+// Package format prints a KQL syntax tree back as KQL text in one
+// canonical style, so that parsing the output gives the same tree again
+// (ignoring positions): one tabular operator per line starting with `| `,
+// two-space indentation for continuations, spaces around binary operators,
+// `Name = expr`, lower-case keywords, strings re-quoted so that their value
+// is preserved exactly, names bracketed as ['…'] only when they must be, and
+// parentheses added only where the tree's nesting needs them.
+package format
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/quarry-kql/quarry/kql/ast"
+)
+
+// Node writes the canonical text of n to w. n may be a *ast.Script, a
+// statement, an expression, an operator or any other node. It returns an
+// error for a node type the printer does not know (the text written then
+// holds a placeholder for it) or when w fails.
+func Node(w io.Writer, n ast.Node) error {
+	p := &printer{}
+	p.node(n)
+	if _, err := io.WriteString(w, p.b.String()); err != nil {
+		return err
+	}
+	return p.err
+}
+
+// Script returns the canonical text of a whole script, ending with a
+// newline (nothing for an empty script).
+func Script(s *ast.Script) string {
+	p := &printer{}
+	p.script(s)
+	return p.b.String()
+}
+
+// String returns the canonical text of any node; a node type the printer
+// does not know is shown as a placeholder such as <unknown *ast.Foo>.
+func String(n ast.Node) string {
+	p := &printer{}
+	p.node(n)
+	return p.b.String()
+}
+
+// printer accumulates the output text.
+type printer struct {
+	b      strings.Builder
+	indent int // current indentation level, two spaces each
+	err    error
+}
+
+func (p *printer) write(s string) { p.b.WriteString(s) }
+
+// newline starts a new line at the current indentation.
+func (p *printer) newline() {
+	p.b.WriteByte('\n')
+	for i := 0; i < p.indent; i++ {
+		p.b.WriteString("  ")
+	}
+}
+
+func (p *printer) unknown(n any) {
+	msg := fmt.Sprintf("<unknown %T>", n)
+	if p.err == nil {
+		p.err = fmt.Errorf("format: cannot print node of type %T", n)
+	}
+	p.write(msg)
+}
+
+// node dispatches on the kind of node.
+func (p *printer) node(n ast.Node) {
+	switch n := n.(type) {
+	case nil:
+		return
+	case *ast.Script:
+		p.script(n)
+	case ast.Stmt:
+		p.stmt(n)
+	case ast.Expr:
+		p.expr(n)
+	case ast.Operator:
+		p.op(n)
+	case *ast.BagField:
+		p.bagField(n)
+	case *ast.Param:
+		p.param(n)
+	case ast.TypeExpr:
+		p.typeExpr(n)
+	case *ast.ColumnDecl:
+		p.columnDecl(n)
+	case *ast.Block:
+		p.block(n)
+	case *ast.MvItem:
+		p.mvItem(n)
+	case *ast.SeriesAgg:
+		p.seriesAgg(n)
+	case *ast.TopNestedClause:
+		p.topNestedClause(n)
+	case *ast.ScanStep:
+		p.scanStep(n)
+	default:
+		p.unknown(n)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Statements
+
+func (p *printer) script(s *ast.Script) {
+	if s == nil {
+		return
+	}
+	for i, st := range s.Stmts {
+		p.stmt(st)
+		_, isLet := st.(*ast.LetStmt)
+		_, isExpr := st.(*ast.ExprStmt)
+		if i < len(s.Stmts)-1 || !isExpr || isLet {
+			p.write(";")
+		}
+		p.newline()
+	}
+}
+
+func (p *printer) stmt(s ast.Stmt) {
+	switch s := s.(type) {
+	case *ast.LetStmt:
+		p.let(s)
+	case *ast.SetStmt:
+		p.write("set ")
+		p.name(s.Name)
+		if s.Value != nil {
+			p.write(" = ")
+			p.expr(s.Value)
+		}
+	case *ast.DeclareStmt:
+		p.write("declare ")
+		p.write(s.Kind)
+		if s.Name != nil {
+			p.write(" ")
+			p.ident(s.Name)
+		}
+		if s.Name == nil || len(s.Params) > 0 {
+			p.write("(")
+			p.params(s.Params)
+			p.write(")")
+		}
+	case *ast.ExprStmt:
+		p.expr(s.X)
+	default:
+		p.unknown(s)
+	}
+}
+
+func (p *printer) let(s *ast.LetStmt) {
+	p.write("let ")
+	p.ident(s.Name)
+	p.write(" = ")
+	p.indent++
+	p.expr(s.Value)
+	p.indent--
+}
+
+// ---------------------------------------------------------------------------
+// Expressions
+
+// Precedence levels of scalar operators, lowest first.
+const (
+	precLowest = iota
+	precOr
+	precAnd
+	precCompare  // ==, !=, =~, has, contains, in, between, ... (and < > <= >=)
+	precAdd      // + -
+	precMul      // * / %
+	precUnary    // -x +x
+	precPostfix  // x.y x[i] f(x)
+	precPrimary  // names, literals, parenthesised expressions
+	precTabular  // pipelines: never an operand without parentheses
+	precNamed    // Name = X: never an operand without parentheses
+	precTopLevel //
+)
+
+// binaryPrec returns the precedence of a binary operator.
+func binaryPrec(op string) int {
+	switch op {
+	case "or":
+		return precOr
+	case "and":
+		return precAnd
+	case "+", "-":
+		return precAdd
+	case "*", "/", "%":
+		return precMul
+	}
+	return precCompare
+}
+
+// exprPrec returns how tightly x binds when printed as it is.
+func exprPrec(x ast.Expr) int {
+	switch x := x.(type) {
+	case *ast.BinaryExpr:
+		return binaryPrec(x.Op)
+	case *ast.InExpr, *ast.BetweenExpr:
+		return precCompare
+	case *ast.UnaryExpr:
+		return precUnary
+	case *ast.CallExpr, *ast.SelectorExpr, *ast.IndexExpr:
+		return precPostfix
+	case *ast.Pipeline:
+		if x.Source == nil || len(x.Ops) > 0 {
+			return precLowest
+		}
+		return exprPrec(x.Source)
+	case *ast.NamedExpr, *ast.SortExpr:
+		return precLowest
+	case *ast.UnionOp, *ast.SearchOp, *ast.FindOp, *ast.ExternalDataOp,
+		*ast.DatatableOp, *ast.PrintOp, *ast.RangeOp, *ast.EvaluateOp:
+		return precLowest
+	case *ast.FuncLit:
+		return precLowest
+	}
+	return precPrimary
+}
+
+// operand prints x, in parentheses when it binds less tightly than min.
+func (p *printer) operand(x ast.Expr, min int) {
+	if exprPrec(x) < min {
+		p.write("(")
+		p.expr(x)
+		p.write(")")
+		return
+	}
+	p.expr(x)
+}
+
+func (p *printer) exprs(xs []ast.Expr) {
+	for i, x := range xs {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.expr(x)
+	}
+}
+
+func (p *printer) expr(x ast.Expr) {
+	switch x := x.(type) {
+	case nil:
+		return
+	case *ast.Ident:
+		p.ident(x)
+	case *ast.Wildcard:
+		p.write(x.Pattern)
+	case *ast.BasicLit:
+		p.basicLit(x)
+	case *ast.TypedLit:
+		p.write(x.Type)
+		p.write("(")
+		p.write(x.Text)
+		p.write(")")
+	case *ast.DynamicLit:
+		p.write("dynamic(")
+		p.expr(x.X)
+		p.write(")")
+	case *ast.ArrayLit:
+		p.write("[")
+		p.exprs(x.Elems)
+		p.write("]")
+	case *ast.BagLit:
+		p.write("{")
+		for i, f := range x.Fields {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.bagField(f)
+		}
+		p.write("}")
+	case *ast.UnaryExpr:
+		p.write(x.Op)
+		// Keep "- -x" and "- -1" apart for readers; the scanner would not
+		// join them anyway.
+		if u, ok := x.X.(*ast.UnaryExpr); ok && u != nil {
+			p.write(" ")
+		} else if l, ok := x.X.(*ast.BasicLit); ok && l != nil && (strings.HasPrefix(l.Value, "-") || strings.HasPrefix(l.Value, "+")) {
+			p.write(" ")
+		}
+		p.operand(x.X, precUnary)
+	case *ast.BinaryExpr:
+		prec := binaryPrec(x.Op)
+		p.operand(x.X, prec)
+		p.write(" ")
+		p.write(x.Op)
+		p.write(" ")
+		p.operand(x.Y, prec+1)
+	case *ast.InExpr:
+		p.operand(x.X, precCompare)
+		p.write(" ")
+		p.write(x.Op)
+		p.write(" (")
+		p.exprs(x.List)
+		p.write(")")
+	case *ast.BetweenExpr:
+		p.operand(x.X, precCompare)
+		if x.Not {
+			p.write(" !between (")
+		} else {
+			p.write(" between (")
+		}
+		p.expr(x.Lo)
+		p.write(" .. ")
+		p.expr(x.Hi)
+		p.write(")")
+	case *ast.CallExpr:
+		p.callee(x.Fun)
+		p.write("(")
+		p.args(x.Args)
+		p.write(")")
+	case *ast.SelectorExpr:
+		p.operand(x.X, precPostfix)
+		if x.Sel != nil && isPlain(x.Sel.Name) {
+			p.write(".")
+			p.write(x.Sel.Name)
+		} else if x.Sel != nil {
+			p.write(".")
+			p.bracketed(x.Sel.Name)
+		}
+	case *ast.IndexExpr:
+		p.operand(x.X, precPostfix)
+		p.write("[")
+		p.expr(x.Index)
+		p.write("]")
+	case *ast.ParenExpr:
+		p.paren(x.X)
+	case *ast.Star:
+		p.write("*")
+	case *ast.NamedExpr:
+		p.named(x, " = ")
+	case *ast.TypeOf:
+		p.write("typeof(")
+		p.write(x.Type)
+		p.write(")")
+	case *ast.FuncLit:
+		p.write("(")
+		p.params(x.Params)
+		p.write(") ")
+		p.block(x.Body)
+	case *ast.Pipeline:
+		p.pipeline(x)
+	case *ast.SortExpr:
+		p.sortExpr(x)
+	case *ast.ColumnRef:
+		p.columnDecl(x.Decl)
+	case ast.Operator:
+		// A source operator (union, print, range, datatable, ...).
+		p.op(x)
+	default:
+		p.unknown(x)
+	}
+}
+
+// paren prints (x); a multi-line tabular expression gets its own lines.
+func (p *printer) paren(x ast.Expr) {
+	if pl, ok := x.(*ast.Pipeline); ok && pl != nil && len(pl.Ops) > 0 {
+		p.write("(")
+		p.indent += 2
+		p.newline()
+		p.pipeline(pl)
+		p.indent -= 2
+		p.indent++
+		p.newline()
+		p.indent--
+		p.write(")")
+		return
+	}
+	p.write("(")
+	p.expr(x)
+	p.write(")")
+}
+
+// sub prints the parenthesised sub-query of mv-apply, partition, facet and
+// fork: always in parentheses, on lines of its own when it has operators.
+func (p *printer) sub(x ast.Expr) {
+	if pe, ok := x.(*ast.ParenExpr); ok && pe != nil {
+		x = pe.X
+	}
+	p.paren(x)
+}
+
+// callee prints the function part of a call: a plain name as written, a
+// dotted name, or a parenthesised expression.
+func (p *printer) callee(f ast.Expr) {
+	switch f := f.(type) {
+	case *ast.Ident:
+		if isPlain(f.Name) {
+			p.write(f.Name)
+		} else {
+			p.bracketed(f.Name)
+		}
+	default:
+		p.operand(f, precPostfix)
+	}
+}
+
+// args prints call arguments: named arguments as `name = value`.
+func (p *printer) args(xs []ast.Expr) {
+	for i, x := range xs {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.expr(x)
+	}
+}
+
+// named prints `Name = X` or `(A, B) = X`, with sep between names and value.
+func (p *printer) named(n *ast.NamedExpr, sep string) {
+	if len(n.Names) == 1 {
+		p.ident(n.Names[0])
+	} else {
+		p.write("(")
+		for i, id := range n.Names {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.ident(id)
+		}
+		p.write(")")
+	}
+	p.write(sep)
+	if n.X != nil && exprPrec(n.X) == precLowest {
+		if _, ok := n.X.(*ast.Pipeline); ok {
+			p.expr(n.X)
+			return
+		}
+	}
+	p.expr(n.X)
+}
+
+func (p *printer) bagField(f *ast.BagField) {
+	p.write(quote(f.Key, false))
+	p.write(": ")
+	p.expr(f.Value)
+}
+
+func (p *printer) basicLit(l *ast.BasicLit) {
+	if l.Kind == ast.StringLit {
+		if l.Obfuscated {
+			p.write("h")
+		}
+		p.write(quote(l.Value, true))
+		return
+	}
+	p.write(l.Value)
+}
+
+func (p *printer) sortExpr(s *ast.SortExpr) {
+	p.expr(s.X)
+	if s.Order != "" {
+		p.write(" ")
+		p.write(strings.ToLower(s.Order))
+	}
+	if s.Nulls != "" {
+		p.write(" nulls ")
+		p.write(strings.ToLower(s.Nulls))
+	}
+}
+
+func (p *printer) sortExprs(ks []*ast.SortExpr) {
+	for i, k := range ks {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.sortExpr(k)
+	}
+}
+
+// block prints { lets; result }: on one line when it is a plain scalar
+// expression, else over several lines.
+func (p *printer) block(b *ast.Block) {
+	if b == nil {
+		p.write("{}")
+		return
+	}
+	if len(b.Lets) == 0 && exprPrec(b.Result) > precLowest {
+		p.write("{ ")
+		p.expr(b.Result)
+		p.write(" }")
+		return
+	}
+	p.write("{")
+	p.indent++
+	for _, l := range b.Lets {
+		p.newline()
+		p.let(l)
+		p.write(";")
+	}
+	if b.Result != nil {
+		p.newline()
+		p.expr(b.Result)
+	}
+	p.indent--
+	p.newline()
+	p.write("}")
+}
+
+func (p *printer) params(ps []*ast.Param) {
+	for i, pr := range ps {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.param(pr)
+	}
+}
+
+func (p *printer) param(pr *ast.Param) {
+	p.ident(pr.Name)
+	if pr.Type != nil {
+		p.write(":")
+		p.typeExpr(pr.Type)
+	}
+	if pr.Default != nil {
+		p.write(" = ")
+		p.expr(pr.Default)
+	}
+}
+
+func (p *printer) typeExpr(t ast.TypeExpr) {
+	switch t := t.(type) {
+	case *ast.ScalarType:
+		if t != nil {
+			p.write(t.Name)
+		}
+	case *ast.TableType:
+		p.tableType(t)
+	case nil:
+	default:
+		p.unknown(t)
+	}
+}
+
+func (p *printer) tableType(t *ast.TableType) {
+	p.write("(")
+	if t != nil {
+		if t.Star {
+			p.write("*")
+			if len(t.Columns) > 0 {
+				p.write(", ")
+			}
+		}
+		for i, c := range t.Columns {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.columnDecl(c)
+		}
+	}
+	p.write(")")
+}
+
+func (p *printer) columnDecl(c *ast.ColumnDecl) {
+	if c == nil {
+		return
+	}
+	p.ident(c.Name)
+	if c.Type != nil {
+		p.write(":")
+		p.write(c.Type.Name)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Tabular expressions and operators
+
+// pipeline prints Source, then each operator on its own line. A pipeline
+// without a source (a sub-query) starts with its first operator.
+func (p *printer) pipeline(pl *ast.Pipeline) {
+	if pl == nil {
+		return
+	}
+	first := true
+	if pl.Source != nil {
+		p.operand(pl.Source, precPostfix)
+		first = false
+	}
+	for _, op := range pl.Ops {
+		if !first {
+			p.newline()
+			p.write("| ")
+		}
+		first = false
+		p.op(op)
+	}
+}
+
+// opParams prints operator parameters `name=value` followed by a space.
+func (p *printer) opParams(ps []*ast.NamedExpr) {
+	for _, n := range ps {
+		p.opParam(n)
+		p.write(" ")
+	}
+}
+
+func (p *printer) opParam(n *ast.NamedExpr) {
+	for i, id := range n.Names {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.name(id)
+	}
+	p.write("=")
+	if id, ok := n.X.(*ast.Ident); ok && id != nil {
+		p.name(id)
+		return
+	}
+	p.expr(n.X)
+}
+
+// props prints `with (a=b, c=d)`.
+func (p *printer) props(ps []*ast.NamedExpr) {
+	p.write("with (")
+	for i, n := range ps {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.opParam(n)
+	}
+	p.write(")")
+}
+
+// tabular prints a tabular operand such as join's right side: a name as it
+// is, anything longer in parentheses.
+func (p *printer) tabular(x ast.Expr) {
+	if exprPrec(x) >= precPostfix {
+		p.expr(x)
+		return
+	}
+	p.paren(x)
+}
+
+func (p *printer) op(o ast.Operator) {
+	switch o := o.(type) {
+	case *ast.WhereOp:
+		p.write("where ")
+		p.expr(o.Pred)
+	case *ast.ExtendOp:
+		p.write("extend ")
+		p.exprs(o.Exprs)
+	case *ast.ProjectOp:
+		p.write(o.Kind)
+		if len(o.Exprs) > 0 {
+			p.write(" ")
+			p.exprs(o.Exprs)
+		}
+	case *ast.SummarizeOp:
+		p.write("summarize")
+		for _, n := range o.Params {
+			p.write(" ")
+			p.opParam(n)
+		}
+		if len(o.Aggs) > 0 {
+			p.write(" ")
+			p.exprs(o.Aggs)
+		}
+		if len(o.By) > 0 {
+			p.write(" by ")
+			p.exprs(o.By)
+		}
+	case *ast.DistinctOp:
+		p.write("distinct ")
+		p.opParams(o.Params)
+		p.exprs(o.Exprs)
+	case *ast.CountOp:
+		p.write("count")
+	case *ast.TakeOp:
+		p.write("take ")
+		p.opParams(o.Params)
+		p.expr(o.Count)
+	case *ast.SortOp:
+		p.write("sort ")
+		p.opParams(o.Params)
+		p.write("by ")
+		p.sortExprs(o.Keys)
+	case *ast.TopOp:
+		p.write("top ")
+		p.opParams(o.Params)
+		p.expr(o.Count)
+		p.write(" by ")
+		p.sortExprs(o.Keys)
+	case *ast.TopNestedOp:
+		for i, c := range o.Clauses {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.topNestedClause(c)
+		}
+	case *ast.JoinOp:
+		p.write("join ")
+		p.opParams(o.Params)
+		p.tabular(o.Right)
+		if len(o.On) > 0 {
+			p.write(" on ")
+			p.exprs(o.On)
+		}
+	case *ast.LookupOp:
+		p.write("lookup ")
+		p.opParams(o.Params)
+		p.tabular(o.Right)
+		if len(o.On) > 0 {
+			p.write(" on ")
+			p.exprs(o.On)
+		}
+	case *ast.UnionOp:
+		p.write("union")
+		for _, n := range o.Params {
+			p.write(" ")
+			p.opParam(n)
+		}
+		for i, t := range o.Tables {
+			if i > 0 {
+				p.write(",")
+			}
+			p.write(" ")
+			p.tabular(t)
+		}
+	case *ast.MvExpandOp:
+		p.write("mv-expand ")
+		p.opParams(o.Params)
+		p.mvItems(o.Items)
+		if o.Limit != nil {
+			p.write(" limit ")
+			p.expr(o.Limit)
+		}
+	case *ast.MvApplyOp:
+		p.write("mv-apply ")
+		p.opParams(o.Params)
+		p.mvItems(o.Items)
+		if o.Limit != nil {
+			p.write(" limit ")
+			p.expr(o.Limit)
+		}
+		p.write(" on ")
+		p.sub(o.Sub)
+	case *ast.ParseOp:
+		p.write(o.Kind)
+		p.write(" ")
+		p.opParams(o.Params)
+		p.operand(o.X, precPostfix)
+		p.write(" with")
+		for _, x := range o.Pattern {
+			p.write(" ")
+			p.expr(x)
+		}
+	case *ast.ParseKvOp:
+		p.write("parse-kv ")
+		p.operand(o.X, precPostfix)
+		p.write(" as ")
+		p.tableType(o.Columns)
+		if len(o.With) > 0 {
+			p.write(" ")
+			p.props(o.With)
+		}
+	case *ast.MakeSeriesOp:
+		p.write("make-series ")
+		p.opParams(o.Params)
+		for i, a := range o.Aggs {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.seriesAgg(a)
+		}
+		p.write(" on ")
+		p.expr(o.On)
+		if o.Range != nil {
+			p.write(" in ")
+			p.expr(o.Range)
+		} else {
+			if o.From != nil {
+				p.write(" from ")
+				p.expr(o.From)
+			}
+			if o.To != nil {
+				p.write(" to ")
+				p.expr(o.To)
+			}
+			if o.Step != nil {
+				p.write(" step ")
+				p.expr(o.Step)
+			}
+		}
+		if len(o.By) > 0 {
+			p.write(" by ")
+			p.exprs(o.By)
+		}
+	case *ast.RenderOp:
+		p.write("render ")
+		p.name(o.Chart)
+		if len(o.Props) > 0 {
+			p.write(" ")
+			p.props(o.Props)
+		}
+	case *ast.EvaluateOp:
+		p.write("evaluate ")
+		p.opParams(o.Params)
+		p.expr(o.Call)
+	case *ast.InvokeOp:
+		p.write("invoke ")
+		p.expr(o.Call)
+	case *ast.AsOp:
+		p.write("as ")
+		p.opParams(o.Params)
+		p.ident(o.Name)
+	case *ast.SerializeOp:
+		p.write("serialize")
+		if len(o.Exprs) > 0 {
+			p.write(" ")
+			p.exprs(o.Exprs)
+		}
+	case *ast.ScanOp:
+		p.scan(o)
+	case *ast.PartitionOp:
+		p.write("partition ")
+		p.opParams(o.Params)
+		p.write("by ")
+		p.expr(o.By)
+		p.write(" ")
+		if pl, ok := o.Sub.(*ast.Pipeline); ok && pl != nil && pl.Source != nil {
+			p.write("{")
+			p.indent += 2
+			p.newline()
+			p.pipeline(pl)
+			p.indent -= 2
+			p.indent++
+			p.newline()
+			p.indent--
+			p.write("}")
+		} else {
+			p.sub(o.Sub)
+		}
+	case *ast.SampleOp:
+		p.write("sample ")
+		p.expr(o.Count)
+	case *ast.SampleDistinctOp:
+		p.write("sample-distinct ")
+		p.expr(o.Count)
+		p.write(" of ")
+		p.expr(o.Of)
+	case *ast.FacetOp:
+		p.write("facet by ")
+		p.exprs(o.By)
+		if o.With != nil {
+			p.write(" with ")
+			p.sub(o.With)
+		}
+	case *ast.ForkOp:
+		p.write("fork")
+		for _, b := range o.Branches {
+			p.write(" ")
+			if n, ok := b.(*ast.NamedExpr); ok && n != nil {
+				for _, id := range n.Names {
+					p.ident(id)
+				}
+				p.write("=")
+				p.sub(n.X)
+				continue
+			}
+			p.sub(b)
+		}
+	case *ast.GetSchemaOp:
+		p.write("getschema")
+	case *ast.SearchOp:
+		p.write("search ")
+		p.opParams(o.Params)
+		if len(o.Tables) > 0 {
+			p.write("in (")
+			p.exprs(o.Tables)
+			p.write(") ")
+		}
+		p.expr(o.Pred)
+	case *ast.FindOp:
+		p.write("find ")
+		p.opParams(o.Params)
+		if len(o.Tables) > 0 {
+			p.write("in (")
+			p.exprs(o.Tables)
+			p.write(") ")
+		}
+		p.write("where ")
+		p.expr(o.Pred)
+		if o.ProjectSmart {
+			p.write(" project-smart")
+		} else if len(o.Project) > 0 {
+			p.write(" project ")
+			p.exprs(o.Project)
+		}
+	case *ast.ExternalDataOp:
+		p.write("externaldata ")
+		p.tableType(o.Columns)
+		p.write(" [")
+		p.exprs(o.URLs)
+		p.write("]")
+		if len(o.With) > 0 {
+			p.write(" ")
+			p.props(o.With)
+		}
+	case *ast.DatatableOp:
+		p.write("datatable ")
+		p.tableType(o.Columns)
+		p.write(" [")
+		ncol := 0
+		if o.Columns != nil {
+			ncol = len(o.Columns.Columns)
+		}
+		if ncol > 0 && len(o.Values) > ncol {
+			// One row per line.
+			p.indent++
+			for i, v := range o.Values {
+				if i%ncol == 0 {
+					p.newline()
+				} else {
+					p.write(" ")
+				}
+				p.expr(v)
+				if i < len(o.Values)-1 {
+					p.write(",")
+				}
+			}
+			p.indent--
+			p.newline()
+		} else {
+			p.exprs(o.Values)
+		}
+		p.write("]")
+	case *ast.PrintOp:
+		p.write("print")
+		if len(o.Exprs) > 0 {
+			p.write(" ")
+			p.exprs(o.Exprs)
+		}
+	case *ast.RangeOp:
+		p.write("range ")
+		p.ident(o.Name)
+		p.write(" from ")
+		p.expr(o.From)
+		p.write(" to ")
+		p.expr(o.To)
+		p.write(" step ")
+		p.expr(o.Step)
+	default:
+		p.unknown(o)
+	}
+}
+
+func (p *printer) mvItems(items []*ast.MvItem) {
+	for i, it := range items {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.mvItem(it)
+	}
+}
+
+func (p *printer) mvItem(it *ast.MvItem) {
+	p.expr(it.X)
+	if it.To != nil {
+		p.write(" to ")
+		p.expr(it.To)
+	}
+}
+
+func (p *printer) seriesAgg(a *ast.SeriesAgg) {
+	p.expr(a.X)
+	if a.Default != nil {
+		p.write(" default = ")
+		p.expr(a.Default)
+	}
+}
+
+func (p *printer) topNestedClause(c *ast.TopNestedClause) {
+	p.write("top-nested ")
+	if c.Count != nil {
+		p.expr(c.Count)
+		p.write(" ")
+	}
+	p.write("of ")
+	p.expr(c.Of)
+	if c.Others != nil {
+		p.write(" with others = ")
+		p.expr(c.Others)
+	}
+	p.write(" by ")
+	p.expr(c.By)
+	if c.Order != "" {
+		p.write(" ")
+		p.write(strings.ToLower(c.Order))
+	}
+}
+
+func (p *printer) scan(o *ast.ScanOp) {
+	p.write("scan ")
+	p.opParams(o.Params)
+	if len(o.OrderBy) > 0 {
+		p.write("order by ")
+		p.sortExprs(o.OrderBy)
+		p.write(" ")
+	}
+	if len(o.Partition) > 0 {
+		p.write("partition by ")
+		p.exprs(o.Partition)
+		p.write(" ")
+	}
+	if len(o.Declare) > 0 {
+		p.write("declare (")
+		p.params(o.Declare)
+		p.write(") ")
+	}
+	p.write("with (")
+	p.indent += 2
+	for _, s := range o.Steps {
+		p.newline()
+		p.scanStep(s)
+	}
+	p.indent -= 2
+	p.indent++
+	p.newline()
+	p.indent--
+	p.write(")")
+}
+
+func (p *printer) scanStep(s *ast.ScanStep) {
+	p.write("step ")
+	p.ident(s.Name)
+	if s.Output != "" {
+		p.write(" output=")
+		p.write(s.Output)
+	}
+	p.write(": ")
+	p.expr(s.Cond)
+	if len(s.Assigns) > 0 {
+		p.write(" => ")
+		for i, a := range s.Assigns {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.named(a, " = ")
+		}
+	}
+	p.write(";")
+}

@@ -1,0 +1,185 @@
+package format
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/quarry-kql/quarry/kql/ast"
+)
+
+// keywords are the names that cannot be written plain where a column or
+// variable name is expected, because the parser would read them as part of
+// the syntax (an operator, a clause word, a type or a literal). Kusto
+// keywords are case-sensitive, so only these spellings are reserved.
+var keywords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`
+		and or not in between like notlike matches regex
+		has has_cs hasprefix hasprefix_cs hassuffix hassuffix_cs has_any has_all
+		contains contains_cs startswith startswith_cs endswith endswith_cs
+		by on with asc desc nulls first last of to from step limit default
+		let set declare alias pattern restrict access query_parameters
+		true false null typeof dynamic
+		bool boolean int int32 long int64 real double float decimal
+		datetime date timespan time guid uniqueid string
+		where filter project extend summarize distinct count take limit top
+		sort order join lookup union mv-expand mvexpand mv-apply mvapply
+		parse parse-where parse-kv make-series render evaluate invoke as
+		serialize scan partition sample sample-distinct facet fork getschema
+		search find externaldata external_data datatable print range consume
+		top-nested top-hitters project-away project-keep project-rename
+		project-reorder project-smart materialize toscalar cluster database
+		table kind withsource isfuzzy bagexpansion with_itemindex output`) {
+		keywords[w] = true
+	}
+}
+
+// isPlain reports whether name can be written without brackets as far as
+// its characters go: a letter or _ followed by letters, digits and _, or
+// such a word after a $ ($left, $right).
+func isPlain(name string) bool {
+	s := strings.TrimPrefix(name, "$")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainDotted is isPlain for dotted names such as hint.strategy.
+func isPlainDotted(name string) bool {
+	for _, part := range strings.Split(name, ".") {
+		if !isPlain(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// ident prints a column, table or variable name: plain when it is a plain
+// word that is not a keyword, else as ['name'].
+func (p *printer) ident(id *ast.Ident) {
+	if id == nil {
+		return
+	}
+	if isPlain(id.Name) && !keywords[id.Name] {
+		p.write(id.Name)
+		return
+	}
+	p.bracketed(id.Name)
+}
+
+// name prints a name in a position where keywords are allowed: operator
+// parameter names and values (kind=inner, hint.strategy=shuffle), chart
+// types, request properties.
+func (p *printer) name(id *ast.Ident) {
+	if id == nil {
+		return
+	}
+	if isPlainDotted(id.Name) {
+		p.write(id.Name)
+		return
+	}
+	p.bracketed(id.Name)
+}
+
+// bracketed prints ['name'].
+func (p *printer) bracketed(name string) {
+	p.write("[")
+	p.write(quoteIn(name, '\'', false))
+	p.write("]")
+}
+
+// quote returns a string literal whose value is exactly v: "…" normally,
+// '…' when v holds double quotes but no single quotes, a verbatim @"…" when
+// v holds backslashes (and verbatim is allowed), and escapes for control
+// characters, which no verbatim form can hold.
+func quote(v string, verbatim bool) string {
+	return quoteIn(v, '"', verbatim)
+}
+
+// needsEscape reports whether r must be written as an escape sequence:
+// control characters (a raw line break would end the literal) and
+// invisible format and separator characters that a reader would not see.
+func needsEscape(r rune) bool {
+	return r < 0x20 || r == 0x7f || unicode.IsControl(r) ||
+		unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
+}
+
+func quoteIn(v string, prefer byte, verbatim bool) string {
+	other := byte('\'')
+	if prefer == '\'' {
+		other = '"'
+	}
+	escapes := false
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if !(r == utf8.RuneError && n == 1) && needsEscape(r) {
+			escapes = true
+			break
+		}
+		i += n
+	}
+	hasPrefer := strings.IndexByte(v, prefer) >= 0
+	hasOther := strings.IndexByte(v, other) >= 0
+	hasBackslash := strings.IndexByte(v, '\\') >= 0
+	q := prefer
+	if hasPrefer && !hasOther {
+		q = other
+	}
+	if !escapes {
+		if !hasBackslash {
+			if !(hasPrefer && hasOther) {
+				return string(q) + v + string(q)
+			}
+		} else if verbatim {
+			return "@" + string(q) + strings.ReplaceAll(v, string(q), string(q)+string(q)) + string(q)
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(v) + 2)
+	b.WriteByte(q)
+	for i := 0; i < len(v); {
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && n == 1 {
+			// An invalid UTF-8 byte: no escape produces it, so it is kept
+			// raw, as it came in.
+			b.WriteByte(v[i])
+			i++
+			continue
+		}
+		i += n
+		switch {
+		case r == rune(q) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case needsEscape(r):
+			if r > 0xffff {
+				fmt.Fprintf(&b, `\U%08x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
