@@ -393,7 +393,7 @@ func loadRows(ctx context.Context, conn *sql.Conn, st *LoadStats, path string, f
 					raw, present, _ = get(ts)
 				}
 			}
-			v, err := convertValue(c.Type, raw, f == CSV)
+			v, err := ConvertValue(c.Type, raw, f == CSV)
 			if err != nil {
 				reject(line, fmt.Sprintf("column %s (%s): %v", c.Name, c.Type, err))
 				return nil
@@ -539,10 +539,13 @@ func readCSV(ctx context.Context, r io.Reader, fn func(line int, header map[stri
 	}
 }
 
-// convertValue converts one input value (from encoding/json with
-// UseNumber, or a CSV field when fromText) to the Go value the appender
-// stores for type t.
-func convertValue(t types.Type, v any, fromText bool) (driver.Value, error) {
+// ConvertValue converts one input value (from encoding/json with
+// UseNumber, or a CSV field when fromText) to the Go value a DuckDB
+// appender stores in a column made by CreateTableSQL for type t. Decimal,
+// guid and dynamic values come back as text, to be cast by DuckDB. A
+// missing string is the empty string (KQL strings are never null); empty
+// text is null for the other types.
+func ConvertValue(t types.Type, v any, fromText bool) (driver.Value, error) {
 	if s, ok := v.(string); ok && fromText && s == "" && t != types.String {
 		return nil, nil
 	}
