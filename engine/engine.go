@@ -374,4 +374,3 @@ func toInt64(v any) (int64, bool) {
 	}
 	return 0, false
 }
-
