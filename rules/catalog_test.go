@@ -55,7 +55,6 @@ var fakeChecker = CheckerFunc(func(q string) ([]string, error) {
 	return out, nil
 })
 
-
 func rule(name, query string, declared ...string) *Rule {
 	r := &Rule{ID: name, Name: name, Query: query, QueryLine: 10, Source: Source{Path: name + ".yaml"}}
 	if len(declared) > 0 {
