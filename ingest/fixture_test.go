@@ -1,0 +1,198 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quarry-kql/quarry/ingest/org"
+	"github.com/quarry-kql/quarry/store"
+)
+
+// huntNow is "now" for the Mailflow by directionality hunt in the fixture
+// tests: the fixtures are dated November 2026.
+var huntNow = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+func testOrg(t *testing.T) *org.Org {
+	t.Helper()
+	o, err := org.Load("testdata/org.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func openStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// hunt runs Mailflow by directionality and returns "day\tdirection\tdomain\tcount"
+// lines, sorted. It is the hunt of the contract written in SQL, because the
+// engine's KQL path is not available to this package yet:
+//
+//	EmailEvents
+//	| where Timestamp > ago(30d)
+//	| extend domain = substring(RecipientEmailAddress, indexof(RecipientEmailAddress, "@")+1)
+//	| summarize total=count() by EmailDirection, domain, bin(Timestamp, 1d)
+func hunt(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	rows, err := st.DB.Query(`
+		SELECT strftime(time_bucket(INTERVAL 1 day, "Timestamp"), '%Y-%m-%d') AS day, "EmailDirection",
+		       substr("RecipientEmailAddress", strpos("RecipientEmailAddress", '@') + 1) AS domain, count(*)
+		FROM "EmailEvents" WHERE "Timestamp" > ?::TIMESTAMP - INTERVAL 30 day
+		GROUP BY ALL`, huntNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var day, dir, dom string
+		var n int64
+		if err := rows.Scan(&day, &dir, &dom, &n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s\t%s\t%s\t%d", day, dir, dom, n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expected reads a hand-written ground-truth table (# comments allowed).
+func expected(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func compareLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\ngot:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// postfixFixture writes testdata/postfix/nasty.log to dir with its
+// @@BIGLINE@@ marker replaced by a 10 MB Postfix line.
+func postfixFixture(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/postfix/nasty.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := "Nov  3 11:00:00 mx1 postfix/cleanup[200]: B1B1B1B1B1: warning: header X-Junk: " + strings.Repeat("A", 10<<20)
+	data = bytes.Replace(data, []byte("@@BIGLINE@@"), []byte(big), 1)
+	p := filepath.Join(dir, "maillog")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runIngest(t *testing.T, st *store.Store, opt Options, paths ...string) []Result {
+	t.Helper()
+	if opt.Year == 0 {
+		opt.Year = 2026
+	}
+	res, err := Run(context.Background(), st, paths, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestPostfixFixture(t *testing.T) {
+	dir := t.TempDir()
+	p := postfixFixture(t, dir)
+	st := openStore(t, ":memory:")
+	rejects := filepath.Join(dir, "rejects")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: rejects}, p)
+	r := res[0]
+	t.Log(r.Summary())
+	if r.Source != SourcePostfix {
+		t.Errorf("detected %q", r.Source)
+	}
+	// Three rejects: two invalid timestamps and the truncated last line.
+	if r.Rejected != 3 {
+		t.Errorf("rejected = %d, want 3", r.Rejected)
+	}
+	// Skipped: connect/disconnect lines, dovecot, anvil, "-- MARK --".
+	if r.Skipped != 6 {
+		t.Errorf("skipped = %d, want 6", r.Skipped)
+	}
+	if r.Records+r.Skipped != 67 || r.Loaded != 58 {
+		t.Errorf("records %d + skipped %d != 67 lines", r.Records, r.Skipped)
+	}
+	if r.Rows["EmailEvents"] != 13 {
+		t.Errorf("EmailEvents rows = %d, want 13", r.Rows["EmailEvents"])
+	}
+	rej, err := os.ReadFile(r.RejectsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRej := []string{
+		p + `:41: invalid timestamp "Nov  3 25:61:00"`,
+		p + `:42: invalid date "Nov 31 10:00:00" in 2026`,
+		p + `:67: delivery line without to= or status= (truncated?)`,
+	}
+	compareLines(t, "rejects", strings.Split(strings.TrimSpace(string(rej)), "\n"), wantRej)
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/postfix/nasty.expected.tsv"))
+
+	// Per-row facts a user would check.
+	for _, c := range []struct{ query, want string }{
+		{`SELECT DeliveryAction FROM EmailEvents WHERE RecipientEmailAddress='partner@fabrikam.com'`, "Delivered"},
+		{`SELECT strftime(Timestamp, '%Y-%m-%d %H:%M:%S') FROM EmailEvents WHERE RecipientEmailAddress='partner@fabrikam.com'`, "2026-11-01 08:00:03"},
+		{`SELECT SenderIPv4 FROM EmailEvents WHERE RecipientEmailAddress='partner@fabrikam.com'`, "198.51.100.7"},
+		{`SELECT EmailDirection FROM EmailEvents WHERE SenderMailFromAddress='ceo@contoso.com'`, "Inbound"},
+		{`SELECT strftime(Timestamp, '%Y-%m-%d %H:%M:%S') || ' ' || SenderIPv4 || ' ' || InternetMessageId FROM EmailEvents WHERE RecipientEmailAddress='frank@contoso.com'`, "2026-11-02 23:59:59 203.0.113.50 <m5@example.org>"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE RecipientEmailAddress='frank@contoso.com'`, "1"},
+		{`SELECT DeliveryAction || ' ' || EmailDirection FROM EmailEvents WHERE RecipientEmailAddress='nobody@contoso.com'`, "Blocked Inbound"},
+		{`SELECT DeliveryAction || ' ' || DeliveryLocation FROM EmailEvents WHERE RecipientEmailAddress='y@unreachable.example'`, "Blocked Failed"},
+		{`SELECT DeliveryAction FROM EmailEvents WHERE RecipientEmailAddress='z@far.example'`, "Pending"},
+		{`SELECT Subject || ' ' || SenderIPv6 FROM EmailEvents WHERE RecipientEmailAddress='ivy@contoso.com'`, "Caf\uFFFD cr\uFFFDme 2001:db8:10::7"},
+		{`SELECT count(DISTINCT NetworkMessageId)::VARCHAR FROM EmailEvents WHERE SenderMailFromAddress IN ('gina@contoso.com','bob@example.net')`, "2"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE TimeGenerated <> Timestamp OR TimeGenerated IS NULL`, "0"},
+	} {
+		var got string
+		if err := st.DB.QueryRow(c.query).Scan(&got); err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s\n got %q, want %q", c.query, got, c.want)
+		}
+	}
+
+	// A second run loads nothing.
+	again := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: rejects}, p)
+	if !again[0].AlreadyLoaded {
+		t.Errorf("second run: %s", again[0].Summary())
+	}
+	compareLines(t, "after re-run", hunt(t, st), expected(t, "testdata/postfix/nasty.expected.tsv"))
+}
