@@ -347,4 +347,3 @@ func listTables(ctx context.Context, w io.Writer, st *store.Store) error {
 	}
 	return nil
 }
-
