@@ -157,6 +157,10 @@ func (p *printer) let(s *ast.LetStmt) {
 	p.write("let ")
 	p.ident(s.Name)
 	p.write(" = ")
+	if _, ok := s.Value.(*ast.FuncLit); ok {
+		p.expr(s.Value)
+		return
+	}
 	p.indent++
 	p.expr(s.Value)
 	p.indent--
@@ -170,7 +174,8 @@ const (
 	precLowest = iota
 	precOr
 	precAnd
-	precCompare  // ==, !=, =~, has, contains, in, between, ... (and < > <= >=)
+	precCompare  // ==, !=, <>, =~, !~, has, contains, in, between, matches regex, ...
+	precRelation // < <= > >=
 	precAdd      // + -
 	precMul      // * / %
 	precUnary    // -x +x
@@ -192,6 +197,8 @@ func binaryPrec(op string) int {
 		return precAdd
 	case "*", "/", "%":
 		return precMul
+	case "<", "<=", ">", ">=":
+		return precRelation
 	}
 	return precCompare
 }
@@ -306,9 +313,9 @@ func (p *printer) expr(x ast.Expr) {
 		} else {
 			p.write(" between (")
 		}
-		p.expr(x.Lo)
+		p.operand(x.Lo, precRelation)
 		p.write(" .. ")
-		p.expr(x.Hi)
+		p.operand(x.Hi, precRelation)
 		p.write(")")
 	case *ast.CallExpr:
 		p.callee(x.Fun)
@@ -578,7 +585,13 @@ func (p *printer) pipeline(pl *ast.Pipeline) {
 	}
 	first := true
 	if pl.Source != nil {
-		p.operand(pl.Source, precPostfix)
+		// The source is any expression without pipes; only a nested
+		// pipeline (built by hand) needs parentheses.
+		if _, ok := pl.Source.(*ast.Pipeline); ok {
+			p.paren(pl.Source)
+		} else {
+			p.expr(pl.Source)
+		}
 		first = false
 	}
 	for _, op := range pl.Ops {
