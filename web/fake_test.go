@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/quarry-kql/quarry/chart"
+	"github.com/quarry-kql/quarry/kql/diag"
+	"github.com/quarry-kql/quarry/kql/token"
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/rules"
+	"github.com/quarry-kql/quarry/schema"
+)
+
+// fakeRunner answers like the engine would for a few known queries:
+// anything mentioning "broken" fails to compile at the word "broken";
+// "slow" waits for its context; everything else returns Mailflow-shaped
+// rows (EmailDirection, domain, Timestamp, total).
+type fakeRunner struct {
+	lastOpt QueryOptions
+}
+
+func day(d int) time.Time { return time.Date(2026, 10, d, 0, 0, 0, 0, time.UTC) }
+
+var mailflowCols = []schema.Column{
+	{Name: "EmailDirection", Type: types.String},
+	{Name: "domain", Type: types.String},
+	{Name: "Timestamp", Type: types.DateTime},
+	{Name: "total", Type: types.Long},
+}
+
+func mailflowRows() [][]any {
+	return [][]any{
+		{"Inbound", "contoso.com", day(2), int64(10)},
+		{"Inbound", "fabrikam.example", day(2), int64(5)},
+		{"Outbound", "gmail.com", day(2), int64(4)},
+		{"Intra-org", "contoso.com", day(2), int64(2)},
+		{"Inbound", "contoso.com", day(3), int64(7)},
+		{"Outbound", "gmail.com", day(3), int64(3)},
+		{"Outbound", "<b>x</b>", day(3), int64(1)},
+	}
+}
+
+func (f *fakeRunner) Query(ctx context.Context, kql string, opt QueryOptions) (*Result, error) {
+	f.lastOpt = opt
+	if i := strings.Index(kql, "broken"); i >= 0 {
+		file := token.NewFile("", kql)
+		var l diag.List
+		l.Add(file, token.PosOf(i), "expected an operator after '|', found 'broken'")
+		return nil, l
+	}
+	if strings.Contains(kql, "slow") {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	res := &Result{Columns: mailflowCols, Rows: mailflowRows()}
+	if strings.Contains(kql, "render piechart") {
+		res.Render = &chart.Spec{Kind: "piechart"}
+	}
+	if opt.MaxRows > 0 && len(res.Rows) > opt.MaxRows {
+		res.Rows = res.Rows[:opt.MaxRows]
+		res.Truncated = true
+	}
+	return res, nil
+}
+
+func (f *fakeRunner) Explain(kql string) (string, error) {
+	if strings.Contains(kql, "broken") {
+		_, err := f.Query(context.Background(), kql, QueryOptions{})
+		return "", err
+	}
+	return `SELECT "EmailDirection" FROM "EmailEvents"`, nil
+}
+
+func (f *fakeRunner) Tables(ctx context.Context) ([]*schema.Table, error) {
+	t, _ := schema.Builtin("EmailEvents")
+	return []*schema.Table{t}, nil
+}
+
+type fakeRules []*RuleView
+
+func (f fakeRules) Rules(ctx context.Context) ([]*RuleView, error) { return f, nil }
+
+const mailflowQuery = `EmailEvents
+| where Timestamp > ago(30d)
+| extend domain = substring(RecipientEmailAddress, indexof(RecipientEmailAddress, "@")+1)
+| summarize total=count() by EmailDirection, domain, bin(Timestamp, 1d)
+| order by Timestamp asc`
+
+func sampleRules() fakeRules {
+	retrieved := time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)
+	src := rules.Source{Repo: "Azure/Azure-Sentinel", Path: "Hunting Queries/Mailflow by directionality.yaml", Commit: "0ad0c9c", RetrievedAt: retrieved,
+		URL: "https://github.com/Azure/Azure-Sentinel/blob/0ad0c9c/Hunting%20Queries/Mailflow%20by%20directionality.yaml"}
+	return fakeRules{
+		{
+			Rule: &rules.Rule{ID: "6b478186-da3b-4d71-beaa-aa5b42908499", Name: "Mailflow by directionality", Severity: "Medium",
+				Description: "This query helps reviewing inbound / outbound / intra-org emails by domain per day",
+				Tactics:     []string{"InitialAccess"}, Techniques: []string{"T1566"}, Query: mailflowQuery,
+				RequiredDataConnectors: []rules.DataConnector{{ConnectorID: "MicrosoftThreatProtection", DataTypes: []string{"EmailEvents"}}},
+				Definition:             "id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: Mailflow by directionality\n", Source: src, Format: rules.FormatSentinelYAML},
+			Runnable: true, Tables: []string{"EmailEvents"},
+			Enrichment: &Enrichment{Hypothesis: "Phishing campaigns show up as a change in inbound volume per domain.", FalsePositives: []string{"Newsletters and marketing bursts."},
+				AI: true, Notice: "This rule was enriched with AI — validate before production", Confidence: "0.82"},
+		},
+		{
+			Rule: &rules.Rule{ID: "r2", Name: "Phish sub-technique <script>alert(1)</script>", Severity: "High", Tactics: []string{"InitialAccess"},
+				Techniques: []string{"T1566.001"}, Query: "EmailAttachmentInfo | take 10", Source: src},
+			Runnable: false, Reasons: []string{"table EmailAttachmentInfo holds no data"}, Tables: []string{"EmailAttachmentInfo"},
+		},
+		{
+			Rule: &rules.Rule{ID: "r3", Name: "Lateral file sharing", Severity: "Low", Tactics: []string{"LateralMovement"},
+				Techniques: []string{"T1021"}, Query: "CloudAppEvents | take 1", Source: rules.Source{Repo: "/home/me/pack"}},
+			Runnable: false, Reasons: []string{"table CloudAppEvents does not exist"}, Tables: []string{"CloudAppEvents"},
+		},
+	}
+}
