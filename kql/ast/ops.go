@@ -209,11 +209,12 @@ type RenderOp struct {
 	Props []*NamedExpr
 }
 
-// EvaluateOp is `evaluate [Params] Plugin(Args)`.
+// EvaluateOp is `evaluate [Params] Plugin(Args) [: (Schema)]`.
 type EvaluateOp struct {
 	Span
 	Params []*NamedExpr
 	Call   *CallExpr
+	Schema *TableType // declared output schema, as in `evaluate pivot(x) : (a:string, b:long)`; nil when absent
 }
 
 // InvokeOp is `invoke Func(Args)`: calls a tabular function with the

@@ -191,6 +191,7 @@ func Children(n Node) []Node {
 	case *EvaluateOp:
 		named(n.Params)
 		add(n.Call)
+		add(n.Schema)
 	case *InvokeOp:
 		add(n.Call)
 	case *AsOp:

@@ -28,6 +28,7 @@ type Scanner struct {
 	src  string
 	mode Mode
 	off  int
+	seen bool // a token has been returned
 
 	// Errors collects the lexical errors found so far.
 	Errors diag.List
@@ -39,6 +40,7 @@ func (s *Scanner) Init(file *token.File, mode Mode) {
 	s.src = file.Source()
 	s.mode = mode
 	s.off = 0
+	s.seen = false
 	s.Errors = nil
 	// A leading byte-order mark is not part of the query.
 	if len(s.src) >= 3 && s.src[:3] == "\uFEFF" {
@@ -119,6 +121,10 @@ func (s *Scanner) skip() {
 			s.off++
 		case c == '/' && s.off+1 < len(s.src) && s.src[s.off+1] == '/' && s.mode&ScanComments == 0:
 			s.skipLine()
+		case c == '#' && !s.seen:
+			// Client directives (#connect ...) may precede the query; like
+			// Kusto, skip such lines before the first token only.
+			s.skipLine()
 		case c >= utf8.RuneSelf:
 			r, n := utf8.DecodeRuneInString(s.src[s.off:])
 			if r == utf8.RuneError || !isSpaceRune(r) {
@@ -148,6 +154,9 @@ func (s *Scanner) Scan() (pos token.Pos, kind token.Kind, lit string) {
 	}
 	c := s.src[s.off]
 	kind = s.scan(c)
+	if kind != token.COMMENT {
+		s.seen = true
+	}
 	return pos, kind, s.src[start:s.off]
 }
 

@@ -1,0 +1,548 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/quarry-kql/quarry/kql/ast"
+	"github.com/quarry-kql/quarry/kql/token"
+)
+
+// Binary operator precedence, lowest first.
+const (
+	precNone = iota
+	precOr
+	precAnd
+	precEquality // == != =~ !~ has contains in between matches regex ...
+	precRelational
+	precAdditive
+	precMultiplicative
+)
+
+// wordOps are the binary operators spelled as words, at equality level.
+var wordOps = map[string]bool{
+	"has": true, "!has": true, "has_cs": true, "!has_cs": true,
+	"hasprefix": true, "!hasprefix": true, "hasprefix_cs": true, "!hasprefix_cs": true,
+	"hassuffix": true, "!hassuffix": true, "hassuffix_cs": true, "!hassuffix_cs": true,
+	"contains": true, "!contains": true, "contains_cs": true, "!contains_cs": true,
+	"containscs": true, "notcontains": true, "notcontainscs": true,
+	"startswith": true, "!startswith": true, "startswith_cs": true, "!startswith_cs": true,
+	"endswith": true, "!endswith": true, "endswith_cs": true, "!endswith_cs": true,
+	"like": true, "notlike": true, "likecs": true, "notlikecs": true,
+	"has_all": true, "has_any": true, // set forms, handled as InExpr
+	"in": true, "!in": true, "in~": true, "!in~": true,
+	"between": true, "!between": true,
+	"matches": true,
+}
+
+// setOps take a parenthesised list on their right.
+var setOps = map[string]bool{
+	"in": true, "!in": true, "in~": true, "!in~": true, "has_any": true, "has_all": true,
+}
+
+// binaryPrec returns the precedence and spelling of the binary operator at
+// the current token, or precNone.
+func (p *parser) binaryPrec() (int, string) {
+	switch p.kind {
+	case token.IDENT:
+		switch p.lit {
+		case "or":
+			return precOr, "or"
+		case "and":
+			return precAnd, "and"
+		}
+		if wordOps[p.lit] {
+			if p.lit == "matches" && !p.peekWord(1, "regex") {
+				return precNone, ""
+			}
+			return precEquality, p.lit
+		}
+	case token.EQL, token.NEQ, token.LSSGTR, token.EQTILDE, token.NEQTILDE, token.COLON:
+		return precEquality, p.lit
+	case token.LSS, token.LEQ, token.GTR, token.GEQ:
+		return precRelational, p.lit
+	case token.ADD, token.SUB:
+		return precAdditive, p.lit
+	case token.MUL, token.QUO, token.REM:
+		return precMultiplicative, p.lit
+	}
+	return precNone, ""
+}
+
+// parsePipe parses an expression optionally followed by `| operator`
+// stages: a query, or a scalar expression where a query may stand.
+func (p *parser) parsePipe() ast.Expr {
+	from := p.pos
+	x := p.parseExpr()
+	if p.kind != token.PIPE {
+		return x
+	}
+	pl := &ast.Pipeline{Source: x}
+	p.parseStages(pl)
+	pl.Span = p.span(from)
+	return pl
+}
+
+// parseStages parses `| op` stages into pl, recovering from an error in
+// one operator at the next `|`.
+func (p *parser) parseStages(pl *ast.Pipeline) {
+	for p.kind == token.PIPE && len(p.errs) < maxErrors {
+		p.next()
+		var op ast.Operator
+		if p.protect(func() { op = p.parseOperator() }) {
+			pl.Ops = append(pl.Ops, op)
+			if p.kind != token.PIPE && !p.isQueryEnd() {
+				p.protect(func() { p.fail("'|' or end of query") })
+				p.skipTo(true)
+			}
+		} else {
+			p.skipTo(true)
+		}
+	}
+}
+
+// isQueryEnd reports whether the current token ends a query: `;`, a
+// closing bracket, or EOF.
+func (p *parser) isQueryEnd() bool {
+	switch p.kind {
+	case token.SEMI, token.RPAREN, token.RBRACE, token.RBRACK, token.EOF, token.COMMA:
+		return true
+	}
+	return false
+}
+
+// parseSubPipeline parses the operator sequence of mv-apply, partition,
+// fork and facet sub-queries: `op | op ...` with no source, or a normal
+// query when it starts with a name or a parenthesis.
+func (p *parser) parseSubPipeline() ast.Expr {
+	from := p.pos
+	if p.kind == token.IDENT && operatorStarts(p) {
+		pl := &ast.Pipeline{}
+		pl.Ops = append(pl.Ops, p.parseOperator())
+		p.parseStages(pl)
+		pl.Span = p.span(from)
+		return pl
+	}
+	return p.parsePipe()
+}
+
+// parseExpr parses a scalar (or tabular) expression without pipes.
+func (p *parser) parseExpr() ast.Expr {
+	p.enter()
+	defer p.leave()
+	return p.parseBinary(precOr)
+}
+
+// parseBinary is precedence climbing: it parses operands joined by binary
+// operators of precedence at least min, left-associative.
+func (p *parser) parseBinary(min int) ast.Expr {
+	x := p.parseUnary()
+	for {
+		prec, op := p.binaryPrec()
+		if prec < min || prec == precNone {
+			return x
+		}
+		opPos := p.pos
+		from := x.Pos()
+		switch {
+		case setOps[op]:
+			p.next()
+			list := p.parseInList()
+			x = &ast.InExpr{Span: p.span(from), X: x, OpPos: opPos, Op: op, List: list}
+			continue
+		case op == "between" || op == "!between":
+			p.next()
+			p.expect(token.LPAREN)
+			lo := p.parseBinary(precRelational)
+			p.expect(token.DOTDOT)
+			hi := p.parseBinary(precRelational)
+			p.expect(token.RPAREN)
+			x = &ast.BetweenExpr{Span: p.span(from), X: x, Not: op == "!between", Lo: lo, Hi: hi}
+			continue
+		case op == "matches":
+			p.next()
+			op = "matches regex"
+		}
+		p.next()
+		y := p.parseBinary(prec + 1)
+		x = &ast.BinaryExpr{Span: p.span(from), X: x, OpPos: opPos, Op: op, Y: y}
+	}
+}
+
+// parseInList parses `(e1, e2, ...)` on the right of in, has_any, ...;
+// each element may be a query.
+func (p *parser) parseInList() []ast.Expr {
+	p.enter()
+	defer p.leave()
+	p.expect(token.LPAREN)
+	var list []ast.Expr
+	if p.kind != token.RPAREN {
+		for {
+			list = append(list, p.parsePipe())
+			if !p.got(token.COMMA) {
+				break
+			}
+		}
+	}
+	p.expect(token.RPAREN)
+	return list
+}
+
+func (p *parser) parseUnary() ast.Expr {
+	if p.kind == token.SUB || p.kind == token.ADD {
+		from := p.pos
+		op := p.lit
+		p.next()
+		p.enter()
+		x := p.parseUnary()
+		p.leave()
+		return &ast.UnaryExpr{Span: p.span(from), Op: op, X: x}
+	}
+	return p.parsePostfix(p.parsePrimary())
+}
+
+// parsePostfix parses member access, indexing and calls after x.
+func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
+	for {
+		switch p.kind {
+		case token.DOT:
+			p.next()
+			if p.kind == token.LBRACK && !p.isNameStart() {
+				continue // a.[0] is a[0]
+			}
+			sel := p.parseMemberName()
+			x = &ast.SelectorExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, X: x, Sel: sel}
+		case token.LBRACK:
+			p.enter()
+			p.next()
+			idx := p.parseExpr()
+			p.expect(token.RBRACK)
+			p.leave()
+			x = &ast.IndexExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, X: x, Index: idx}
+		case token.LPAREN:
+			switch x.(type) {
+			case *ast.Ident, *ast.SelectorExpr:
+			default:
+				return x
+			}
+			args := p.parseArgs()
+			x = &ast.CallExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, Fun: x, Args: args}
+		default:
+			return x
+		}
+	}
+}
+
+// parseMemberName parses the name after a dot: any word, a bracketed
+// name, or a number-like word.
+func (p *parser) parseMemberName() *ast.Ident {
+	from := p.pos
+	switch p.kind {
+	case token.IDENT, token.INT:
+		name := p.lit
+		p.next()
+		return &ast.Ident{Span: p.span(from), Name: name}
+	}
+	return p.parseName()
+}
+
+// parseArgs parses `(args)` of a call: expressions (queries allowed),
+// `name = value` named arguments and `*`.
+func (p *parser) parseArgs() []ast.Expr {
+	p.enter()
+	defer p.leave()
+	p.expect(token.LPAREN)
+	var args []ast.Expr
+	if p.kind != token.RPAREN {
+		for {
+			args = append(args, p.parseArg())
+			if !p.got(token.COMMA) {
+				break
+			}
+		}
+	}
+	p.expect(token.RPAREN)
+	return args
+}
+
+func (p *parser) parseArg() ast.Expr {
+	from := p.pos
+	if p.kind == token.MUL {
+		if t := p.peek(1).kind; t == token.COMMA || t == token.RPAREN {
+			p.next()
+			return &ast.Star{Span: p.span(from)}
+		}
+	}
+	if p.isNameStart() && p.peek(p.nameLen()).kind == token.ASSIGN {
+		name := p.parseName()
+		p.next()
+		x := p.parsePipe()
+		return &ast.NamedExpr{Span: p.span(from), Names: []*ast.Ident{name}, X: x}
+	}
+	return p.parsePipe()
+}
+
+// parsePrimary parses a literal, name, parenthesised expression or query,
+// or a source operator (print, range, datatable, union, ...).
+func (p *parser) parsePrimary() ast.Expr {
+	from := p.pos
+	switch p.kind {
+	case token.INT:
+		return p.basic(ast.IntLit)
+	case token.REAL:
+		return p.basic(ast.RealLit)
+	case token.TIMESPAN:
+		return p.basic(ast.TimeSpanLit)
+	case token.STRING:
+		return p.parseString()
+	case token.TYPEDLIT:
+		return p.parseTypedLit()
+	case token.MUL:
+		p.next()
+		return &ast.Star{Span: p.span(from)}
+	case token.LPAREN:
+		p.enter()
+		p.next()
+		x := p.parsePipe()
+		p.expect(token.RPAREN)
+		p.leave()
+		return &ast.ParenExpr{Span: p.span(from), X: x}
+	case token.LBRACK:
+		if p.isNameStart() {
+			return p.parseName()
+		}
+	case token.IDENT:
+		if p.lit[0] == '!' {
+			break
+		}
+		next := p.peek(1).kind
+		switch p.lit {
+		case "true", "false":
+			return p.basic(ast.BoolLit)
+		case "null":
+			return p.basic(ast.NullLit)
+		case "dynamic":
+			if next == token.LPAREN {
+				return p.parseDynamic()
+			}
+		case "typeof":
+			if next == token.LPAREN {
+				return p.parseTypeOf()
+			}
+		case "print", "datatable", "externaldata", "external_data", "union", "search", "find", "evaluate":
+			if src := p.parseSourceOp(); src != nil {
+				return src
+			}
+		case "range":
+			if next != token.LPAREN {
+				return p.parseRange()
+			}
+		}
+		if reservedNames[p.lit] {
+			p.errorf(p.pos, "expected expression, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
+			panic(bailout{})
+		}
+		name := p.lit
+		p.next()
+		return &ast.Ident{Span: p.span(from), Name: name}
+	}
+	p.fail("expression")
+	return nil
+}
+
+// reservedNames are keywords that cannot stand as a name in an expression
+// without brackets (Kusto requires ['string'] there).
+var reservedNames = map[string]bool{
+	"string": true, "dynamic": true, "boolean": true, "int": true, "long": true,
+	"real": true, "double": true, "decimal": true, "datetime": true, "timespan": true,
+	"int64": true, "date": true, "time": true, "uniqueid": true, "let": true,
+}
+
+func (p *parser) basic(k ast.LitKind) ast.Expr {
+	from := p.pos
+	v := p.lit
+	p.next()
+	return &ast.BasicLit{Span: p.span(from), Kind: k, Value: v}
+}
+
+// parseString parses one or more adjacent string literals into one.
+func (p *parser) parseString() ast.Expr {
+	from := p.pos
+	obf := false
+	for i := p.i; p.toks[i].kind == token.STRING; i++ {
+		if c := p.toks[i].lit[0]; c == 'h' || c == 'H' {
+			obf = true
+		}
+	}
+	v := p.stringValue()
+	return &ast.BasicLit{Span: p.span(from), Kind: ast.StringLit, Value: v, Obfuscated: obf}
+}
+
+func (p *parser) parseTypedLit() ast.Expr {
+	from := p.pos
+	lit := p.lit
+	p.next()
+	open := strings.IndexByte(lit, '(')
+	text := lit[open+1:]
+	text = strings.TrimSuffix(text, ")")
+	return &ast.TypedLit{Span: p.span(from), Type: lit[:open], Text: strings.TrimSpace(text)}
+}
+
+func (p *parser) parseTypeOf() ast.Expr {
+	from := p.pos
+	p.next()
+	p.expect(token.LPAREN)
+	t := p.parseScalarType()
+	p.expect(token.RPAREN)
+	return &ast.TypeOf{Span: p.span(from), Type: t.Name}
+}
+
+// parseDynamic parses dynamic(json-like literal).
+func (p *parser) parseDynamic() ast.Expr {
+	from := p.pos
+	p.next()
+	p.enter()
+	defer p.leave()
+	p.expect(token.LPAREN)
+	x := p.parseJSON()
+	p.expect(token.RPAREN)
+	return &ast.DynamicLit{Span: p.span(from), X: x}
+}
+
+// parseJSON parses a value inside dynamic(...): an array, a bag, or a
+// literal (with an optional leading minus on numbers).
+func (p *parser) parseJSON() ast.Expr {
+	from := p.pos
+	switch p.kind {
+	case token.LBRACK:
+		p.enter()
+		defer p.leave()
+		p.next()
+		arr := &ast.ArrayLit{}
+		if p.kind != token.RBRACK {
+			for {
+				arr.Elems = append(arr.Elems, p.parseJSON())
+				if !p.got(token.COMMA) {
+					break
+				}
+			}
+		}
+		p.expect(token.RBRACK)
+		arr.Span = p.span(from)
+		return arr
+	case token.LBRACE:
+		p.enter()
+		defer p.leave()
+		p.next()
+		bag := &ast.BagLit{}
+		if p.kind != token.RBRACE {
+			for {
+				ff := p.pos
+				key := p.stringValue()
+				p.expect(token.COLON)
+				v := p.parseJSON()
+				bag.Fields = append(bag.Fields, &ast.BagField{Span: p.span(ff), Key: key, Value: v})
+				if !p.got(token.COMMA) {
+					break
+				}
+			}
+		}
+		p.expect(token.RBRACE)
+		bag.Span = p.span(from)
+		return bag
+	case token.SUB:
+		p.next()
+		switch p.kind {
+		case token.INT, token.REAL, token.TIMESPAN:
+			x := p.parseJSON()
+			return &ast.UnaryExpr{Span: p.span(from), Op: "-", X: x}
+		}
+		p.fail("number")
+	case token.INT, token.REAL, token.TIMESPAN, token.STRING, token.TYPEDLIT:
+		return p.parsePrimary()
+	case token.IDENT:
+		switch p.lit {
+		case "true", "false", "null":
+			return p.parsePrimary()
+		case "dynamic":
+			if p.peek(1).kind == token.LPAREN {
+				return p.parseDynamic()
+			}
+		}
+	}
+	p.fail("JSON value")
+	return nil
+}
+
+// parseNamedOrExpr parses `name = X`, `(a, b) = X` or a plain expression,
+// as in extend, project, summarize and print lists.
+func (p *parser) parseNamedOrExpr() ast.Expr {
+	from := p.pos
+	if p.isNameStart() && p.peek(p.nameLen()).kind == token.ASSIGN {
+		name := p.parseName()
+		p.next()
+		x := p.parseExpr()
+		return &ast.NamedExpr{Span: p.span(from), Names: []*ast.Ident{name}, X: x}
+	}
+	if p.kind == token.LPAREN && p.looksLikeNameTuple() {
+		p.next()
+		var names []*ast.Ident
+		for {
+			names = append(names, p.parseName())
+			if !p.got(token.COMMA) {
+				break
+			}
+		}
+		p.expect(token.RPAREN)
+		p.expect(token.ASSIGN)
+		x := p.parseExpr()
+		return &ast.NamedExpr{Span: p.span(from), Names: names, X: x}
+	}
+	return p.parseExpr()
+}
+
+// looksLikeNameTuple reports whether `(` starts `(a, b, ...) =`.
+func (p *parser) looksLikeNameTuple() bool {
+	i := 1
+	for {
+		t := p.peek(i)
+		switch {
+		case t.kind == token.IDENT:
+			i++
+		case t.kind == token.LBRACK && p.peek(i+1).kind == token.STRING && p.peek(i+2).kind == token.RBRACK:
+			i += 3
+		default:
+			return false
+		}
+		switch p.peek(i).kind {
+		case token.COMMA:
+			i++
+		case token.RPAREN:
+			return p.peek(i+1).kind == token.ASSIGN
+		default:
+			return false
+		}
+	}
+}
+
+// parseExprList parses a comma-separated list of named or plain
+// expressions.
+func (p *parser) parseExprList() []ast.Expr {
+	var out []ast.Expr
+	for {
+		out = append(out, p.parseNamedOrExpr())
+		if !p.got(token.COMMA) {
+			return out
+		}
+	}
+}
+
+// parsePlainList parses a comma-separated list of expressions.
+func (p *parser) parsePlainList() []ast.Expr {
+	var out []ast.Expr
+	for {
+		out = append(out, p.parseExpr())
+		if !p.got(token.COMMA) {
+			return out
+		}
+	}
+}
