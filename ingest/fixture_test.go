@@ -196,3 +196,66 @@ func TestPostfixFixture(t *testing.T) {
 	}
 	compareLines(t, "after re-run", hunt(t, st), expected(t, "testdata/postfix/nasty.expected.tsv"))
 }
+
+// checkRows runs single-value SQL queries and compares their text.
+func checkRows(t *testing.T, st *store.Store, cases [][2]string) {
+	t.Helper()
+	for _, c := range cases {
+		var got string
+		if err := st.DB.QueryRow(c[0]).Scan(&got); err != nil {
+			t.Errorf("%s: %v", c[0], err)
+			continue
+		}
+		if got != c[1] {
+			t.Errorf("%s\n got %q, want %q", c[0], got, c[1])
+		}
+	}
+}
+
+func readRejects(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+func TestExchangeFixture(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, ":memory:")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir},
+		"testdata/exchange/MSGTRK2026110108-1.LOG", "testdata/exchange/MSGTRK20261102-1.LOG")
+	if len(res) != 2 {
+		t.Fatalf("%d results", len(res))
+	}
+	r := res[0] // MSGTRK2026110108-1.LOG sorts first
+	t.Log(r.Summary())
+	t.Log(res[1].Summary())
+	if r.Source != SourceExchangeTracking || res[1].Source != SourceExchangeTracking {
+		t.Errorf("detected %q, %q", r.Source, res[1].Source)
+	}
+	if r.Records != 19 || r.Rejected != 3 || r.Skipped != 5 {
+		t.Errorf("records %d rejected %d skipped %d, want 19, 3, 5", r.Records, r.Rejected, r.Skipped)
+	}
+	p := "testdata/exchange/MSGTRK2026110108-1.LOG"
+	compareLines(t, "rejects", readRejects(t, r.RejectsPath), []string{
+		p + `:15: date-time: invalid datetime "2026-13-45T99:00:00.000Z"`,
+		p + `:16: 5 fields, the #Fields header has 30`,
+		p + `:24: 11 fields, the #Fields header has 30 (truncated last line)`,
+	})
+	if res[1].Records != 4 || res[1].Rejected != 0 {
+		t.Errorf("2010 log: %s", res[1].Summary())
+	}
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/exchange/expected.tsv"))
+	checkRows(t, st, [][2]string{
+		{`SELECT Subject FROM EmailEvents WHERE RecipientEmailAddress='bob@contoso.com'`, `Quarterly report, "final"`},
+		{`SELECT SenderIPv4 || ' ' || NetworkMessageId FROM EmailEvents WHERE RecipientEmailAddress='bob@contoso.com'`, "203.0.113.10 11111111-1111-1111-1111-111111111111"},
+		{`SELECT strftime(Timestamp, '%H:%M:%S.%g') FROM EmailEvents WHERE RecipientEmailAddress='alice@contoso.com' AND Subject LIKE 'Quarterly%'`, "08:00:00.100"},
+		{`SELECT DeliveryAction || ' ' || DeliveryLocation FROM EmailEvents WHERE RecipientEmailAddress='partner@fabrikam.com'`, "Delivered On-premises/external"},
+		{`SELECT DeliveryAction || ' ' || DeliveryLocation FROM EmailEvents WHERE RecipientEmailAddress='nobody@contoso.com'`, "Blocked Failed"},
+		{`SELECT EmailDirection FROM EmailEvents WHERE SenderFromAddress='ceo@contoso.com'`, "Inbound"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE RecipientEmailAddress='allstaff@contoso.com'`, "0"},
+		{`SELECT count(DISTINCT NetworkMessageId)::VARCHAR FROM EmailEvents WHERE Timestamp >= '2026-11-02'`, "2"},
+	})
+}

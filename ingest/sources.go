@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/quarry-kql/quarry/ingest/exchange"
 	"github.com/quarry-kql/quarry/ingest/postfix"
 	"github.com/quarry-kql/quarry/ingest/source"
 	"github.com/quarry-kql/quarry/schema"
@@ -21,7 +22,8 @@ const (
 
 // parsers maps each source name to its parser.
 var parsers = map[string]source.Parser{
-	SourcePostfix: postfix.Parser{},
+	SourcePostfix:          postfix.Parser{},
+	SourceExchangeTracking: exchange.Parser{},
 }
 
 // SourceNames returns the known source names, sorted.

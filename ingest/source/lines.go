@@ -91,6 +91,11 @@ func (l *Lines) finish(nl bool) bool {
 	l.no++
 	l.trunc = !nl
 	line := l.line
+	if l.tooLong {
+		l.line = nil
+		l.first = false
+		return true
+	}
 	if nl {
 		line = line[:len(line)-1]
 		if n := len(line); n > 0 && line[n-1] == '\r' {
@@ -100,9 +105,6 @@ func (l *Lines) finish(nl bool) bool {
 	if l.first {
 		l.first = false
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-	}
-	if l.tooLong {
-		line = nil
 	}
 	l.line = line
 	return true

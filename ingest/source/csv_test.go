@@ -1,0 +1,69 @@
+package source
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestSplitCSV(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{`a,b,c`, []string{"a", "b", "c"}, true},
+		{`a,,c,`, []string{"a", "", "c", ""}, true},
+		{`"x, y","say ""hi""",z`, []string{"x, y", `say "hi"`, "z"}, true},
+		{`"open,b`, nil, false},
+		{``, []string{""}, true},
+	} {
+		got, ok := SplitCSV(nil, c.in)
+		if ok != c.ok || (c.ok && !reflect.DeepEqual(got, c.want)) {
+			t.Errorf("SplitCSV(%q) = %q %v, want %q %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	in := "\xef\xbb\xbfone\r\ntwo\n\nthree"
+	l := NewLines(strings.NewReader(in), 0, 1)
+	var got []string
+	for l.Next() {
+		got = append(got, string(l.Bytes())+"|"+map[bool]string{true: "T", false: "-"}[l.Truncated()])
+	}
+	want := []string{"one|-", "two|-", "|-", "three|T"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q want %q", got, want)
+	}
+	if l.No() != 4 || l.Offset() != int64(len(in)) {
+		t.Fatalf("no %d offset %d", l.No(), l.Offset())
+	}
+	// Over-long lines are reported, not kept.
+	l = NewLines(strings.NewReader("short\n"+strings.Repeat("x", 5000)+"\nafter\n"), 0, 1)
+	l.SetMaxLine(100)
+	var long []bool
+	for l.Next() {
+		long = append(long, l.TooLong())
+	}
+	if !reflect.DeepEqual(long, []bool{false, true, false}) {
+		t.Fatalf("too long flags %v", long)
+	}
+}
+
+func TestCSVRecordsMultiline(t *testing.T) {
+	l := NewLines(strings.NewReader("h1,h2\n\"multi\nline\",x\nlast,\"unclosed\n"), 0, 1)
+	c := &CSVRecords{In: l}
+	var got []string
+	for {
+		f, line, ok, more := c.Next(nil)
+		if !more {
+			break
+		}
+		got = append(got, strings.Join(f, "|")+"@"+string(rune('0'+line))+map[bool]string{true: "", false: "!"}[ok])
+	}
+	want := []string{"h1|h2@1", "multi\nline|x@2", "last@4!"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q want %q", got, want)
+	}
+}
