@@ -7,19 +7,29 @@ import (
 	"github.com/quarry-kql/quarry/kql/token"
 )
 
-// Binary operator precedence, lowest first.
+// Binary operator precedence, lowest first, as in Kusto.Language (checked
+// against its syntax trees): string operators bind tighter than arithmetic,
+// and the equality, relational and string levels do not chain (a == b == c
+// is an error).
 const (
 	precNone = iota
 	precOr
 	precAnd
-	precEquality // == != =~ !~ has contains in between matches regex ...
-	precRelational
-	precAdditive
+	precEquality   // == != <> in !in in~ !in~ has_any has_all between !between
+	precRelational // < <= > >=
+	precAdditive   // + -
 	precMultiplicative
+	precString // =~ !~ has contains startswith endswith matches regex like : ...
 )
 
-// wordOps are the binary operators spelled as words, at equality level.
-var wordOps = map[string]bool{
+// chains reports whether operators of a level are left-associative (a+b+c);
+// the others take one operator per level.
+func chains(prec int) bool {
+	return prec == precOr || prec == precAnd || prec == precAdditive || prec == precMultiplicative
+}
+
+// stringOps are the string operators spelled as words.
+var stringOps = map[string]bool{
 	"has": true, "!has": true, "has_cs": true, "!has_cs": true,
 	"hasprefix": true, "!hasprefix": true, "hasprefix_cs": true, "!hasprefix_cs": true,
 	"hassuffix": true, "!hassuffix": true, "hassuffix_cs": true, "!hassuffix_cs": true,
@@ -28,10 +38,7 @@ var wordOps = map[string]bool{
 	"startswith": true, "!startswith": true, "startswith_cs": true, "!startswith_cs": true,
 	"endswith": true, "!endswith": true, "endswith_cs": true, "!endswith_cs": true,
 	"like": true, "notlike": true, "likecs": true, "notlikecs": true,
-	"has_all": true, "has_any": true, // set forms, handled as InExpr
-	"in": true, "!in": true, "in~": true, "!in~": true,
-	"between": true, "!between": true,
-	"matches": true,
+	"matches": true, // matches regex
 }
 
 // setOps take a parenthesised list on their right.
@@ -49,15 +56,22 @@ func (p *parser) binaryPrec() (int, string) {
 			return precOr, "or"
 		case "and":
 			return precAnd, "and"
+		case "between", "!between":
+			return precEquality, p.lit
 		}
-		if wordOps[p.lit] {
+		if setOps[p.lit] {
+			return precEquality, p.lit
+		}
+		if stringOps[p.lit] {
 			if p.lit == "matches" && !p.peekWord(1, "regex") {
 				return precNone, ""
 			}
-			return precEquality, p.lit
+			return precString, p.lit
 		}
-	case token.EQL, token.NEQ, token.LSSGTR, token.EQTILDE, token.NEQTILDE, token.COLON:
+	case token.EQL, token.NEQ, token.LSSGTR:
 		return precEquality, p.lit
+	case token.EQTILDE, token.NEQTILDE, token.COLON:
+		return precString, p.lit
 	case token.LSS, token.LEQ, token.GTR, token.GEQ:
 		return precRelational, p.lit
 	case token.ADD, token.SUB:
@@ -133,14 +147,22 @@ func (p *parser) parseExpr() ast.Expr {
 }
 
 // parseBinary is precedence climbing: it parses operands joined by binary
-// operators of precedence at least min, left-associative.
+// operators of precedence at least min. Chaining levels associate to the
+// left; at the other levels a second operator of the same level (or a
+// tighter one left over after such a stop) ends the expression, so the
+// caller reports it.
 func (p *parser) parseBinary(min int) ast.Expr {
 	x := p.parseUnary()
+	last := precNone
 	for {
 		prec, op := p.binaryPrec()
-		if prec < min || prec == precNone {
+		if prec == precNone || prec < min {
 			return x
 		}
+		if last != precNone && (prec > last || prec == last && !chains(prec)) {
+			return x
+		}
+		last = prec
 		opPos := p.pos
 		from := x.Pos()
 		switch {
@@ -151,11 +173,13 @@ func (p *parser) parseBinary(min int) ast.Expr {
 			continue
 		case op == "between" || op == "!between":
 			p.next()
+			p.enter()
 			p.expect(token.LPAREN)
-			lo := p.parseBinary(precRelational)
+			lo := p.parseExpr()
 			p.expect(token.DOTDOT)
-			hi := p.parseBinary(precRelational)
+			hi := p.parseExpr()
 			p.expect(token.RPAREN)
+			p.leave()
 			x = &ast.BetweenExpr{Span: p.span(from), X: x, Not: op == "!between", Lo: lo, Hi: hi}
 			continue
 		case op == "matches":

@@ -71,7 +71,7 @@ var negatable = map[string]bool{
 	"has": true, "has_cs": true, "hasprefix": true, "hasprefix_cs": true,
 	"hassuffix": true, "hassuffix_cs": true, "contains": true, "contains_cs": true,
 	"startswith": true, "startswith_cs": true, "endswith": true, "endswith_cs": true,
-	"in": true, "between": true, "has_any": true, "has_all": true,
+	"in": true, "between": true, "like": true,
 }
 
 // typedLiterals are the type names whose literal form type(…) is scanned
