@@ -235,6 +235,7 @@ type generator struct {
 
 	atts []attachment
 	urls []string
+	seen []string // recipients of the current message
 }
 
 type slotMsg struct {
@@ -683,30 +684,42 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 		}
 	}
 
-	// One row per recipient.
+	// One row per recipient; a message names each recipient once, and
+	// intra-org mail does not go back to its sender.
+	g.seen = g.seen[:0]
+	if sender != nil {
+		g.seen = append(g.seen, sender.Address)
+	}
 	for i := 0; i < int(m.n); i++ {
 		var rcpt *User
-		if internalRecipients {
-			if camp != nil {
-				rcpt = &o.Users[camp.target(r, len(o.Users))]
-			} else if sender != nil && r.IntN(10) < 7 {
-				// colleagues sit near each other in the user list
-				j := g.nearUser(r, senderIdx)
-				rcpt = &o.Users[j]
+		for try := 0; ; try++ {
+			rcpt = nil
+			if internalRecipients {
+				switch {
+				case camp != nil:
+					rcpt = &o.Users[camp.target(r, len(o.Users))]
+				case sender != nil && r.IntN(10) < 7:
+					// colleagues sit near each other in the user list
+					rcpt = &o.Users[g.nearUser(r, senderIdx)]
+				default:
+					rcpt = &o.Users[r.IntN(len(o.Users))]
+				}
+				ev.RecipientEmailAddress = rcpt.Address
+				ev.RecipientObjectId = rcpt.ObjectID
 			} else {
-				rcpt = &o.Users[r.IntN(len(o.Users))]
+				di := recipientDomain
+				if i > 0 && r.IntN(10) < 3 {
+					di = o.externalDomain(r)
+				}
+				first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
+				ev.RecipientEmailAddress = strings.ToLower(first) + "." + strings.ToLower(last) + "@" + o.ExternalDomains[di].Domain
+				ev.RecipientObjectId = ""
 			}
-			ev.RecipientEmailAddress = rcpt.Address
-			ev.RecipientObjectId = rcpt.ObjectID
-		} else {
-			di := recipientDomain
-			if i > 0 && r.IntN(10) < 3 {
-				di = o.externalDomain(r)
+			if !slices.Contains(g.seen, ev.RecipientEmailAddress) || try == 50 {
+				break
 			}
-			first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
-			ev.RecipientEmailAddress = strings.ToLower(first) + "." + strings.ToLower(last) + "@" + o.ExternalDomains[di].Domain
-			ev.RecipientObjectId = ""
 		}
+		g.seen = append(g.seen, ev.RecipientEmailAddress)
 		ev.ReportId = g.reportID(r, nmid, i+1)
 		if ev.EmailLanguage == "" && r.IntN(2) == 0 && rcpt != nil {
 			ev.EmailLanguage = rcpt.Language

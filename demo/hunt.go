@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -31,6 +32,34 @@ func MailflowHuntSQL(now time.Time) string {
 		`date_trunc('day', "Timestamp") AS "Timestamp", count(*) AS total ` +
 		`FROM EmailEvents WHERE "Timestamp" > TIMESTAMP ` + store.QuoteString(since) + ` ` +
 		`GROUP BY ALL ORDER BY "Timestamp" ASC`
+}
+
+// QueryHandwritten runs MailflowHuntSQL on st and returns its result as
+// KQL columns and rows of Go values (string, string, time.Time in UTC,
+// int64), the shape engine results have. It is the baseline for
+// benchmarks and the check on quarry's answer in tests.
+func QueryHandwritten(ctx context.Context, st *store.Store, now time.Time) ([]schema.Column, [][]any, error) {
+	rs, err := st.DB.QueryContext(ctx, MailflowHuntSQL(now))
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	defer rs.Close()
+	cols := []schema.Column{{Name: "EmailDirection", Type: types.String}, {Name: "domain", Type: types.String},
+		{Name: "Timestamp", Type: types.DateTime}, {Name: "total", Type: types.Long}}
+	var rows [][]any
+	for rs.Next() {
+		var dir, dom string
+		var ts time.Time
+		var n int64
+		if err := rs.Scan(&dir, &dom, &ts, &n); err != nil {
+			return nil, nil, fmt.Errorf("demo: %w", err)
+		}
+		rows = append(rows, []any{dir, dom, ts.UTC(), n})
+	}
+	if err := rs.Err(); err != nil {
+		return nil, nil, fmt.Errorf("demo: %w", err)
+	}
+	return cols, rows, nil
 }
 
 // Daily is the daily mail volume per direction, for the demo's chart.

@@ -1,0 +1,243 @@
+package demo
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quarry-kql/quarry/internal/testenv"
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/schema"
+	"github.com/quarry-kql/quarry/store"
+)
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "q.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func countRows(t *testing.T, st *store.Store, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := st.DB.QueryRow(`SELECT count(*) FROM ` + store.QuoteIdent(table)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestLoad(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	opt := Options{Seed: 5, Rows: 3000, Now: testNow}
+	if m, err := ReadMarker(ctx, st); err != nil || m != nil {
+		t.Fatalf("fresh store: marker %v, %v", m, err)
+	}
+	stats, err := Load(ctx, st, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"EmailEvents": stats.EmailEvents, "EmailAttachmentInfo": stats.EmailAttachmentInfo,
+		"EmailUrlInfo": stats.EmailUrlInfo, "EmailPostDeliveryEvents": stats.EmailPostDeliveryEvents, "UrlClickEvents": stats.UrlClickEvents}
+	for table, n := range want {
+		if got := countRows(t, st, table); got != n || n == 0 && table != "UrlClickEvents" {
+			t.Errorf("%s: %d rows stored, %d generated", table, got, n)
+		}
+	}
+	if stats.EmailEvents != 3000 {
+		t.Errorf("EmailEvents: %d", stats.EmailEvents)
+	}
+	m, err := ReadMarker(ctx, st)
+	if err != nil || m == nil {
+		t.Fatalf("marker %v, %v", m, err)
+	}
+	if !m.Matches(opt, TableNames) || m.Matches(Options{Seed: 6, Rows: 3000, Now: testNow}, TableNames) ||
+		m.Matches(opt, []string{"EmailEvents"}) {
+		t.Errorf("marker %+v matches wrongly", m)
+	}
+	// The marker lives in quarry_meta, not among the user's tables.
+	var inMain int
+	st.DB.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'demo'`).Scan(&inMain)
+	if inMain != 0 {
+		t.Error("marker table in main")
+	}
+	// Loading again replaces, never doubles.
+	if _, err := Load(ctx, st, opt, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, st, "EmailEvents"); got != 3000 {
+		t.Errorf("after a second load: %d rows", got)
+	}
+	// A smaller data set with EmailEvents only drops the other demo tables.
+	if _, err := Load(ctx, st, Options{Seed: 5, Rows: 100, Now: testNow}, []string{"EmailEvents"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := countRows(t, st, "EmailEvents"); got != 100 {
+		t.Errorf("after reload with 100 rows: %d", got)
+	}
+	var n int
+	st.DB.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_name = 'EmailUrlInfo'`).Scan(&n)
+	if n != 0 {
+		t.Error("EmailUrlInfo left behind by a load without it")
+	}
+	if _, err := Load(ctx, st, opt, []string{"DeviceEvents"}); err == nil || !strings.Contains(err.Error(), "DeviceEvents") {
+		t.Errorf("unknown table: %v", err)
+	}
+	// Stored values round-trip: types and a sample row.
+	var ts time.Time
+	var dir, dm string
+	var bcl int32
+	var cluster int64
+	err = st.DB.QueryRow(`SELECT "Timestamp", EmailDirection, DetectionMethods, BulkComplaintLevel, EmailClusterId FROM EmailEvents ORDER BY "Timestamp" LIMIT 1`).
+		Scan(&ts, &dir, &dm, &bcl, &cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.Before(testNow.Add(-35*24*time.Hour)) || dir == "" || cluster == 0 {
+		t.Errorf("first row: %s %q %q %d %d", ts, dir, dm, bcl, cluster)
+	}
+	var nulls int
+	if err := st.DB.QueryRow(`SELECT count(*) FROM EmailEvents WHERE Subject IS NULL OR ThreatTypes IS NULL OR SenderIPv6 IS NULL`).Scan(&nulls); err != nil || nulls != 0 {
+		t.Errorf("null strings stored: %d, %v", nulls, err)
+	}
+}
+
+func TestForeignTables(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	tab, _ := schema.Builtin("EmailEvents")
+	if err := st.EnsureTable(ctx, tab); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := ForeignTables(ctx, st); err != nil || len(f) != 0 {
+		t.Fatalf("empty table reported foreign: %v %v", f, err)
+	}
+	if _, err := st.DB.Exec(`INSERT INTO EmailEvents ("Timestamp", EmailDirection) VALUES (TIMESTAMP '2026-10-10 10:00:00', 'Inbound')`); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ForeignTables(ctx, st)
+	if err != nil || len(f) != 1 || f[0] != "EmailEvents" {
+		t.Fatalf("foreign %v %v", f, err)
+	}
+	if _, err := Load(ctx, st, Options{Rows: 10, Now: testNow}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := ForeignTables(ctx, st); err != nil || len(f) != 0 {
+		t.Fatalf("after a demo load: %v %v", f, err)
+	}
+}
+
+func TestMailflowHuntSQL(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	opt := Options{Seed: 9, Rows: 20_000, Now: testNow}
+	if _, err := Load(ctx, st, opt, []string{"EmailEvents"}); err != nil {
+		t.Fatal(err)
+	}
+	cols, rows, err := QueryHandwritten(ctx, st, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != 4 || cols[0].Name != "EmailDirection" || cols[1].Name != "domain" || cols[2].Name != "Timestamp" || cols[2].Type != types.DateTime || cols[3].Name != "total" || cols[3].Type != types.Long {
+		t.Fatalf("columns %v", cols)
+	}
+	// Recount the hunt in Go from the generated rows.
+	type key struct {
+		dir, domain string
+		day         time.Time
+	}
+	want := map[key]int64{}
+	cut := testNow.Add(-30 * 24 * time.Hour)
+	Generate(ctx, opt, Sink{EmailEvents: func(e *EmailEvent) error {
+		if e.Timestamp.After(cut) {
+			a := e.RecipientEmailAddress
+			want[key{e.EmailDirection, a[strings.IndexByte(a, '@')+1:], e.Timestamp.Truncate(24 * time.Hour)}]++
+		}
+		return nil
+	}})
+	if len(rows) != len(want) {
+		t.Errorf("%d groups, want %d", len(rows), len(want))
+	}
+	var prev time.Time
+	for _, r := range rows {
+		k := key{r[0].(string), r[1].(string), r[2].(time.Time)}
+		if got := r[3].(int64); got != want[k] {
+			t.Errorf("%v: %d, want %d", k, got, want[k])
+		}
+		if k.day.Before(prev) {
+			t.Fatal("not ordered by Timestamp")
+		}
+		prev = k.day
+	}
+	d, err := DailyVolume(cols, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Days) != 30 && len(d.Days) != 31 || len(d.Directions) != 3 || d.Directions[0] != "Inbound" {
+		t.Errorf("daily: %d days, directions %v", len(d.Days), d.Directions)
+	}
+}
+
+func TestDailyVolume(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 10, d, 0, 0, 0, 0, time.UTC) }
+	cols := []schema.Column{{Name: "EmailDirection", Type: types.String}, {Name: "domain", Type: types.String},
+		{Name: "Timestamp", Type: types.DateTime}, {Name: "total", Type: types.Long}}
+	rows := [][]any{
+		{"Outbound", "a.com", day(2), int64(3)},
+		{"Inbound", "contoso.com", day(2), int64(10)},
+		{"Inbound", "contoso.de", day(2), int64(5)},
+		{"Intra-org", "contoso.com", day(3), int64(7)},
+		{"", "x", day(3), int64(1)}, // an empty direction is a direction too
+		{"Inbound", "contoso.com", nil, int64(100)},
+	}
+	d, err := DailyVolume(cols, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Days) != 2 || !d.Days[0].Equal(day(2)) || !d.Days[1].Equal(day(3)) {
+		t.Errorf("days %v", d.Days)
+	}
+	wantDirs := []string{"Inbound", "Outbound", "Intra-org", ""}
+	if strings.Join(d.Directions, "|") != strings.Join(wantDirs, "|") {
+		t.Errorf("directions %q", d.Directions)
+	}
+	want := [][]int64{{15, 0}, {3, 0}, {0, 7}, {0, 1}}
+	for i := range want {
+		for j := range want[i] {
+			if d.Totals[i][j] != want[i][j] {
+				t.Errorf("totals %v, want %v", d.Totals, want)
+			}
+		}
+	}
+	if _, err := DailyVolume(cols[:2], rows); err == nil {
+		t.Error("missing columns accepted")
+	}
+}
+
+func TestExampleFile(t *testing.T) {
+	root, ok := testenv.RepoRoot()
+	if !ok {
+		t.Skip("no repository root")
+	}
+	b, err := os.ReadFile(filepath.Join(root, "examples", "mailflow-by-directionality.kql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file may carry // comment lines before the query.
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "//") {
+			lines = append(lines, l)
+		}
+	}
+	if got := strings.TrimSpace(strings.Join(lines, "\n")); got != strings.TrimSpace(MailflowHunt) {
+		t.Errorf("examples/mailflow-by-directionality.kql:\n%s\nMailflowHunt:\n%s", got, MailflowHunt)
+	}
+}
