@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarry-kql/quarry/attack"
 	"github.com/quarry-kql/quarry/internal/testenv"
 )
 
@@ -72,5 +73,33 @@ func TestLoadCorpus(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(wantW, "\n") {
 		t.Errorf("Email bombing warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantW, "\n"))
+	}
+}
+
+// TestCorpusAttackIDsResolve: every tactic and technique the 67 rules
+// claim resolves in the ATT&CK data built into quarry.
+func TestCorpusAttackIDsResolve(t *testing.T) {
+	res := loadCorpus(t)
+	data, err := attack.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	techniques, tactics := 0, 0
+	for _, r := range res.Rules {
+		for _, id := range r.Techniques {
+			techniques++
+			if _, ok := data.Technique(id); !ok {
+				t.Errorf("%s: technique %s does not resolve", r.Source.Path, id)
+			}
+		}
+		for _, name := range r.Tactics {
+			tactics++
+			if _, ok := data.Tactic(name); !ok {
+				t.Errorf("%s: tactic %s does not resolve", r.Source.Path, name)
+			}
+		}
+	}
+	if techniques != 75 || tactics != 76 {
+		t.Errorf("checked %d technique and %d tactic claims, want 75 and 76 (from index.jsonl)", techniques, tactics)
 	}
 }
