@@ -75,6 +75,9 @@ func NewRunnability(st *store.Store, checker Checker, now time.Time) *Runnabilit
 	return &Runnability{st: st, checker: checker, now: now, probes: map[string]bool{}}
 }
 
+// Checker returns the compiler the checks use.
+func (rc *Runnability) Checker() Checker { return rc.checker }
+
 func (rc *Runnability) loadTables(ctx context.Context) error {
 	if rc.loaded {
 		return nil
