@@ -9,13 +9,17 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/quarry-kql/quarry/attack"
 	"github.com/quarry-kql/quarry/chart"
+	"github.com/quarry-kql/quarry/enrich"
 	"github.com/quarry-kql/quarry/engine"
 	"github.com/quarry-kql/quarry/kql/diag"
 	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/rules"
 )
 
 //go:embed openapi.json
@@ -329,16 +333,29 @@ type ruleSummary struct {
 	URL        string   `json:"url"`
 }
 
+// ruleDetail is GET /api/rules/{id}: everything the rule page shows.
+type ruleDetail struct {
+	Rule       *rules.Rule         `json:"rule"`
+	Status     *rules.Status       `json:"status"`
+	Enrichment *enrich.Enrichment  `json:"enrichment"`
+	Badges     []enrich.Badge      `json:"badges"`
+	Tables     []string            `json:"tables"`
+	References []string            `json:"references"`
+	Rows       map[string]int64    `json:"rows,omitempty"`
+}
+
 func filterFromQuery(r *http.Request) Filter {
 	q := r.URL.Query()
 	return Filter{
-		Table: q.Get("table"), Tactic: q.Get("tactic"), Technique: q.Get("technique"),
-		Severity: q.Get("severity"), Source: q.Get("source"), Runnable: q.Get("runnable"),
-		Text: q.Get("q"), Sort: q.Get("sort"),
+		Filter: rules.Filter{
+			Table: q.Get("table"), Tactic: q.Get("tactic"), Technique: q.Get("technique"),
+			Severity: q.Get("severity"), Source: q.Get("source"), Text: q.Get("q"),
+		},
+		Runnable: q.Get("runnable"), Sort: q.Get("sort"),
 	}
 }
 
-func (s *Server) allRules(r *http.Request) ([]*RuleView, error) {
+func (s *Server) allRules(r *http.Request) ([]*enrich.Page, error) {
 	if s.rules == nil {
 		return nil, nil
 	}
@@ -353,24 +370,31 @@ func (s *Server) handleRules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []ruleSummary{}
-	for _, v := range filterFromQuery(r).Apply(all) {
-		out = append(out, ruleSummary{
-			ID: v.ID, Name: v.Name, Severity: v.Severity, Type: v.Type(), Source: SourceName(v.Source.Repo),
-			Tactics: v.Tactics, Techniques: v.Techniques, Tables: v.Tables, Tags: v.Badges(),
-			Runnable: v.Runnable, Reasons: v.Reasons, URL: "/rules/" + v.ID,
-		})
+	for _, p := range filterFromQuery(r).Apply(all) {
+		rs := ruleSummary{
+			ID: p.Rule.ID, Name: p.Rule.Name, Severity: p.Rule.Severity, Type: p.Rule.Type(), Source: enrich.SourceLabel(p.Rule.Source.Repo),
+			Tactics: p.Rule.Tactics, Techniques: p.Rule.Techniques, Tables: p.Tables(), Tags: enrich.Tags(p.Rule),
+			Runnable: runnable(p), URL: "/rules/" + url.PathEscape(p.Rule.ID),
+		}
+		if p.Status != nil {
+			rs.Reasons = p.Status.Reasons
+		}
+		if rs.Tables == nil {
+			rs.Tables = []string{}
+		}
+		out = append(out, rs)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) findRule(r *http.Request, id string) (*RuleView, error) {
+func (s *Server) findRule(r *http.Request, id string) (*enrich.Page, error) {
 	all, err := s.allRules(r)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range all {
-		if v.ID == id {
-			return v, nil
+	for _, p := range all {
+		if p.Rule.ID == id {
+			return p, nil
 		}
 	}
 	return nil, nil
@@ -378,37 +402,53 @@ func (s *Server) findRule(r *http.Request, id string) (*RuleView, error) {
 
 // handleRule answers GET /api/rules/{id} with the whole rule.
 func (s *Server) handleRule(w http.ResponseWriter, r *http.Request) {
-	v, err := s.findRule(r, r.PathValue("id"))
+	p, err := s.findRule(r, r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	if v == nil {
+	if p == nil {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no rule with id %q", r.PathValue("id")))
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, ruleDetail{
+		Rule: p.Rule, Status: p.Status, Enrichment: p.Enrichment, Badges: p.Badges(), Tables: p.Tables(),
+		References: enrich.References(p.Rule, p.Attack), Rows: p.Rows,
+	})
 }
 
-func (s *Server) coverage(r *http.Request) (*Coverage, error) {
-	if s.cov != nil {
-		return s.cov.Coverage(r.Context())
-	}
+func (s *Server) coverage(r *http.Request) (*attack.Coverage, error) {
 	all, err := s.allRules(r)
 	if err != nil {
 		return nil, err
 	}
-	return CoverageFromRules(all), nil
+	var d *attack.Data
+	if s.rules != nil {
+		d = s.rules.Attack()
+	}
+	if d == nil {
+		if d, err = attack.Embedded(); err != nil {
+			return nil, err
+		}
+	}
+	return coverageOf(d, all), nil
 }
 
-// handleCoverage answers GET /api/coverage.
+// handleCoverage answers GET /api/coverage with the JSON of
+// `quarry coverage --format json`.
 func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 	cov, err := s.coverage(r)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cov)
+	var buf bytes.Buffer
+	if err := cov.WriteJSON(&buf); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(buf.Bytes())
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {

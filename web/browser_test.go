@@ -107,7 +107,7 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 func TestBrowser(t *testing.T) {
 	ctx, cancel := newBrowser(t)
 	defer cancel()
-	srv := httptest.NewServer(New(&fakeRunner{}, sampleRules(), nil, Config{}))
+	srv := httptest.NewServer(New(&fakeRunner{}, sampleRules(), Config{}))
 	defer srv.Close()
 	dir := artifactsDir(t)
 
@@ -118,6 +118,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible("#feed", chromedp.ByQuery),
 		chromedp.SendKeys("#f-technique", "T1566", chromedp.ByQuery),
 		chromedp.Click("#f-apply", chromedp.ByQuery),
+		// the filtered page echoes the filter in the input's value attribute
+		chromedp.WaitVisible(`#f-technique[value="T1566"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a.rule-name[href="/rules/6b478186-da3b-4d71-beaa-aa5b42908499"]`, chromedp.ByQuery),
 		chromedp.Text("#count", &count, chromedp.ByQuery),
 	)

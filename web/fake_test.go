@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-kql/quarry/attack"
 	"github.com/quarry-kql/quarry/chart"
+	"github.com/quarry-kql/quarry/enrich"
 	"github.com/quarry-kql/quarry/kql/diag"
 	"github.com/quarry-kql/quarry/kql/token"
 	"github.com/quarry-kql/quarry/kql/types"
@@ -78,9 +80,18 @@ func (f *fakeRunner) Tables(ctx context.Context) ([]*schema.Table, error) {
 	return []*schema.Table{t}, nil
 }
 
-type fakeRules []*RuleView
+// fakeRules is a catalog of rule pages with the embedded ATT&CK data.
+type fakeRules []*enrich.Page
 
-func (f fakeRules) Rules(ctx context.Context) ([]*RuleView, error) { return f, nil }
+func (f fakeRules) Rules(ctx context.Context) ([]*enrich.Page, error) { return f, nil }
+
+func (f fakeRules) Attack() *attack.Data {
+	d, err := attack.Embedded()
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
 
 const mailflowQuery = `EmailEvents
 | where Timestamp > ago(30d)
@@ -92,6 +103,7 @@ func sampleRules() fakeRules {
 	retrieved := time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)
 	src := rules.Source{Repo: "Azure/Azure-Sentinel", Path: "Hunting Queries/Mailflow by directionality.yaml", Commit: "0ad0c9c", RetrievedAt: retrieved,
 		URL: "https://github.com/Azure/Azure-Sentinel/blob/0ad0c9c/Hunting%20Queries/Mailflow%20by%20directionality.yaml"}
+	d := fakeRules{}.Attack()
 	return fakeRules{
 		{
 			Rule: &rules.Rule{ID: "6b478186-da3b-4d71-beaa-aa5b42908499", Name: "Mailflow by directionality", Severity: "Medium",
@@ -99,19 +111,23 @@ func sampleRules() fakeRules {
 				Tactics:     []string{"InitialAccess"}, Techniques: []string{"T1566"}, Query: mailflowQuery,
 				RequiredDataConnectors: []rules.DataConnector{{ConnectorID: "MicrosoftThreatProtection", DataTypes: []string{"EmailEvents"}}},
 				Definition:             "id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: Mailflow by directionality\n", Source: src, Format: rules.FormatSentinelYAML},
-			Runnable: true, Tables: []string{"EmailEvents"},
-			Enrichment: &Enrichment{Hypothesis: "Phishing campaigns show up as a change in inbound volume per domain.", FalsePositives: []string{"Newsletters and marketing bursts."},
-				AI: true, Notice: "This rule was enriched with AI — validate before production", Confidence: "0.82"},
+			Status: &rules.Status{Runnable: true, Compiles: true, Tables: []string{"EmailEvents"}, TablesFrom: "query", Period: "30d"},
+			Enrichment: &enrich.Enrichment{Hypothesis: "Phishing campaigns show up as a change in inbound volume per domain.", FalsePositives: "Newsletters and marketing bursts.",
+				Generator: "llm:test-model", Notice: enrich.AINotice, Confidence: "medium"},
+			Attack: d,
+			Rows:   map[string]int64{"EmailEvents": 9000},
 		},
 		{
 			Rule: &rules.Rule{ID: "r2", Name: "Phish sub-technique <script>alert(1)</script>", Severity: "High", Tactics: []string{"InitialAccess"},
 				Techniques: []string{"T1566.001"}, Query: "EmailAttachmentInfo | take 10", Source: src},
-			Runnable: false, Reasons: []string{"table EmailAttachmentInfo holds no data"}, Tables: []string{"EmailAttachmentInfo"},
+			Status: &rules.Status{Runnable: false, Compiles: true, Tables: []string{"EmailAttachmentInfo"}, Reasons: []string{"table EmailAttachmentInfo holds no rows in the last 30d"}},
+			Attack: d,
 		},
 		{
 			Rule: &rules.Rule{ID: "r3", Name: "Lateral file sharing", Severity: "Low", Tactics: []string{"LateralMovement"},
 				Techniques: []string{"T1021"}, Query: "CloudAppEvents | take 1", Source: rules.Source{Repo: "/home/me/pack"}},
-			Runnable: false, Reasons: []string{"table CloudAppEvents does not exist"}, Tables: []string{"CloudAppEvents"},
+			Status: &rules.Status{Runnable: false, Tables: []string{"CloudAppEvents"}, Reasons: []string{"table CloudAppEvents does not exist in this store"}},
+			Attack: d,
 		},
 	}
 }

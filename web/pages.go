@@ -10,6 +10,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/quarry-kql/quarry/attack"
+	"github.com/quarry-kql/quarry/enrich"
 )
 
 //go:embed templates/*.html
@@ -21,21 +24,21 @@ var staticFS embed.FS
 var funcs = template.FuncMap{
 	"join":   strings.Join,
 	"lower":  strings.ToLower,
-	"source": SourceName,
+	"source":   enrich.SourceLabel,
+	"runnable": runnable,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return "unknown"
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"has":  func(m map[string]bool, k string) bool { return m[k] },
 	"list": func(s ...string) []string { return s },
 }
 
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range []string{"feed", "rule", "console", "coverage", "error"} {
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/badges.html", "templates/"+name+".html"))
 		out[name] = t
 	}
 	return out
@@ -84,16 +87,18 @@ type pageData struct {
 	Error  string
 	Filter Filter
 	// feed
-	Rules   []*RuleView
+	Rules   []*enrich.Page
 	Total   int
 	Options map[string][]string
 	// rule page
-	Rule    *RuleView
-	Present map[string]bool
+	Page       *enrich.Page
+	Attack     []attackItem
+	Sources    []dataSource
+	References []string
 	// console
 	Query string
 	// coverage
-	Coverage *Coverage
+	Coverage *attack.Coverage
 	MaxRows  int
 	Timeout  string
 }
@@ -114,7 +119,7 @@ func (s *Server) pageError(w http.ResponseWriter, status int, err error) {
 }
 
 // filterOptions lists the values each feed filter can take.
-func filterOptions(all []*RuleView) map[string][]string {
+func filterOptions(all []*enrich.Page) map[string][]string {
 	sets := map[string]map[string]bool{}
 	add := func(k, v string) {
 		if v == "" {
@@ -125,18 +130,18 @@ func filterOptions(all []*RuleView) map[string][]string {
 		}
 		sets[k][v] = true
 	}
-	for _, v := range all {
-		for _, t := range v.Tables {
+	for _, p := range all {
+		for _, t := range p.Tables() {
 			add("table", t)
 		}
-		for _, t := range v.Tactics {
+		for _, t := range p.Rule.Tactics {
 			add("tactic", t)
 		}
-		for _, t := range v.Techniques {
+		for _, t := range p.Rule.Techniques {
 			add("technique", t)
 		}
-		add("severity", v.Severity)
-		add("source", SourceName(v.Source.Repo))
+		add("severity", p.Rule.Severity)
+		add("source", enrich.SourceLabel(p.Rule.Source.Repo))
 	}
 	out := map[string][]string{}
 	for k, set := range sets {
@@ -161,12 +166,12 @@ func (s *Server) pageFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) pageRule(w http.ResponseWriter, r *http.Request) {
-	v, err := s.findRule(r, r.PathValue("id"))
+	p, err := s.findRule(r, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, http.StatusInternalServerError, err)
 		return
 	}
-	if v == nil {
+	if p == nil {
 		s.pageError(w, http.StatusNotFound, fmt.Errorf("no rule with id %q", r.PathValue("id")))
 		return
 	}
@@ -176,7 +181,10 @@ func (s *Server) pageRule(w http.ResponseWriter, r *http.Request) {
 			present[t.Name] = true
 		}
 	}
-	s.render(w, http.StatusOK, "rule", pageData{Title: v.Name, Nav: "feed", Rule: v, Present: present, MaxRows: s.cfg.MaxRows})
+	s.render(w, http.StatusOK, "rule", pageData{
+		Title: p.Rule.Name, Nav: "feed", Page: p, Attack: attackItems(p), Sources: dataSources(p, present),
+		References: enrich.References(p.Rule, p.Attack), MaxRows: s.cfg.MaxRows,
+	})
 }
 
 func (s *Server) pageConsole(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,11 @@
 // Package web is quarry's local web application, served by `quarry serve`:
 // the SOC feed of rules, the rule pages, the KQL query console with its
 // results grid and charts, the ATT&CK coverage page, and the JSON API with
-// its OpenAPI description. It holds the HTTP side only; queries, rules and
-// coverage come through the QueryRunner, RuleSource and CoverageSource
-// interfaces, so the package is tested with fakes and wired to the engine
-// and the rule catalog by cmd/quarry.
+// its OpenAPI description. It holds the HTTP side only: queries come
+// through the QueryRunner interface and rules through RuleSource (rule
+// pages as package enrich builds them, with package attack's data for the
+// coverage matrix), so the package is tested with fakes and wired to the
+// engine and the rule catalog by cmd/quarry.
 package web
 
 import (
@@ -79,16 +80,15 @@ type Server struct {
 	cfg     Config
 	queries QueryRunner
 	rules   RuleSource
-	cov     CoverageSource
 	mux     *http.ServeMux
 	handler http.Handler
 	slots   chan struct{}
 	tokenH  [32]byte
 }
 
-// New returns a server over the given sources. rules and cov may be nil:
-// their pages then say that no rule catalog is loaded.
-func New(q QueryRunner, rs RuleSource, cov CoverageSource, cfg Config) *Server {
+// New returns a server over the given sources. rs may be nil: the feed
+// then says that no rule catalog is loaded.
+func New(q QueryRunner, rs RuleSource, cfg Config) *Server {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 30 * time.Second
 	}
@@ -104,7 +104,7 @@ func New(q QueryRunner, rs RuleSource, cov CoverageSource, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, queries: q, rules: rs, cov: cov, mux: http.NewServeMux(), slots: make(chan struct{}, cfg.MaxConcurrent)}
+	s := &Server{cfg: cfg, queries: q, rules: rs, mux: http.NewServeMux(), slots: make(chan struct{}, cfg.MaxConcurrent)}
 	if cfg.Token != "" {
 		s.tokenH = sha256.Sum256([]byte(cfg.Token))
 	}
