@@ -15,8 +15,8 @@ import (
 
 	"github.com/quarry-kql/quarry/attack"
 	"github.com/quarry-kql/quarry/chart"
-	"github.com/quarry-kql/quarry/enrich"
 	"github.com/quarry-kql/quarry/engine"
+	"github.com/quarry-kql/quarry/enrich"
 	"github.com/quarry-kql/quarry/kql/diag"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/rules"
@@ -335,13 +335,13 @@ type ruleSummary struct {
 
 // ruleDetail is GET /api/rules/{id}: everything the rule page shows.
 type ruleDetail struct {
-	Rule       *rules.Rule         `json:"rule"`
-	Status     *rules.Status       `json:"status"`
-	Enrichment *enrich.Enrichment  `json:"enrichment"`
-	Badges     []enrich.Badge      `json:"badges"`
-	Tables     []string            `json:"tables"`
-	References []string            `json:"references"`
-	Rows       map[string]int64    `json:"rows,omitempty"`
+	Rule       *rules.Rule        `json:"rule"`
+	Status     *rules.Status      `json:"status"`
+	Enrichment *enrich.Enrichment `json:"enrichment"`
+	Badges     []enrich.Badge     `json:"badges"`
+	Tables     []string           `json:"tables"`
+	References []string           `json:"references"`
+	Rows       map[string]int64   `json:"rows,omitempty"`
 }
 
 func filterFromQuery(r *http.Request) Filter {

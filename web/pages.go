@@ -22,8 +22,8 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 var funcs = template.FuncMap{
-	"join":   strings.Join,
-	"lower":  strings.ToLower,
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
 	"source":   enrich.SourceLabel,
 	"runnable": runnable,
 	"when": func(t time.Time) string {
