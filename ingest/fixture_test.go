@@ -259,3 +259,96 @@ func TestExchangeFixture(t *testing.T) {
 		{`SELECT count(DISTINCT NetworkMessageId)::VARCHAR FROM EmailEvents WHERE Timestamp >= '2026-11-02'`, "2"},
 	})
 }
+
+func TestDefenderStreamFixture(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, ":memory:")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir},
+		"testdata/defender/eventhub.json", "testdata/defender/storage.json")
+	for _, r := range res {
+		t.Log(r.Summary())
+		if r.Source != SourceDefenderStream {
+			t.Errorf("%s: detected %q", r.Path, r.Source)
+		}
+	}
+	eh, sa := res[0], res[1]
+	// eventhub.json: 12 records in two documents, plus a cut-off third line.
+	if eh.Records != 13 || eh.Rejected != 3 {
+		t.Errorf("eventhub: records %d rejected %d, want 13, 3", eh.Records, eh.Rejected)
+	}
+	compareLines(t, "eventhub rejects", readRejects(t, eh.RejectsPath), []string{
+		`testdata/defender/eventhub.json:1: record 6: unknown category "Audit-Something" (expected AdvancedHunting-<Table>)`,
+		`testdata/defender/eventhub.json:2: record 3: Timestamp: invalid datetime "2026-02-30T11:00:00Z"`,
+		`testdata/defender/eventhub.json:3: invalid JSON: unexpected EOF (truncated last line)`,
+	})
+	if sa.Records != 5 || sa.Rejected != 2 {
+		t.Errorf("storage: records %d rejected %d, want 5, 2", sa.Records, sa.Rejected)
+	}
+	compareLines(t, "storage rejects", readRejects(t, sa.RejectsPath), []string{
+		`testdata/defender/storage.json:3: invalid JSON: invalid character ',' looking for beginning of object key string`,
+		`testdata/defender/storage.json:5: AttachmentCount: integer expected, found "many"`,
+	})
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/defender/expected.tsv"))
+	checkRows(t, st, [][2]string{
+		// Seven-digit fractions are kept to the microsecond DuckDB stores.
+		{`SELECT strftime(Timestamp, '%Y-%m-%d %H:%M:%S.%f') FROM EmailEvents WHERE RecipientEmailAddress='bob@sales.contoso.com'`, "2026-11-01 08:00:00.123456"},
+		{`SELECT EmailClusterId::VARCHAR || ' ' || AttachmentCount::VARCHAR || ' ' || AdditionalFields FROM EmailEvents WHERE RecipientEmailAddress='bob@sales.contoso.com'`, `123456789012 1 {"UserLevelAction":"Move"}`},
+		{`SELECT coalesce(BulkComplaintLevel::VARCHAR, 'null') FROM EmailEvents LIMIT 1`, "null"},
+		{`SELECT EmailDirection FROM EmailEvents WHERE SenderFromAddress='ceo@contoso.com'`, "Inbound"},
+		{`SELECT FileName || ' ' || FileSize::VARCHAR FROM EmailAttachmentInfo`, "invoice.pdf 12345"},
+		{`SELECT UrlDomain FROM EmailUrlInfo`, "example.net"},
+		{`SELECT ActionType || ' ' || DeliveryLocation FROM EmailPostDeliveryEvents`, "Phish ZAP Quarantine"},
+		{`SELECT IsClickedThrough::VARCHAR || ' ' || AccountUpn FROM UrlClickEvents`, "true alice@contoso.com"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE TimeGenerated = Timestamp`, "7"},
+		// An unknown AdvancedHunting category gets its own table, extended
+		// when a later record brings new keys.
+		{`SELECT string_agg(column_name || ':' || data_type, ' ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name='DeviceEvents'`,
+			"Timestamp:TIMESTAMP ActionType:VARCHAR DeviceName:VARCHAR ReportId:BIGINT TimeGenerated:TIMESTAMP AdditionalFields:JSON Score:DOUBLE"},
+		{`SELECT string_agg(DeviceName || '/' || ReportId::VARCHAR || '/' || coalesce(AdditionalFields::VARCHAR, '-'), ' ' ORDER BY ReportId) FROM DeviceEvents`, `ws1/17/- ws2/18/{"ClassName":"USB"}`},
+	})
+}
+
+func TestDefenderCSVFixture(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, ":memory:")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, "testdata/defender/ah-export.csv")
+	r := res[0]
+	t.Log(r.Summary())
+	if r.Source != SourceDefenderCSV || r.Records != 7 || r.Rejected != 3 || r.Rows["EmailEvents"] != 4 {
+		t.Errorf("got %s", r.Summary())
+	}
+	p := "testdata/defender/ah-export.csv"
+	compareLines(t, "rejects", readRejects(t, r.RejectsPath), []string{
+		p + `:7: Timestamp: invalid datetime "Nov 31, 2026 1:00:00 PM"`,
+		p + `:8: 3 fields, the header has 9`,
+		p + `:9: 3 fields, the header has 9 (truncated last line)`,
+	})
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/defender/ah-export.expected.tsv"))
+	checkRows(t, st, [][2]string{
+		{`SELECT Subject FROM EmailEvents WHERE RecipientEmailAddress='x@fabrikam.com'`, "Two-line\nsubject \"quoted\""},
+		{`SELECT strftime(Timestamp, '%Y-%m-%d %H:%M:%S') FROM EmailEvents WHERE RecipientEmailAddress='erin@contoso.com'`, "2026-11-04 23:59:59"},
+		{`SELECT strftime(Timestamp, '%Y-%m-%d %H:%M:%S') FROM EmailEvents WHERE RecipientEmailAddress='alice@contoso.com'`, "2026-11-04 08:15:02"},
+	})
+}
+
+func TestEXOTraceFixture(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, ":memory:")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, "testdata/exotrace/trace.csv")
+	r := res[0]
+	t.Log(r.Summary())
+	if r.Source != SourceEXOTrace || r.Records != 7 || r.Rejected != 2 || r.Rows["EmailEvents"] != 7 {
+		t.Errorf("got %s", r.Summary())
+	}
+	p := "testdata/exotrace/trace.csv"
+	compareLines(t, "rejects", readRejects(t, r.RejectsPath), []string{
+		p + `:6: origin_timestamp_utc: invalid datetime "2026-11-31T11:00:00Z"`,
+		p + `:8: unterminated quoted field (truncated last line)`,
+	})
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/exotrace/expected.tsv"))
+	checkRows(t, st, [][2]string{
+		{`SELECT DeliveryAction || ' ' || DeliveryLocation FROM EmailEvents WHERE RecipientEmailAddress='x@fabrikam.com'`, "Delivered On-premises/external"},
+		{`SELECT DeliveryAction || ' ' || EmailDirection FROM EmailEvents WHERE SenderFromAddress='ceo@contoso.com'`, "Blocked Inbound"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE RecipientEmailAddress='carol@contoso.com'`, "1"},
+	})
+}

@@ -5,7 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/quarry-kql/quarry/ingest/defender"
 	"github.com/quarry-kql/quarry/ingest/exchange"
+	"github.com/quarry-kql/quarry/ingest/exotrace"
 	"github.com/quarry-kql/quarry/ingest/postfix"
 	"github.com/quarry-kql/quarry/ingest/source"
 	"github.com/quarry-kql/quarry/schema"
@@ -24,6 +26,9 @@ const (
 var parsers = map[string]source.Parser{
 	SourcePostfix:          postfix.Parser{},
 	SourceExchangeTracking: exchange.Parser{},
+	SourceDefenderStream:   defender.Stream{},
+	SourceDefenderCSV:      defender.CSV{},
+	SourceEXOTrace:         exotrace.Parser{},
 }
 
 // SourceNames returns the known source names, sorted.

@@ -299,3 +299,68 @@ func dirOf(p string) string {
 	}
 	return "."
 }
+
+// Existing implements source.Schemas.
+func (w *writer) Existing(name string) (*schema.Table, bool, error) {
+	rows, err := w.st.DB.QueryContext(w.ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position`, name)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	t := &schema.Table{Name: name}
+	for rows.Next() {
+		var c, typ string
+		if err := rows.Scan(&c, &typ); err != nil {
+			return nil, false, err
+		}
+		t.Columns = append(t.Columns, schema.Column{Name: c, Type: kqlType(typ)})
+	}
+	return t, len(t.Columns) > 0, rows.Err()
+}
+
+// kqlType maps a DuckDB column type back to the KQL type stored in it.
+func kqlType(sqlType string) types.Type {
+	u := strings.ToUpper(sqlType)
+	switch {
+	case u == "BOOLEAN":
+		return types.Bool
+	case u == "INTEGER":
+		return types.Int
+	case u == "BIGINT":
+		return types.Long
+	case u == "DOUBLE" || u == "FLOAT":
+		return types.Real
+	case strings.HasPrefix(u, "DECIMAL"):
+		return types.Decimal
+	case strings.HasPrefix(u, "TIMESTAMP"):
+		return types.DateTime
+	case u == "INTERVAL":
+		return types.TimeSpan
+	case u == "JSON":
+		return types.Dynamic
+	case u == "UUID":
+		return types.GUID
+	}
+	return types.String
+}
+
+// AddColumns implements source.Schemas.
+func (w *writer) AddColumns(t *schema.Table, cols []schema.Column) error {
+	if w.inTx {
+		if err := w.commit(false); err != nil {
+			return err
+		}
+	}
+	if _, ok, err := w.Existing(t.Name); err != nil || !ok {
+		w.known[t.Name] = false
+		return err
+	}
+	for _, c := range cols {
+		q := "ALTER TABLE " + store.QuoteIdent(t.Name) + " ADD COLUMN IF NOT EXISTS " + store.QuoteIdent(c.Name) + " " + store.SQLType(c.Type)
+		if err := w.exec(q); err != nil {
+			return fmt.Errorf("extend %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}

@@ -63,7 +63,12 @@ type CSVRecords struct {
 
 	rec   strings.Builder
 	first int64
+	trunc bool
 }
+
+// Truncated reports whether the last record ended with a last line
+// without a newline.
+func (c *CSVRecords) Truncated() bool { return c.trunc }
 
 // Next returns the next record's fields.
 func (c *CSVRecords) Next(dst []string) (fields []string, line int64, ok, more bool) {
@@ -72,6 +77,7 @@ func (c *CSVRecords) Next(dst []string) (fields []string, line int64, ok, more b
 		max = 1000
 	}
 	c.rec.Reset()
+	c.trunc = false
 	n := 0
 	for c.In.Next() {
 		if n == 0 {
@@ -83,6 +89,7 @@ func (c *CSVRecords) Next(dst []string) (fields []string, line int64, ok, more b
 		if c.In.TooLong() {
 			return nil, c.first, false, true
 		}
+		c.trunc = c.In.Truncated()
 		c.rec.Write(c.In.Bytes())
 		f, done := SplitCSV(dst, c.rec.String())
 		if done {

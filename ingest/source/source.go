@@ -111,3 +111,14 @@ func (r Row) Set(l *Layout, name string, v any) {
 	}
 	r.Vals[i] = v
 }
+
+// Schemas is implemented by sinks that can look up and extend stored
+// tables, for sources whose tables are not built in (Defender categories
+// other than the email tables).
+type Schemas interface {
+	// Existing returns the stored table's schema, if the table exists.
+	Existing(name string) (*schema.Table, bool, error)
+	// AddColumns adds columns to table t (already stored or to be created
+	// by the next Emit), after committing the rows written so far.
+	AddColumns(t *schema.Table, cols []schema.Column) error
+}
