@@ -477,9 +477,10 @@ func ParseMarkdown(path string, data []byte) fileResult {
 		text string
 	}
 	var (
-		title  string
-		prose  []string
-		blocks []block
+		title   string
+		prose   []string
+		blocks  []block
+		tactics []string
 	)
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
@@ -492,11 +493,24 @@ func ParseMarkdown(path string, data []byte) fileResult {
 			fence = "~~~"
 		}
 		if fence == "" {
-			if title == "" && strings.HasPrefix(trim, "#") {
-				title = strings.TrimSpace(strings.TrimLeft(trim, "#"))
-				continue
+			switch {
+			case strings.HasPrefix(trim, "#"):
+				if title == "" {
+					title = strings.TrimSpace(strings.TrimLeft(trim, "#"))
+				}
+			case strings.HasPrefix(trim, "|"):
+				// The Defender repository's "Technique, tactic, or state |
+				// Covered? (v=yes)" table: rows marked v name the tactics.
+				cells := strings.Split(strings.Trim(trim, "|"), "|")
+				if len(cells) >= 2 {
+					mark := strings.ToLower(strings.TrimSpace(cells[1]))
+					if t, ok := CanonicalTactic(cells[0]); ok && (mark == "v" || mark == "x" || mark == "yes" || mark == "✓" || mark == "✔") {
+						tactics = appendUnique(tactics, t)
+					}
+				}
+			default:
+				prose = append(prose, l)
 			}
-			prose = append(prose, l)
 			continue
 		}
 		lang := strings.ToLower(strings.TrimSpace(strings.TrimLeft(trim, "`~")))
@@ -508,8 +522,8 @@ func ParseMarkdown(path string, data []byte) fileResult {
 		if j == len(lines) {
 			fr.warnings = append(fr.warnings, Diagnostic{File: path, Line: i + 1, Severity: "warning", Message: "code block is not closed"})
 		}
-		if lang == "kql" || lang == "kusto" {
-			q := strings.Join(lines[start:min(j, len(lines))], "\n")
+		q := strings.Join(lines[start:min(j, len(lines))], "\n")
+		if lang == "kql" || lang == "kusto" || (lang == "" && looksLikeKQL(q)) {
 			if strings.TrimSpace(q) != "" {
 				blocks = append(blocks, block{line: start + 1, text: q + "\n"})
 			} else {
@@ -544,6 +558,7 @@ func ParseMarkdown(path string, data []byte) fileResult {
 			Name:        name,
 			Description: desc,
 			Techniques:  techniques,
+			Tactics:     tactics,
 			Query:       b.text,
 			QueryLine:   b.line,
 			Format:      FormatDefenderMD,
@@ -553,6 +568,29 @@ func ParseMarkdown(path string, data []byte) fileResult {
 		fr.rules = append(fr.rules, r)
 	}
 	return fr
+}
+
+var kqlStartRE = regexp.MustCompile(`^(let|union|datatable|print|range|search|externaldata|find|evaluate)\b`)
+
+// looksLikeKQL decides whether an unlabelled code block is a query: it
+// starts with let, union, datatable, print, ... or has a line starting
+// with a pipe.
+func looksLikeKQL(q string) bool {
+	first := true
+	for _, l := range strings.Split(q, "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "//") {
+			continue
+		}
+		if strings.HasPrefix(t, "|") {
+			return true
+		}
+		if first && kqlStartRE.MatchString(t) {
+			return true
+		}
+		first = false
+	}
+	return false
 }
 
 var mdTechniqueRE = regexp.MustCompile(`\bT\d{4}(?:\.\d{3})?\b`)

@@ -226,3 +226,32 @@ func TestGitHubRepo(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDefenderRepoMarkdown: the layout of the
+// Microsoft-365-Defender-Hunting-Queries repository: an unlabelled fence
+// holding the query and a "Covered? (v=yes)" table of tactics.
+func TestParseDefenderRepoMarkdown(t *testing.T) {
+	src := "## JNLP File Attachments\nJNLP files are an uncommon attachment type.\n\n## Query\nLooks for attachments ending in .jnlp.\n```\nEmailAttachmentInfo\n| where FileName endswith \".jnlp\"\n```\n\n## Category\n| Technique, tactic, or state | Covered? (v=yes) | Notes |\n|------------------------|----------|-------|\n| Initial access | v |  |\n| Execution |  |  |\n| Lateral movement | v |  |\n| Vulnerability | v |  |\n\n```\nC:\\\\Windows\\\\System32\n```\n"
+	fr := ParseMarkdown("Email Queries/JNLP.md", []byte(src))
+	if len(fr.rules) != 1 || len(fr.warnings) != 0 {
+		t.Fatalf("rules %d warnings %v", len(fr.rules), fr.warnings)
+	}
+	r := fr.rules[0]
+	if r.Name != "JNLP File Attachments" || strings.Join(r.Tactics, ",") != "InitialAccess,LateralMovement" ||
+		r.Query != "EmailAttachmentInfo\n| where FileName endswith \".jnlp\"\n" || r.QueryLine != 7 {
+		t.Errorf("rule: name %q tactics %v query %q line %d", r.Name, r.Tactics, r.Query, r.QueryLine)
+	}
+	if strings.Contains(r.Description, "Covered?") || strings.Contains(r.Description, "##") || !strings.Contains(r.Description, "uncommon attachment type") {
+		t.Errorf("description: %q", r.Description)
+	}
+	for _, q := range []string{"let x = 1;\nx", "// c\nunion A, B", "T\n| take 1"} {
+		if !looksLikeKQL(q) {
+			t.Errorf("looksLikeKQL(%q) = false", q)
+		}
+	}
+	for _, q := range []string{"C:\\Windows", "Get-Mailbox | Select Name", "https://example.com/x"} {
+		if looksLikeKQL(q) {
+			t.Errorf("looksLikeKQL(%q) = true", q)
+		}
+	}
+}
