@@ -85,6 +85,8 @@ func TestRunnability(t *testing.T) {
 		{rule("two tables", "EmailEvents | join (EmailAttachmentInfo) on NetworkMessageId", "EmailEvents"), false, "EmailEvents,EmailAttachmentInfo",
 			[]string{"table EmailAttachmentInfo is not in the store"},
 			[]string{"the query reads EmailAttachmentInfo, not listed in requiredDataConnectors (EmailEvents)"}},
+		{rule("ioc", "let iocs = externaldata(h:string)[@\"https://example.invalid/iocs.csv\"];\nEmailEvents | take 1"), true, "EmailEvents", nil,
+			[]string{"the query reads external data (externaldata): run it with --allow-external"}},
 		{rule("broken", "EmailEvents\n| where !! x\n", "EmailEvents"), false, "EmailEvents",
 			[]string{"does not compile: broken.yaml:11:3: unexpected '!!'"}, nil},
 	}

@@ -164,6 +164,9 @@ func (rc *Runnability) Check(ctx context.Context, r *Rule) (*Status, error) {
 			}
 		}
 	}
+	if externalRE.MatchString(stripComments(r.Query)) {
+		s.Notes = append(s.Notes, "the query reads external data (externaldata): run it with --allow-external")
+	}
 	if len(tables) == 0 && s.Compiles {
 		s.Notes = append(s.Notes, "the query reads no stored table")
 	}
@@ -204,6 +207,8 @@ func (rc *Runnability) hasRows(ctx context.Context, table string, info tableInfo
 	rc.probes[key] = has
 	return has, nil
 }
+
+var externalRE = regexp.MustCompile(`\bexternaldata\b`)
 
 var wordRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 
