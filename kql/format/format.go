@@ -132,7 +132,11 @@ func (p *printer) stmt(s ast.Stmt) {
 		p.name(s.Name)
 		if s.Value != nil {
 			p.write(" = ")
-			p.expr(s.Value)
+			if id, ok := s.Value.(*ast.Ident); ok {
+				p.name(id)
+			} else {
+				p.expr(s.Value)
+			}
 		}
 	case *ast.DeclareStmt:
 		p.write("declare ")
@@ -157,13 +161,53 @@ func (p *printer) let(s *ast.LetStmt) {
 	p.write("let ")
 	p.ident(s.Name)
 	p.write(" = ")
-	if _, ok := s.Value.(*ast.FuncLit); ok {
+	if isMultiline(s.Value) {
+		p.indent++
 		p.expr(s.Value)
+		p.indent--
+		return
+	}
+	p.expr(s.Value)
+}
+
+// isMultiline reports whether x prints over several lines at its top level:
+// a pipeline with operators, possibly named.
+func isMultiline(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.Pipeline:
+		return x != nil && len(x.Ops) > 0
+	case *ast.NamedExpr:
+		return x != nil && isMultiline(x.X)
+	}
+	return false
+}
+
+// list prints xs between open and close, separated by commas: on one line,
+// or one element a line when an element is a multi-line query.
+func (p *printer) list(open string, xs []ast.Expr, close string) {
+	p.write(open)
+	multi := false
+	for _, x := range xs {
+		if isMultiline(x) {
+			multi = true
+		}
+	}
+	if !multi {
+		p.exprs(xs)
+		p.write(close)
 		return
 	}
 	p.indent++
-	p.expr(s.Value)
+	for i, x := range xs {
+		if i > 0 {
+			p.write(",")
+		}
+		p.newline()
+		p.expr(x)
+	}
 	p.indent--
+	p.newline()
+	p.write(close)
 }
 
 // ---------------------------------------------------------------------------
@@ -181,9 +225,6 @@ const (
 	precUnary    // -x +x
 	precPostfix  // x.y x[i] f(x)
 	precPrimary  // names, literals, parenthesised expressions
-	precTabular  // pipelines: never an operand without parentheses
-	precNamed    // Name = X: never an operand without parentheses
-	precTopLevel //
 )
 
 // binaryPrec returns the precedence of a binary operator.
@@ -303,9 +344,7 @@ func (p *printer) expr(x ast.Expr) {
 		p.operand(x.X, precCompare)
 		p.write(" ")
 		p.write(x.Op)
-		p.write(" (")
-		p.exprs(x.List)
-		p.write(")")
+		p.list(" (", x.List, ")")
 	case *ast.BetweenExpr:
 		p.operand(x.X, precCompare)
 		if x.Not {
@@ -319,9 +358,7 @@ func (p *printer) expr(x ast.Expr) {
 		p.write(")")
 	case *ast.CallExpr:
 		p.callee(x.Fun)
-		p.write("(")
-		p.args(x.Args)
-		p.write(")")
+		p.list("(", x.Args, ")")
 	case *ast.SelectorExpr:
 		p.operand(x.X, precPostfix)
 		if x.Sel != nil && isPlain(x.Sel.Name) {
@@ -367,15 +404,13 @@ func (p *printer) expr(x ast.Expr) {
 
 // paren prints (x); a multi-line tabular expression gets its own lines.
 func (p *printer) paren(x ast.Expr) {
-	if pl, ok := x.(*ast.Pipeline); ok && pl != nil && len(pl.Ops) > 0 {
+	if isMultiline(x) {
 		p.write("(")
-		p.indent += 2
-		p.newline()
-		p.pipeline(pl)
-		p.indent -= 2
 		p.indent++
 		p.newline()
+		p.expr(x)
 		p.indent--
+		p.newline()
 		p.write(")")
 		return
 	}
@@ -405,16 +440,6 @@ func (p *printer) callee(f ast.Expr) {
 		}
 	default:
 		p.operand(f, precPostfix)
-	}
-}
-
-// args prints call arguments: named arguments as `name = value`.
-func (p *printer) args(xs []ast.Expr) {
-	for i, x := range xs {
-		if i > 0 {
-			p.write(", ")
-		}
-		p.expr(x)
 	}
 }
 
@@ -487,7 +512,7 @@ func (p *printer) block(b *ast.Block) {
 		p.write("{}")
 		return
 	}
-	if len(b.Lets) == 0 && exprPrec(b.Result) > precLowest {
+	if len(b.Lets) == 0 && b.Result != nil && exprPrec(b.Result) > precLowest {
 		p.write("{ ")
 		p.expr(b.Result)
 		p.write(" }")
@@ -600,7 +625,10 @@ func (p *printer) pipeline(pl *ast.Pipeline) {
 			p.write("| ")
 		}
 		first = false
+		// What an operator prints on further lines is indented under it.
+		p.indent++
 		p.op(op)
+		p.indent--
 	}
 }
 
@@ -627,22 +655,36 @@ func (p *printer) opParam(n *ast.NamedExpr) {
 	p.expr(n.X)
 }
 
-// props prints `with (a=b, c=d)`.
+// props prints `with (a=b, c=d)`. A value that is a list (ycolumns=a, b)
+// is held as an *ast.ArrayLit and written as the list it came from.
 func (p *printer) props(ps []*ast.NamedExpr) {
 	p.write("with (")
 	for i, n := range ps {
 		if i > 0 {
 			p.write(", ")
 		}
-		p.opParam(n)
+		for j, id := range n.Names {
+			if j > 0 {
+				p.write(", ")
+			}
+			p.name(id)
+		}
+		p.write("=")
+		if arr, ok := n.X.(*ast.ArrayLit); ok && arr != nil && len(arr.Elems) > 1 {
+			p.exprs(arr.Elems)
+			continue
+		}
+		p.expr(n.X)
 	}
 	p.write(")")
 }
 
-// tabular prints a tabular operand such as join's right side: a name as it
-// is, anything longer in parentheses.
+// tabular prints a tabular operand such as join's right side or a union
+// input: a name, call, parenthesised query or source operator as it is,
+// anything else (a bare pipeline or operator expression built by hand) in
+// parentheses.
 func (p *printer) tabular(x ast.Expr) {
-	if exprPrec(x) >= precPostfix {
+	if _, ok := x.(ast.Operator); ok || exprPrec(x) >= precPostfix {
 		p.expr(x)
 		return
 	}
@@ -756,7 +798,7 @@ func (p *printer) op(o ast.Operator) {
 		p.write(o.Kind)
 		p.write(" ")
 		p.opParams(o.Params)
-		p.operand(o.X, precPostfix)
+		p.expr(o.X)
 		p.write(" with")
 		for _, x := range o.Pattern {
 			p.write(" ")
@@ -764,7 +806,7 @@ func (p *printer) op(o ast.Operator) {
 		}
 	case *ast.ParseKvOp:
 		p.write("parse-kv ")
-		p.operand(o.X, precPostfix)
+		p.expr(o.X)
 		p.write(" as ")
 		p.tableType(o.Columns)
 		if len(o.With) > 0 {
@@ -781,7 +823,9 @@ func (p *printer) op(o ast.Operator) {
 			p.seriesAgg(a)
 		}
 		p.write(" on ")
-		p.expr(o.On)
+		// The axis stops before `in range(...)`, so an in/== expression
+		// there needs parentheses.
+		p.operand(o.On, precRelation)
 		if o.Range != nil {
 			p.write(" in ")
 			p.expr(o.Range)
@@ -814,6 +858,10 @@ func (p *printer) op(o ast.Operator) {
 		p.write("evaluate ")
 		p.opParams(o.Params)
 		p.expr(o.Call)
+		if o.Schema != nil {
+			p.write(" : ")
+			p.tableType(o.Schema)
+		}
 	case *ast.InvokeOp:
 		p.write("invoke ")
 		p.expr(o.Call)
@@ -837,13 +885,11 @@ func (p *printer) op(o ast.Operator) {
 		p.write(" ")
 		if pl, ok := o.Sub.(*ast.Pipeline); ok && pl != nil && pl.Source != nil {
 			p.write("{")
-			p.indent += 2
-			p.newline()
-			p.pipeline(pl)
-			p.indent -= 2
 			p.indent++
 			p.newline()
+			p.pipeline(pl)
 			p.indent--
+			p.newline()
 			p.write("}")
 		} else {
 			p.sub(o.Sub)
@@ -1026,15 +1072,13 @@ func (p *printer) scan(o *ast.ScanOp) {
 		p.write(") ")
 	}
 	p.write("with (")
-	p.indent += 2
+	p.indent++
 	for _, s := range o.Steps {
 		p.newline()
 		p.scanStep(s)
 	}
-	p.indent -= 2
-	p.indent++
-	p.newline()
 	p.indent--
+	p.newline()
 	p.write(")")
 }
 

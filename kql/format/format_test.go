@@ -108,7 +108,9 @@ func TestNames(t *testing.T) {
 		{&ast.SelectorExpr{X: id("$left"), Sel: id("Key")}, "$left.Key"},
 		{&ast.SelectorExpr{X: id("d"), Sel: id("a b")}, "d.['a b']"},
 		{call("count"), "count()"},
-		{named("count", call("count")), "['count'] = count()"},
+		{named("count", call("count")), "count = count()"},
+		{named("title", call("count")), "['title'] = count()"},
+		{named("kind", id("x")), "['kind'] = x"},
 	}
 	for _, tt := range tests {
 		if got := String(tt.x); got != tt.want {
@@ -125,7 +127,7 @@ func TestOperators(t *testing.T) {
 	}{
 		{&ast.JoinOp{Params: []*ast.NamedExpr{named("kind", id("inner"))}, Right: &ast.ParenExpr{X: &ast.Pipeline{Source: id("U"), Ops: []ast.Operator{&ast.WhereOp{Pred: bin(id("x"), ">", num("1"))}}}},
 			On: []ast.Expr{bin(&ast.SelectorExpr{X: id("$left"), Sel: id("a")}, "==", &ast.SelectorExpr{X: id("$right"), Sel: id("b")})}},
-			"join kind=inner (\n    U\n    | where x > 1\n  ) on $left.a == $right.b"},
+			"join kind=inner (\n  U\n  | where x > 1\n) on $left.a == $right.b"},
 		{&ast.MvExpandOp{Params: []*ast.NamedExpr{named("bagexpansion", id("array"))}, Items: []*ast.MvItem{{X: named("v", id("d")), To: &ast.TypeOf{Type: "string"}}}, Limit: num("10")},
 			"mv-expand bagexpansion=array v = d to typeof(string) limit 10"},
 		{&ast.ParseOp{Kind: "parse", X: id("Msg"), Pattern: []ast.Expr{str("user="), &ast.ColumnRef{Decl: &ast.ColumnDecl{Name: id("User"), Type: &ast.ScalarType{Name: "string"}}}, str(" "), &ast.Star{}}},
@@ -138,7 +140,7 @@ func TestOperators(t *testing.T) {
 		{&ast.DatatableOp{Columns: &ast.TableType{Columns: []*ast.ColumnDecl{{Name: id("a"), Type: &ast.ScalarType{Name: "long"}}, {Name: id("b"), Type: &ast.ScalarType{Name: "string"}}}},
 			Values: []ast.Expr{num("1"), str("x"), num("2"), str("y")}}, "datatable (a:long, b:string) [\n  1, \"x\",\n  2, \"y\"\n]"},
 		{&ast.MvApplyOp{Items: []*ast.MvItem{{X: id("e"), To: &ast.TypeOf{Type: "dynamic"}}}, Sub: &ast.Pipeline{Ops: []ast.Operator{&ast.TakeOp{Count: num("1")}}}},
-			"mv-apply e to typeof(dynamic) on (\n    take 1\n  )"},
+			"mv-apply e to typeof(dynamic) on (\n  take 1\n)"},
 		{&ast.SummarizeOp{By: []ast.Expr{T}}, "summarize by T"},
 		{&ast.ProjectOp{Kind: "project-rename", Exprs: []ast.Expr{named("New", id("Old"))}}, "project-rename New = Old"},
 	}

@@ -9,30 +9,44 @@ import (
 	"github.com/quarry-kql/quarry/kql/ast"
 )
 
-// keywords are the names that cannot be written plain where a column or
-// variable name is expected, because the parser would read them as part of
-// the syntax (an operator, a clause word, a type or a literal). Kusto
-// keywords are case-sensitive, so only these spellings are reserved.
+// keywords are the names that are not written plain where a column or
+// variable name is expected, because Kusto or quarry's parser would read
+// them as syntax: a literal, a type, a word operator, a clause word (by,
+// of, to, ...), an operator that can start a query (print, union, range,
+// ...), or an operator parameter name that would be taken for `name=value`
+// (kind, withsource, ...). Kusto keywords are case-sensitive, so only these
+// spellings are reserved.
 var keywords = map[string]bool{}
 
 func init() {
-	for _, w := range strings.Fields(`
-		and or not in between like notlike matches regex
-		has has_cs hasprefix hasprefix_cs hassuffix hassuffix_cs has_any has_all
-		contains contains_cs startswith startswith_cs endswith endswith_cs
-		by on with asc desc nulls first last of to from step limit default
-		let set declare alias pattern restrict access query_parameters
-		true false null typeof dynamic
-		bool boolean int int32 long int64 real double float decimal
-		datetime date timespan time guid uniqueid string
-		where filter project extend summarize distinct count take limit top
-		sort order join lookup union mv-expand mvexpand mv-apply mvapply
-		parse parse-where parse-kv make-series render evaluate invoke as
-		serialize scan partition sample sample-distinct facet fork getschema
-		search find externaldata external_data datatable print range consume
-		top-nested top-hitters project-away project-keep project-rename
-		project-reorder project-smart materialize toscalar cluster database
-		table kind withsource isfuzzy bagexpansion with_itemindex output`) {
+	for _, w := range strings.Fields(
+		// Names Microsoft's parser (Kusto.Language 12.4.1) rejects as
+		// plain column names: checked with tools/kql-check on
+		// "T | extend W = 1 | project W, b = W + 1" for each of its keywords.
+		`
+		accumulate and anomalychart areachart as asc bagexpansion barchart between
+		boolean by byte cachingpolicy callout cancel card char columnchart contains
+		containscs cycles dataexport datascope datatable date datetime decimal
+		decodeblocks desc double dynamic earliest encodingpolicy endswith endswith_cs
+		expandoutput extent_tags_retention externaldata find first flags float
+		force_remote harddelete hardretention has has_all has_any has_cs hasprefix
+		hasprefix_cs hassuffix hassuffix_cs hotcache in int invoke isfuzzy journal kind
+		ladderchart last latest like likecs linechart long materialize mdm missing
+		nooptimization notcontains notcontainscs notlike notlikecs of or others
+		pathformat piechart pivotchart print project queries query_results real relaxed
+		restricted_view_access row_level_security rowstore rowstore_references
+		rowstore_sealinfo rowstorepolicy rowstores sample scatterchart seal seals search
+		set shards simple softdelete softretention sql stackedareachart startswith
+		startswith_cs statistics storedqueryresultcontainers string tablepurge time
+		timechart timeline timepivot timespan title to toscalar totable treemap uint
+		ulong union uniqueid unrestrictedviewers verbose viewers views where
+		with_itemindex with_match_id with_step_name withsource writeaheadlog
+		` +
+			// Names quarry's parser reads as syntax in a name position.
+			`
+		true false null let typeof int32 int64 bool guid uuid
+		not matches regex with on from step limit default range evaluate
+		view declare`) {
 		keywords[w] = true
 	}
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/quarry-kql/quarry/kql/format"
+	"github.com/quarry-kql/quarry/kql/parser"
+	"github.com/quarry-kql/quarry/kql/token"
+)
+
+// fmtWrite is `quarry fmt -w`: rewrite files in place.
+var fmtWrite bool
+
+var fmtCmd = &cobra.Command{
+	Use:   "fmt [FILE…|-]",
+	Short: "Print KQL queries in canonical form",
+	Long: `Print each KQL file (or standard input, with no file or "-") in the
+canonical form: one tabular operator per line starting with "| ", two-space
+indentation, spaces around binary operators. The canonical text parses to
+the same syntax tree as the input; comments are not kept.
+
+Files with syntax errors are reported as file:line:col: message on standard
+error and left unformatted; the command then exits with status 1. With -w
+the files are rewritten in place (only when their text changes) instead of
+printed.`,
+	RunE: runFmt,
+}
+
+func init() {
+	fmtCmd.Flags().BoolVarP(&fmtWrite, "write", "w", false, "write the result to each file instead of standard output")
+	root.AddCommand(fmtCmd)
+}
+
+func runFmt(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		args = []string{"-"}
+	}
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	failed := false
+	for _, name := range args {
+		var src []byte
+		var err error
+		display := name
+		if name == "-" {
+			if fmtWrite {
+				return fmt.Errorf("fmt -w: cannot write standard input back")
+			}
+			display = "<stdin>"
+			src, err = io.ReadAll(cmd.InOrStdin())
+		} else {
+			src, err = os.ReadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
+		}
+		out, ok := formatSource(stderr, display, string(src))
+		if !ok {
+			failed = true
+			continue
+		}
+		if fmtWrite {
+			if !bytes.Equal(src, []byte(out)) {
+				if err := os.WriteFile(name, []byte(out), 0o644); err != nil {
+					fmt.Fprintln(stderr, err)
+					failed = true
+				}
+			}
+			continue
+		}
+		if _, err := io.WriteString(stdout, out); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return exitError{1}
+	}
+	return nil
+}
+
+// formatSource parses src and returns its canonical text; on syntax errors
+// it reports them to w as name:line:col: message and returns false.
+func formatSource(w io.Writer, name, src string) (string, bool) {
+	s, errs := parser.ParseFile(token.NewFile(name, src))
+	if len(errs) > 0 {
+		for _, d := range errs {
+			fmt.Fprintln(w, d.Error())
+		}
+		return "", false
+	}
+	return format.Script(s), true
+}
