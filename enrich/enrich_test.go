@@ -177,7 +177,7 @@ func TestPage(t *testing.T) {
 	r := mailflow(t)
 	data := attackData(t)
 	e, _ := (&Deterministic{Attack: data, Now: now}).Enrich(context.Background(), r)
-	p := &Page{Rule: r, Enrichment: e, Attack: data, Status: &rules.Status{Runnable: true, Compiles: true, Tables: []string{"EmailEvents"}, Period: "30d"}}
+	p := &Page{Rule: r, Enrichment: e, Attack: data, Status: &rules.Status{Runnable: true, Compiles: true, Tables: []string{"EmailEvents"}, Period: "30d", Rows: map[string]int64{"EmailEvents": 1234}}}
 	var badges []string
 	for _, b := range p.Badges() {
 		badges = append(badges, b.Kind+":"+b.Label)
@@ -203,7 +203,7 @@ func TestPage(t *testing.T) {
 		"## Analytic Rule Definition",
 		"    requiredDataConnectors:",
 		"## Required Data Sources",
-		"- EmailEvents — connector MicrosoftThreatProtection",
+		"- EmailEvents — connector MicrosoftThreatProtection; 1234 rows in the last 30d",
 		"## MITRE ATT&CK",
 		"- Tactic TA0001 Initial Access",
 		"- Technique T1566 Phishing",

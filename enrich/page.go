@@ -18,8 +18,6 @@ type Page struct {
 	Status     *rules.Status // nil when runnability was not checked
 	Enrichment *Enrichment   // nil when not enriched
 	Attack     *attack.Data
-	// Rows counts rows per table in the rule's window, when known.
-	Rows map[string]int64
 }
 
 // Badge is one badge of the page header.
@@ -173,10 +171,14 @@ func (p *Page) WriteText(w io.Writer) error {
 		} else if len(declared) > 0 {
 			notes = append(notes, "read by the query, not listed in requiredDataConnectors")
 		}
-		if n, ok := p.Rows[t]; ok {
-			notes = append(notes, fmt.Sprintf("%d rows in the window", n))
-		}
 		if p.Status != nil {
+			if n, ok := p.Status.Rows[t]; ok && n > 0 {
+				if p.Status.Period != "" {
+					notes = append(notes, fmt.Sprintf("%d rows in the last %s", n, p.Status.Period))
+				} else {
+					notes = append(notes, fmt.Sprintf("%d rows", n))
+				}
+			}
 			for _, reason := range p.Status.Reasons {
 				if strings.Contains(reason, "table "+t+" ") {
 					notes = append(notes, strings.TrimPrefix(reason, "table "+t+" "))

@@ -100,6 +100,12 @@ func TestRunnability(t *testing.T) {
 			t.Errorf("%s: got runnable %v tables %v reasons %q notes %q\nwant %v %s %q %q", tc.rule.Name, s.Runnable, s.Tables, s.Reasons, s.Notes, tc.runnable, tc.tables, tc.reasons, tc.notes)
 		}
 	}
+	if s, _ := rc.Check(ctx, rule("m", "EmailEvents | where Timestamp > ago(30d)")); s.Rows["EmailEvents"] != 2 || s.Period != "30d" {
+		t.Errorf("rows in 30d: %v %s", s.Rows, s.Period)
+	}
+	if s, _ := rc.Check(ctx, rule("m", "EmailEvents | where Timestamp > ago(1d)")); s.Rows["EmailEvents"] != 1 {
+		t.Errorf("rows in 1d: %v", s.Rows)
+	}
 	if s, _ := rc.Check(ctx, rule("broken", "EmailEvents\n| where !! x\n")); s.TablesFrom != "text" || s.Compiles {
 		t.Errorf("fallback tables: %+v", s)
 	}

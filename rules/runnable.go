@@ -42,6 +42,9 @@ type Status struct {
 	// Period is the window checked for data ("30d"), empty when the rule
 	// reads all data.
 	Period string `json:"period,omitempty"`
+	// Rows counts the rows of each stored table in the window (or in all,
+	// when the rule has no window).
+	Rows map[string]int64 `json:"rows,omitempty"`
 	// Reasons explain why the rule is not runnable; empty when it is.
 	Reasons []string `json:"reasons,omitempty"`
 	// Notes are remarks that do not stop the rule, such as
@@ -50,14 +53,14 @@ type Status struct {
 }
 
 // Runnability checks rules against one store at one time. It caches the
-// per-table probes, so checking a whole catalog costs one small query per
+// per-table counts, so checking a whole catalog costs one count query per
 // (table, window).
 type Runnability struct {
 	st      *store.Store
 	checker Checker
 	now     time.Time
 	tables  map[string]tableInfo
-	probes  map[string]bool
+	probes  map[string]int64
 	loaded  bool
 }
 
@@ -72,7 +75,7 @@ func NewRunnability(st *store.Store, checker Checker, now time.Time) *Runnabilit
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	return &Runnability{st: st, checker: checker, now: now, probes: map[string]bool{}}
+	return &Runnability{st: st, checker: checker, now: now, probes: map[string]int64{}}
 }
 
 // Checker returns the compiler the checks use.
@@ -150,11 +153,15 @@ func (rc *Runnability) Check(ctx context.Context, r *Rule) (*Status, error) {
 			s.Reasons = append(s.Reasons, fmt.Sprintf("table %s is not in the store", t))
 			continue
 		}
-		has, err := rc.hasRows(ctx, t, info, since)
+		n, err := rc.countRows(ctx, t, info, since)
 		if err != nil {
 			return nil, err
 		}
-		if !has {
+		if s.Rows == nil {
+			s.Rows = map[string]int64{}
+		}
+		s.Rows[t] = n
+		if n == 0 {
 			switch {
 			case since.IsZero() || info.timeColumn == "":
 				s.Reasons = append(s.Reasons, fmt.Sprintf("table %s has no rows", t))
@@ -188,24 +195,27 @@ func (rc *Runnability) positionError(r *Rule, err error) string {
 	return fmt.Sprintf("%s:%d:%d:%s", r.Source.Path, r.QueryLine+line-1, col, msg[len(m[0]):])
 }
 
-func (rc *Runnability) hasRows(ctx context.Context, table string, info tableInfo, since time.Time) (bool, error) {
+// countRows counts the rows of table in the window (since, now], or all
+// its rows when the rule has no window or the table no time column.
+func (rc *Runnability) countRows(ctx context.Context, table string, info tableInfo, since time.Time) (int64, error) {
 	key := table
-	q := "SELECT EXISTS (SELECT 1 FROM " + store.QuoteIdent(table) + ")"
+	q := "SELECT count(*) FROM " + store.QuoteIdent(table)
 	var args []any
 	if !since.IsZero() && info.timeColumn != "" {
 		key += "\x00" + since.Format(time.RFC3339Nano)
-		q = "SELECT EXISTS (SELECT 1 FROM " + store.QuoteIdent(table) + " WHERE " + store.QuoteIdent(info.timeColumn) + " > ? AND " + store.QuoteIdent(info.timeColumn) + " <= ?)"
+		col := store.QuoteIdent(info.timeColumn)
+		q += " WHERE " + col + " > ? AND " + col + " <= ?"
 		args = []any{since.UTC(), rc.now.UTC()}
 	}
 	if v, ok := rc.probes[key]; ok {
 		return v, nil
 	}
-	var has bool
-	if err := rc.st.DB.QueryRowContext(ctx, q, args...).Scan(&has); err != nil {
-		return false, fmt.Errorf("rules: probe %s: %w", table, err)
+	var n int64
+	if err := rc.st.DB.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("rules: count rows of %s: %w", table, err)
 	}
-	rc.probes[key] = has
-	return has, nil
+	rc.probes[key] = n
+	return n, nil
 }
 
 var externalRE = regexp.MustCompile(`\bexternaldata\b`)
