@@ -296,19 +296,20 @@ func (s *Server) handleExplain(w http.ResponseWriter, r *http.Request) {
 type apiTable struct {
 	Name    string      `json:"name"`
 	Doc     string      `json:"doc,omitempty"`
+	Stored  bool        `json:"stored"`
 	Columns []apiColumn `json:"columns"`
 }
 
 // handleTables answers GET /api/tables, for completion.
 func (s *Server) handleTables(w http.ResponseWriter, r *http.Request) {
-	tabs, err := s.queries.Tables(r.Context())
+	cat, err := s.queries.Catalog(r.Context())
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	out := make([]apiTable, 0, len(tabs))
-	for _, t := range tabs {
-		at := apiTable{Name: t.Name, Doc: t.Doc, Columns: []apiColumn{}}
+	out := make([]apiTable, 0, len(cat.Tables()))
+	for _, t := range cat.Tables() {
+		at := apiTable{Name: t.Name, Doc: t.Doc, Stored: cat.Stored(t.Name), Columns: []apiColumn{}}
 		for _, c := range t.Columns {
 			at.Columns = append(at.Columns, apiColumn{Name: c.Name, Type: c.Type.String()})
 		}
@@ -341,7 +342,6 @@ type ruleDetail struct {
 	Badges     []enrich.Badge     `json:"badges"`
 	Tables     []string           `json:"tables"`
 	References []string           `json:"references"`
-	Rows       map[string]int64   `json:"rows,omitempty"`
 }
 
 func filterFromQuery(r *http.Request) Filter {
@@ -413,7 +413,7 @@ func (s *Server) handleRule(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, ruleDetail{
 		Rule: p.Rule, Status: p.Status, Enrichment: p.Enrichment, Badges: p.Badges(), Tables: p.Tables(),
-		References: enrich.References(p.Rule, p.Attack), Rows: p.Rows,
+		References: enrich.References(p.Rule, p.Attack),
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/rules"
 	"github.com/quarry-kql/quarry/schema"
+	"github.com/quarry-kql/quarry/store"
 )
 
 // fakeRunner answers like the engine would for a few known queries:
@@ -75,9 +76,10 @@ func (f *fakeRunner) Explain(kql string) (string, error) {
 	return `SELECT "EmailDirection" FROM "EmailEvents"`, nil
 }
 
-func (f *fakeRunner) Tables(ctx context.Context) ([]*schema.Table, error) {
+// Catalog has EmailEvents stored, the other built-in tables not.
+func (f *fakeRunner) Catalog(ctx context.Context) (*store.Catalog, error) {
 	t, _ := schema.Builtin("EmailEvents")
-	return []*schema.Table{t}, nil
+	return store.NewCatalog([]*schema.Table{t}), nil
 }
 
 // fakeRules is a catalog of rule pages with the embedded ATT&CK data.
@@ -115,7 +117,6 @@ func sampleRules() fakeRules {
 			Enrichment: &enrich.Enrichment{Hypothesis: "Phishing campaigns show up as a change in inbound volume per domain.", FalsePositives: "Newsletters and marketing bursts.",
 				Generator: "llm:test-model", Notice: enrich.AINotice, Confidence: "medium"},
 			Attack: d,
-			Rows:   map[string]int64{"EmailEvents": 9000},
 		},
 		{
 			Rule: &rules.Rule{ID: "r2", Name: "Phish sub-technique <script>alert(1)</script>", Severity: "High", Tactics: []string{"InitialAccess"},

@@ -142,8 +142,6 @@ type dataSource struct {
 	Present  bool
 	Declared bool // listed in requiredDataConnectors
 	Read     bool // read by the query
-	Rows     int64
-	HasRows  bool
 	Notes    []string
 }
 
@@ -153,7 +151,6 @@ func dataSources(p *enrich.Page, present map[string]bool) []dataSource {
 	var out []dataSource
 	add := func(t string, isRead bool) {
 		ds := dataSource{Table: t, Present: present[t], Read: isRead, Declared: contains(declared, t)}
-		ds.Rows, ds.HasRows = p.Rows[t]
 		for _, dc := range p.Rule.RequiredDataConnectors {
 			if contains(dc.DataTypes, t) && dc.ConnectorID != "" {
 				ds.Notes = append(ds.Notes, "connector "+dc.ConnectorID)

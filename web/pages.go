@@ -176,9 +176,12 @@ func (s *Server) pageRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	present := map[string]bool{}
-	if tabs, err := s.queries.Tables(r.Context()); err == nil {
-		for _, t := range tabs {
-			present[t.Name] = true
+	if cat, err := s.queries.Catalog(r.Context()); err == nil {
+		for _, t := range p.Tables() {
+			present[t] = cat.Stored(t)
+		}
+		for _, t := range p.Rule.DeclaredTables() {
+			present[t] = cat.Stored(t)
 		}
 	}
 	s.render(w, http.StatusOK, "rule", pageData{

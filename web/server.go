@@ -23,6 +23,7 @@ import (
 
 	"github.com/quarry-kql/quarry/chart"
 	"github.com/quarry-kql/quarry/schema"
+	"github.com/quarry-kql/quarry/store"
 )
 
 // QueryRunner runs KQL for the console and the API: the engine, adapted.
@@ -32,9 +33,10 @@ type QueryRunner interface {
 	Query(ctx context.Context, kql string, opt QueryOptions) (*Result, error)
 	// Explain returns the SQL kql compiles to.
 	Explain(kql string) (string, error)
-	// Tables lists the tables a query can read, for the console's
-	// completion and the rule pages' "present in this store".
-	Tables(ctx context.Context) ([]*schema.Table, error)
+	// Catalog gives the tables a query can read (for the console's
+	// completion) and which of them are stored (the rule pages' "present
+	// in this store").
+	Catalog(ctx context.Context) (*store.Catalog, error)
 }
 
 // QueryOptions are the limits the server puts on one query.
