@@ -1,0 +1,1261 @@
+package check
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/quarry-kql/quarry/kql/ast"
+	"github.com/quarry-kql/quarry/kql/funcs"
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/plan"
+	"github.com/quarry-kql/quarry/schema"
+)
+
+func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
+func formatFloat(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// tabular binds a tabular expression and returns its plan (nil after an
+// error that leaves no plan).
+func (c *checker) tabular(e ast.Expr) plan.Node {
+	n := c.tabular1(e)
+	if n != nil {
+		c.info.Schemas[e] = n.Cols()
+	}
+	return n
+}
+
+func (c *checker) tabular1(e ast.Expr) plan.Node {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return c.tabular(e.X)
+	case *ast.Pipeline:
+		var in plan.Node
+		if e.Source == nil {
+			c.errorf(e, "expected a table before '|'")
+			return nil
+		}
+		in = c.tabular(e.Source)
+		for _, o := range e.Ops {
+			if in == nil {
+				return nil
+			}
+			in = c.op(o, in)
+			if in != nil {
+				c.info.Schemas[o] = in.Cols()
+			}
+		}
+		return in
+	case *ast.Ident:
+		return c.tableRef(e)
+	case *ast.CallExpr:
+		id, ok := e.Fun.(*ast.Ident)
+		if !ok {
+			c.unsupported(e, "cross-cluster or cross-database references")
+			return nil
+		}
+		switch id.Name {
+		case "materialize":
+			if len(e.Args) != 1 {
+				c.errorf(e, "materialize expects 1 argument")
+				return nil
+			}
+			in := c.tabular(e.Args[0])
+			if in == nil {
+				return nil
+			}
+			return &plan.Materialize{In: in}
+		case "table", "view":
+			if len(e.Args) >= 1 {
+				if l, ok := e.Args[0].(*ast.BasicLit); ok && l.Kind == ast.StringLit {
+					return c.tableRef(&ast.Ident{Span: l.Span, Name: l.Value})
+				}
+			}
+			c.errorf(e, "%s() expects a table name as a string literal", id.Name)
+			return nil
+		}
+		if o := c.scope.lookup(id.Name); o != nil && o.kind == objFunc {
+			_, n := c.invoke(e, o, e.Args, nil, nil)
+			if n == nil {
+				c.errorf(e, "'%s' does not return a table", id.Name)
+			}
+			return n
+		}
+		c.errorf(e, "unknown tabular function '%s'", id.Name)
+		return nil
+	case *ast.PrintOp:
+		return c.print(e)
+	case *ast.DatatableOp:
+		return c.datatable(e)
+	case *ast.RangeOp:
+		return c.rangeOp(e)
+	case *ast.UnionOp:
+		return c.union(e, nil)
+	case *ast.ExternalDataOp:
+		return c.externaldata(e)
+	case *ast.EvaluateOp:
+		c.unsupported(e, "evaluate "+calleeName(e.Call))
+		return nil
+	case *ast.SearchOp:
+		c.unsupported(e, "search")
+		return nil
+	case *ast.FindOp:
+		c.unsupported(e, "find")
+		return nil
+	case *ast.Wildcard:
+		return c.union(&ast.UnionOp{Span: e.Span, Tables: []ast.Expr{e}}, nil)
+	}
+	c.errorf(e, "expected a table, found %s", describeExpr(e))
+	return nil
+}
+
+func calleeName(call *ast.CallExpr) string {
+	if call == nil {
+		return ""
+	}
+	if id, ok := call.Fun.(*ast.Ident); ok {
+		return id.Name
+	}
+	return "plugin"
+}
+
+func (c *checker) tableRef(e *ast.Ident) plan.Node {
+	if o := c.scope.lookup(e.Name); o != nil {
+		switch o.kind {
+		case objTabular:
+			return o.node
+		case objFunc:
+			if len(o.fn.Params) == 0 {
+				_, n := c.invoke(e, o, nil, nil, nil)
+				return n
+			}
+		}
+		c.errorf(e, "'%s' is not a table", e.Name)
+		return nil
+	}
+	t, ok := c.cat.Table(e.Name)
+	if !ok {
+		var names []string
+		for _, t := range c.cat.Tables() {
+			names = append(names, t.Name)
+		}
+		for _, o := range c.scope.all() {
+			names = append(names, o)
+		}
+		c.errorf(e, "unknown table '%s'%s", e.Name, didYouMean(e.Name, names))
+		return nil
+	}
+	c.tables[t.Name] = true
+	cols := make([]plan.Column, len(t.Columns))
+	for i, col := range t.Columns {
+		cols[i] = plan.Column{Name: col.Name, Type: col.Type}
+	}
+	return &plan.Scan{Table: t.Name, Columns: cols}
+}
+
+// op binds one operator applied to in.
+func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
+	if c.info.Render != nil {
+		c.info.Render = nil // render is only honoured as the last operator
+	}
+	r := &row{cols: in.Cols()}
+	switch o := o.(type) {
+	case *ast.WhereOp:
+		p := c.expr(o.Pred, r)
+		if t := p.Type(); t != types.Bool && t != types.Unknown && t != types.Null {
+			if t == types.Dynamic {
+				p = &plan.Convert{X: p, T: types.Bool}
+			} else {
+				c.errorf(o.Pred, "where expects a bool predicate, found %s", t)
+				return nil
+			}
+		}
+		return &plan.Filter{In: in, Pred: p}
+	case *ast.ExtendOp:
+		return c.extend(in, o.Exprs)
+	case *ast.SerializeOp:
+		if len(o.Exprs) == 0 {
+			return in
+		}
+		return c.extend(in, o.Exprs)
+	case *ast.ProjectOp:
+		return c.project(o, in)
+	case *ast.SummarizeOp:
+		return c.summarize(o.Aggs, o.By, in)
+	case *ast.CountOp:
+		f, _ := funcs.Lookup("count")
+		return &plan.Aggregate{In: in, Aggs: []*plan.Agg{{F: f}}, Columns: []plan.Column{{Name: "Count", Type: types.Long}}}
+	case *ast.DistinctOp:
+		if len(o.Exprs) == 1 {
+			if _, star := o.Exprs[0].(*ast.Star); star {
+				return &plan.Distinct{In: in}
+			}
+		}
+		p := c.project(&ast.ProjectOp{Span: o.Span, Kind: "project", Exprs: o.Exprs}, in)
+		if p == nil {
+			return nil
+		}
+		return &plan.Distinct{In: p}
+	case *ast.TakeOp:
+		n := c.expr(o.Count, nil)
+		if !n.Type().IsIntegral() && n.Type() != types.Unknown {
+			c.errorf(o.Count, "take expects an integer, found %s", n.Type())
+		}
+		return &plan.Limit{In: in, N: n}
+	case *ast.SampleOp:
+		return &plan.Limit{In: in, N: c.expr(o.Count, nil)}
+	case *ast.SortOp:
+		keys := c.sortKeys(o.Keys, r)
+		return &plan.Sort{In: in, Keys: keys}
+	case *ast.TopOp:
+		n := c.expr(o.Count, nil)
+		keys := c.sortKeys(o.Keys, r)
+		return &plan.Limit{In: &plan.Sort{In: in, Keys: keys}, N: n}
+	case *ast.JoinOp:
+		return c.join(o, in)
+	case *ast.LookupOp:
+		return c.lookup(o, in)
+	case *ast.UnionOp:
+		return c.union(o, in)
+	case *ast.MvExpandOp:
+		return c.mvExpand(o, in)
+	case *ast.RenderOp:
+		rd := &Render{Kind: o.Chart.Name, Props: map[string]string{}}
+		for _, p := range o.Props {
+			if len(p.Names) == 0 {
+				continue
+			}
+			rd.Props[p.Names[0].Name] = propText(p.X)
+		}
+		c.info.Render = rd
+		return in
+	case *ast.AsOp:
+		return in
+	case *ast.InvokeOp:
+		id, ok := o.Call.Fun.(*ast.Ident)
+		if !ok {
+			c.errorf(o, "invoke expects a function name")
+			return nil
+		}
+		f := c.scope.lookup(id.Name)
+		if f == nil || f.kind != objFunc {
+			c.errorf(id, "unknown function '%s'%s", id.Name, didYouMean(id.Name, c.scope.all()))
+			return nil
+		}
+		_, n := c.invoke(o, f, o.Call.Args, nil, in)
+		return n
+	case *ast.GetSchemaOp:
+		cols := []plan.Column{{Name: "ColumnName", Type: types.String}, {Name: "ColumnOrdinal", Type: types.Int}, {Name: "DataType", Type: types.String}, {Name: "ColumnType", Type: types.String}}
+		var rows [][]plan.Expr
+		for i, col := range in.Cols() {
+			rows = append(rows, []plan.Expr{
+				&plan.Lit{V: col.Name, T: types.String}, &plan.Lit{V: int64(i), T: types.Int},
+				&plan.Lit{V: dotnetType(col.Type), T: types.String}, &plan.Lit{V: col.Type.String(), T: types.String},
+			})
+		}
+		return &plan.Values{Columns: cols, Rows: rows}
+	case *ast.ParseOp:
+		return c.parseOp(o, in)
+	case *ast.EvaluateOp:
+		c.unsupported(o, "evaluate "+calleeName(o.Call))
+	case *ast.MakeSeriesOp:
+		c.unsupported(o, "make-series")
+	case *ast.MvApplyOp:
+		c.unsupported(o, "mv-apply")
+	case *ast.TopNestedOp:
+		c.unsupported(o, "top-nested")
+	case *ast.ParseKvOp:
+		c.unsupported(o, "parse-kv")
+	case *ast.ScanOp:
+		c.unsupported(o, "scan")
+	case *ast.PartitionOp:
+		c.unsupported(o, "partition")
+	case *ast.SampleDistinctOp:
+		c.unsupported(o, "sample-distinct")
+	case *ast.FacetOp:
+		c.unsupported(o, "facet")
+	case *ast.ForkOp:
+		c.unsupported(o, "fork")
+	case *ast.SearchOp:
+		c.unsupported(o, "search")
+	case *ast.FindOp:
+		c.unsupported(o, "find")
+	default:
+		c.unsupported(o, fmt.Sprintf("operator %T", o))
+	}
+	return nil
+}
+
+func dotnetType(t types.Type) string {
+	switch t {
+	case types.Bool:
+		return "System.Boolean"
+	case types.Int:
+		return "System.Int32"
+	case types.Long:
+		return "System.Int64"
+	case types.Real:
+		return "System.Double"
+	case types.Decimal:
+		return "System.Data.SqlTypes.SqlDecimal"
+	case types.DateTime:
+		return "System.DateTime"
+	case types.TimeSpan:
+		return "System.TimeSpan"
+	case types.Dynamic:
+		return "System.Object"
+	case types.GUID:
+		return "System.Guid"
+	}
+	return "System.String"
+}
+
+func propText(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name
+	case *ast.BasicLit:
+		return e.Value
+	case *ast.TypedLit:
+		return e.Text
+	}
+	return ""
+}
+
+// substitute rewrites column references of x through exprs (the
+// expressions computing the columns x refers to).
+func substitute(x plan.Expr, exprs []plan.Expr) plan.Expr {
+	switch x := x.(type) {
+	case *plan.ColRef:
+		return exprs[x.Index]
+	case *plan.Call:
+		args := make([]plan.Expr, len(x.Args))
+		for i, a := range x.Args {
+			args[i] = substitute(a, exprs)
+		}
+		return &plan.Call{F: x.F, Args: args, T: x.T}
+	case *plan.Convert:
+		return &plan.Convert{X: substitute(x.X, exprs), T: x.T}
+	case *plan.Path:
+		steps := make([]any, len(x.Steps))
+		for i, s := range x.Steps {
+			if e, ok := s.(plan.Expr); ok {
+				steps[i] = substitute(e, exprs)
+			} else {
+				steps[i] = s
+			}
+		}
+		return &plan.Path{X: substitute(x.X, exprs), Steps: steps}
+	}
+	return x
+}
+
+func isIdentity(exprs []plan.Expr) bool {
+	for i, e := range exprs {
+		if r, ok := e.(*plan.ColRef); !ok || r.Index != i {
+			return false
+		}
+	}
+	return true
+}
+
+// autoName returns Column1, Column2, ... the first not taken.
+func autoName(taken func(string) bool) string {
+	for i := 1; ; i++ {
+		n := fmt.Sprintf("Column%d", i)
+		if !taken(n) {
+			return n
+		}
+	}
+}
+
+func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
+	cols := append([]plan.Column(nil), in.Cols()...)
+	exprs := make([]plan.Expr, len(cols))
+	for i, col := range cols {
+		exprs[i] = &plan.ColRef{Index: i, T: col.Type}
+	}
+	for _, item := range items {
+		x := item
+		name := ""
+		if ne, ok := item.(*ast.NamedExpr); ok {
+			if len(ne.Names) != 1 {
+				c.unsupported(ne, "extend with several names")
+				return nil
+			}
+			name, x = ne.Names[0].Name, ne.X
+		}
+		if call, ok := x.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok && (id.Name == "row_number" || id.Name == "prev" || id.Name == "next" || id.Name == "row_cumsum") {
+				c.unsupported(call, "window function "+id.Name+"()")
+				return nil
+			}
+		}
+		b := c.expr(x, &row{cols: cols})
+		b = substitute(b, exprs)
+		if name == "" {
+			name = exprName(x)
+		}
+		if name == "" {
+			name = autoName(func(n string) bool { return colIndex(cols, n) >= 0 })
+		}
+		c.info.Names[item] = name
+		if i := colIndex(cols, name); i >= 0 {
+			exprs[i] = b
+			cols[i].Type = b.Type()
+		} else {
+			exprs = append(exprs, b)
+			cols = append(cols, plan.Column{Name: name, Type: b.Type()})
+		}
+	}
+	if isIdentity(exprs) && len(exprs) == len(in.Cols()) {
+		return in
+	}
+	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+}
+
+// matchCols returns the indexes of the columns an Ident or Wildcard names.
+func (c *checker) matchCols(e ast.Expr, cols []plan.Column) []int {
+	switch e := e.(type) {
+	case *ast.Ident:
+		if i := colIndex(cols, e.Name); i >= 0 {
+			return []int{i}
+		}
+		c.errorf(e, "unknown column '%s'%s", e.Name, didYouMean(e.Name, colNames(cols)))
+		return nil
+	case *ast.Wildcard:
+		var out []int
+		for i, col := range cols {
+			if ok, _ := path.Match(e.Pattern, col.Name); ok {
+				out = append(out, i)
+			}
+		}
+		return out
+	case *ast.SortExpr:
+		return c.matchCols(e.X, cols)
+	}
+	c.errorf(e, "expected a column name, found %s", describeExpr(e))
+	return nil
+}
+
+func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
+	src := in.Cols()
+	r := &row{cols: src}
+	var exprs []plan.Expr
+	var cols []plan.Column
+	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	add := func(e plan.Expr, name string) {
+		name = uniqueName(name, taken)
+		exprs = append(exprs, e)
+		cols = append(cols, plan.Column{Name: name, Type: e.Type()})
+	}
+	ref := func(i int) plan.Expr { return &plan.ColRef{Index: i, T: src[i].Type} }
+	switch o.Kind {
+	case "project":
+		for _, item := range o.Exprs {
+			switch x := item.(type) {
+			case *ast.Ident:
+				if i := colIndex(src, x.Name); i >= 0 {
+					add(ref(i), x.Name)
+					continue
+				}
+				e := c.expr(x, r)
+				add(e, x.Name)
+			case *ast.Wildcard:
+				for _, i := range c.matchCols(x, src) {
+					add(ref(i), src[i].Name)
+				}
+			case *ast.NamedExpr:
+				if len(x.Names) != 1 {
+					c.unsupported(x, "project with several names")
+					return nil
+				}
+				e := c.expr(x.X, r)
+				c.info.Names[item] = x.Names[0].Name
+				add(e, x.Names[0].Name)
+			default:
+				e := c.expr(x, r)
+				name := exprName(x)
+				if name == "" {
+					name = autoName(taken)
+				}
+				c.info.Names[item] = name
+				add(e, name)
+			}
+		}
+	case "project-away":
+		drop := map[int]bool{}
+		for _, item := range o.Exprs {
+			for _, i := range c.matchCols(item, src) {
+				drop[i] = true
+			}
+		}
+		for i := range src {
+			if !drop[i] {
+				add(ref(i), src[i].Name)
+			}
+		}
+	case "project-keep":
+		keep := map[int]bool{}
+		for _, item := range o.Exprs {
+			for _, i := range c.matchCols(item, src) {
+				keep[i] = true
+			}
+		}
+		for i := range src {
+			if keep[i] {
+				add(ref(i), src[i].Name)
+			}
+		}
+	case "project-rename":
+		newNames := map[int]string{}
+		for _, item := range o.Exprs {
+			ne, ok := item.(*ast.NamedExpr)
+			if !ok || len(ne.Names) != 1 {
+				c.errorf(item, "project-rename expects NewName = OldName")
+				return nil
+			}
+			id, ok := ne.X.(*ast.Ident)
+			if !ok {
+				c.errorf(ne.X, "project-rename expects a column name, found %s", describeExpr(ne.X))
+				return nil
+			}
+			i := colIndex(src, id.Name)
+			if i < 0 {
+				c.errorf(id, "unknown column '%s'%s", id.Name, didYouMean(id.Name, colNames(src)))
+				return nil
+			}
+			newNames[i] = ne.Names[0].Name
+		}
+		for i := range src {
+			if n, ok := newNames[i]; ok {
+				exprs = append(exprs, ref(i))
+				cols = append(cols, plan.Column{Name: n, Type: src[i].Type})
+			}
+		}
+		// Columns not renamed keep their names; renamed ones replace
+		// their originals in place.
+		exprs, cols = nil, nil
+		for i := range src {
+			n := src[i].Name
+			if nn, ok := newNames[i]; ok {
+				n = nn
+			}
+			exprs = append(exprs, ref(i))
+			cols = append(cols, plan.Column{Name: n, Type: src[i].Type})
+		}
+		for i := range cols {
+			for j := i + 1; j < len(cols); j++ {
+				if cols[i].Name == cols[j].Name {
+					if _, renamed := newNames[j]; renamed {
+						c.errorf(o, "project-rename: column '%s' already exists", cols[j].Name)
+						return nil
+					}
+				}
+			}
+		}
+	case "project-reorder":
+		used := map[int]bool{}
+		for _, item := range o.Exprs {
+			for _, i := range c.matchCols(item, src) {
+				if !used[i] {
+					used[i] = true
+					add(ref(i), src[i].Name)
+				}
+			}
+		}
+		for i := range src {
+			if !used[i] {
+				add(ref(i), src[i].Name)
+			}
+		}
+	default:
+		c.unsupported(o, o.Kind)
+		return nil
+	}
+	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+}
+
+func (c *checker) sortKeys(keys []*ast.SortExpr, r *row) []plan.SortKey {
+	var out []plan.SortKey
+	for _, k := range keys {
+		x := c.expr(k.X, r)
+		desc := k.Order != "asc"
+		nullsFirst := !desc
+		switch k.Nulls {
+		case "first":
+			nullsFirst = true
+		case "last":
+			nullsFirst = false
+		}
+		out = append(out, plan.SortKey{X: x, Desc: desc, NullsFirst: nullsFirst})
+	}
+	return out
+}
+
+func isAggCall(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := call.Fun.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	f, ok := funcs.Lookup(id.Name)
+	return ok && f.Kind == funcs.Aggregate
+}
+
+// summarize binds `summarize Aggs by By`.
+func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
+	r := &row{cols: in.Cols()}
+	var keys []plan.Expr
+	var keyCols []plan.Column
+	taken := func(n string) bool { return colIndex(keyCols, n) >= 0 }
+	for _, item := range by {
+		x, name := item, ""
+		if ne, ok := item.(*ast.NamedExpr); ok {
+			x, name = ne.X, ne.Names[0].Name
+		}
+		k := c.expr(x, r)
+		if name == "" {
+			name = exprName(x)
+		}
+		if name == "" {
+			name = autoName(taken)
+		}
+		name = uniqueName(name, taken)
+		c.info.Names[item] = name
+		keys = append(keys, k)
+		keyCols = append(keyCols, plan.Column{Name: name, Type: k.Type()})
+	}
+	a := &aggCtx{in: r, nkeys: len(keys), multi: map[*plan.Agg][]string{}}
+	for _, k := range keyCols {
+		a.keyNames = append(a.keyNames, k.Name)
+	}
+	saved := c.aggs
+	c.aggs = a
+	type out struct {
+		expr  plan.Expr
+		names []string
+		from  int // first agg column for direct calls, else -1
+		to    int
+	}
+	var outs []out
+	post := false
+	keyRow := &row{cols: keyCols}
+	for _, item := range items {
+		x := item
+		var names []string
+		if ne, ok := item.(*ast.NamedExpr); ok {
+			x = ne.X
+			for _, n := range ne.Names {
+				names = append(names, n.Name)
+			}
+		}
+		before := len(a.cols)
+		e := c.expr(x, keyRow)
+		if ref, ok := e.(*plan.ColRef); ok && isAggCall(x) && ref.Index == a.nkeys+before {
+			outs = append(outs, out{expr: e, names: names, from: before, to: len(a.cols)})
+			continue
+		}
+		if _, ok := e.(*plan.ColRef); !ok || !isAggCall(x) {
+			if !containsAgg(x) {
+				c.errorf(x, "summarize expects an aggregate function such as count() or sum(x), found %s", describeExpr(x))
+			}
+		}
+		post = true
+		if len(names) == 0 {
+			if n := exprName(x); n != "" {
+				names = []string{n}
+			}
+		}
+		outs = append(outs, out{expr: e, names: names, from: -1})
+	}
+	c.aggs = saved
+	cols := append([]plan.Column(nil), keyCols...)
+	ctaken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	if !post {
+		for _, o := range outs {
+			for j := o.from; j < o.to; j++ {
+				name := a.cols[j].Name
+				if k := j - o.from; k < len(o.names) {
+					name = o.names[k]
+				}
+				if name == "" {
+					name = autoName(ctaken)
+				}
+				cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: a.cols[j].Type})
+			}
+		}
+		return &plan.Aggregate{In: in, Keys: keys, Aggs: a.aggs, Columns: cols}
+	}
+	aggCols := append(append([]plan.Column(nil), keyCols...), a.cols...)
+	for i := range aggCols {
+		aggCols[i].Name = fmt.Sprintf("%s", aggCols[i].Name)
+	}
+	agg := &plan.Aggregate{In: in, Keys: keys, Aggs: a.aggs, Columns: aggCols}
+	var exprs []plan.Expr
+	for i, k := range keyCols {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: k.Type})
+	}
+	for _, o := range outs {
+		if o.from >= 0 {
+			for j := o.from; j < o.to; j++ {
+				name := a.cols[j].Name
+				if k := j - o.from; k < len(o.names) {
+					name = o.names[k]
+				}
+				exprs = append(exprs, &plan.ColRef{Index: a.nkeys + j, T: a.cols[j].Type})
+				cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: a.cols[j].Type})
+			}
+			continue
+		}
+		name := ""
+		if len(o.names) > 0 {
+			name = o.names[0]
+		}
+		if name == "" {
+			name = autoName(ctaken)
+		}
+		exprs = append(exprs, o.expr)
+		cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: o.expr.Type()})
+	}
+	return &plan.Project{In: agg, Exprs: exprs, Columns: cols}
+}
+
+func containsAgg(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if x, ok := n.(ast.Expr); ok && isAggCall(x) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func (c *checker) params(ps []*ast.NamedExpr) map[string]ast.Expr {
+	m := map[string]ast.Expr{}
+	for _, p := range ps {
+		if len(p.Names) > 0 {
+			m[p.Names[0].Name] = p.X
+		}
+	}
+	return m
+}
+
+func joinKind(c *checker, ps map[string]ast.Expr, def plan.JoinKind) (plan.JoinKind, bool) {
+	k, ok := ps["kind"]
+	if !ok {
+		return def, true
+	}
+	name := propText(k)
+	switch plan.JoinKind(name) {
+	case plan.InnerUnique, plan.Inner, plan.LeftOuter, plan.RightOuter, plan.FullOuter,
+		plan.LeftSemi, plan.RightSemi, plan.LeftAnti, plan.RightAnti:
+		return plan.JoinKind(name), true
+	}
+	switch name {
+	case "anti", "leftantisemi":
+		return plan.LeftAnti, true
+	case "rightantisemi":
+		return plan.RightAnti, true
+	case "semi":
+		return plan.LeftSemi, true
+	}
+	c.errorf(k, "unknown join kind '%s'; expected innerunique, inner, leftouter, rightouter, fullouter, leftsemi, rightsemi, leftanti or rightanti", name)
+	return "", false
+}
+
+// joinKeys resolves the on clause: column names common to both sides, or
+// $left.a == $right.b conditions (joined by and or commas).
+func (c *checker) joinKeys(on []ast.Expr, left, right []plan.Column) (lk, rk []int, ok bool) {
+	ok = true
+	var walk func(e ast.Expr)
+	side := func(e ast.Expr) (string, string) {
+		if p, isPar := e.(*ast.ParenExpr); isPar {
+			e = p.X
+		}
+		s, isSel := e.(*ast.SelectorExpr)
+		if !isSel {
+			return "", ""
+		}
+		id, isID := s.X.(*ast.Ident)
+		if !isID {
+			return "", ""
+		}
+		return id.Name, s.Sel.Name
+	}
+	find := func(n ast.Node, cols []plan.Column, name, which string) int {
+		i := colIndex(cols, name)
+		if i < 0 {
+			c.errorf(n, "unknown column '%s' in the %s side of the join%s", name, which, didYouMean(name, colNames(cols)))
+			ok = false
+		}
+		return i
+	}
+	walk = func(e ast.Expr) {
+		switch e := e.(type) {
+		case *ast.ParenExpr:
+			walk(e.X)
+		case *ast.Ident:
+			l := find(e, left, e.Name, "left")
+			r := find(e, right, e.Name, "right")
+			lk, rk = append(lk, l), append(rk, r)
+		case *ast.BinaryExpr:
+			if e.Op == "and" {
+				walk(e.X)
+				walk(e.Y)
+				return
+			}
+			if e.Op != "==" {
+				c.unsupported(e, "join conditions other than equality")
+				ok = false
+				return
+			}
+			s1, n1 := side(e.X)
+			s2, n2 := side(e.Y)
+			if s1 == "$right" && s2 == "$left" {
+				s1, n1, s2, n2 = s2, n2, s1, n1
+			}
+			if s1 != "$left" || s2 != "$right" {
+				c.errorf(e, "a join condition must compare $left.Column with $right.Column")
+				ok = false
+				return
+			}
+			lk = append(lk, find(e.X, left, n1, "left"))
+			rk = append(rk, find(e.Y, right, n2, "right"))
+		default:
+			c.errorf(e, "expected a column name or $left.a == $right.b in the join condition")
+			ok = false
+		}
+	}
+	for _, e := range on {
+		walk(e)
+	}
+	if len(lk) == 0 && ok {
+		c.errorf(nil, "join has no condition")
+		ok = false
+	}
+	if ok {
+		for i := range lk {
+			lt, rt := left[lk[i]].Type, right[rk[i]].Type
+			if lt != rt && !(lt.IsNumeric() && rt.IsNumeric()) {
+				c.errorf(on[0], "join keys '%s' (%s) and '%s' (%s) have different types", left[lk[i]].Name, lt, right[rk[i]].Name, rt)
+				ok = false
+			}
+		}
+	}
+	return
+}
+
+func (c *checker) join(o *ast.JoinOp, in plan.Node) plan.Node {
+	ps := c.params(o.Params)
+	kind, ok := joinKind(c, ps, plan.InnerUnique)
+	if !ok {
+		return nil
+	}
+	right := c.tabular(o.Right)
+	if right == nil {
+		return nil
+	}
+	lk, rk, ok := c.joinKeys(o.On, in.Cols(), right.Cols())
+	if !ok {
+		return nil
+	}
+	var cols []plan.Column
+	switch kind {
+	case plan.LeftSemi, plan.LeftAnti:
+		cols = append(cols, in.Cols()...)
+	case plan.RightSemi, plan.RightAnti:
+		cols = append(cols, right.Cols()...)
+	default:
+		cols = append(cols, in.Cols()...)
+		taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+		for _, col := range right.Cols() {
+			cols = append(cols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
+		}
+	}
+	return &plan.Join{Kind: kind, Left: in, Right: right, LeftKeys: lk, RightKeys: rk, Columns: cols}
+}
+
+// lookup is a join that keeps one copy of the key columns.
+func (c *checker) lookup(o *ast.LookupOp, in plan.Node) plan.Node {
+	ps := c.params(o.Params)
+	kind, ok := joinKind(c, ps, plan.LeftOuter)
+	if !ok {
+		return nil
+	}
+	if kind != plan.LeftOuter && kind != plan.Inner {
+		c.errorf(o, "lookup supports kind=leftouter and kind=inner, found %s", kind)
+		return nil
+	}
+	right := c.tabular(o.Right)
+	if right == nil {
+		return nil
+	}
+	lk, rk, ok := c.joinKeys(o.On, in.Cols(), right.Cols())
+	if !ok {
+		return nil
+	}
+	cols := append([]plan.Column(nil), in.Cols()...)
+	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	isKey := map[int]bool{}
+	for _, k := range rk {
+		isKey[k] = true
+	}
+	var keep []int
+	for i, col := range right.Cols() {
+		if isKey[i] {
+			continue
+		}
+		keep = append(keep, i)
+		cols = append(cols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
+	}
+	full := append([]plan.Column(nil), in.Cols()...)
+	for _, col := range right.Cols() {
+		full = append(full, col)
+	}
+	j := &plan.Join{Kind: kind, Left: in, Right: right, LeftKeys: lk, RightKeys: rk, Columns: full}
+	var exprs []plan.Expr
+	nl := len(in.Cols())
+	for i, col := range in.Cols() {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
+	}
+	for _, i := range keep {
+		exprs = append(exprs, &plan.ColRef{Index: nl + i, T: right.Cols()[i].Type})
+	}
+	// Name the join's own columns uniquely, the projection gives the
+	// final names.
+	for i := range j.Columns {
+		j.Columns[i].Name = fmt.Sprintf("%s", j.Columns[i].Name)
+	}
+	return &plan.Project{In: j, Exprs: exprs, Columns: cols}
+}
+
+// union binds union [withsource=N] [isfuzzy=true] [kind=inner|outer] T, ...
+func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
+	ps := c.params(o.Params)
+	fuzzy := false
+	if v, ok := ps["isfuzzy"]; ok {
+		fuzzy = strings.EqualFold(propText(v), "true")
+	}
+	inner := false
+	if v, ok := ps["kind"]; ok {
+		inner = propText(v) == "inner"
+	}
+	source := ""
+	if v, ok := ps["withsource"]; ok {
+		source = propText(v)
+	}
+	var inputs []plan.Node
+	var names []string
+	if piped != nil {
+		inputs = append(inputs, piped)
+		names = append(names, "union_arg0")
+	}
+	for i, t := range o.Tables {
+		switch t := t.(type) {
+		case *ast.Wildcard:
+			found := false
+			for _, tab := range c.cat.Tables() {
+				if ok, _ := path.Match(t.Pattern, tab.Name); ok {
+					found = true
+					inputs = append(inputs, c.tableRef(&ast.Ident{Span: t.Span, Name: tab.Name}))
+					names = append(names, tab.Name)
+				}
+			}
+			if !found && !fuzzy {
+				c.errorf(t, "no table matches '%s'", t.Pattern)
+				return nil
+			}
+			continue
+		case *ast.Ident:
+			if fuzzy && c.scope.lookup(t.Name) == nil {
+				if _, ok := c.cat.Table(t.Name); !ok {
+					continue
+				}
+			}
+			n := c.tabular(t)
+			if n == nil {
+				return nil
+			}
+			inputs = append(inputs, n)
+			names = append(names, t.Name)
+			continue
+		}
+		n := c.tabular(t)
+		if n == nil {
+			if fuzzy {
+				continue
+			}
+			return nil
+		}
+		inputs = append(inputs, n)
+		names = append(names, fmt.Sprintf("union_arg%d", i+len(inputs)-len(names)))
+	}
+	if len(inputs) == 0 {
+		c.errorf(o, "union has no tables")
+		return nil
+	}
+	// Columns: by name, in order of appearance; a name seen with
+	// different types becomes name_type.
+	typesOf := map[string]map[types.Type]bool{}
+	for _, in := range inputs {
+		for _, col := range in.Cols() {
+			if typesOf[col.Name] == nil {
+				typesOf[col.Name] = map[types.Type]bool{}
+			}
+			typesOf[col.Name][col.Type] = true
+		}
+	}
+	outName := func(col plan.Column) string {
+		if len(typesOf[col.Name]) > 1 {
+			return col.Name + "_" + col.Type.String()
+		}
+		return col.Name
+	}
+	var cols []plan.Column
+	if source != "" {
+		cols = append(cols, plan.Column{Name: source, Type: types.String})
+	}
+	for _, in := range inputs {
+		for _, col := range in.Cols() {
+			n := outName(col)
+			if colIndex(cols, n) < 0 {
+				cols = append(cols, plan.Column{Name: n, Type: col.Type})
+			}
+		}
+	}
+	if inner {
+		var kept []plan.Column
+		for _, col := range cols {
+			all := true
+			for _, in := range inputs {
+				found := false
+				for _, ic := range in.Cols() {
+					if outName(ic) == col.Name {
+						found = true
+					}
+				}
+				if !found && !(source != "" && col.Name == source) {
+					all = false
+				}
+			}
+			if all {
+				kept = append(kept, col)
+			}
+		}
+		cols = kept
+	}
+	u := &plan.Union{Inputs: inputs, Names: names, Source: source != "", Columns: cols}
+	for _, in := range inputs {
+		m := make([]int, len(cols))
+		for j, col := range cols {
+			m[j] = -1
+			for k, ic := range in.Cols() {
+				if outName(ic) == col.Name {
+					m[j] = k
+				}
+			}
+		}
+		u.Maps = append(u.Maps, m)
+	}
+	return u
+}
+
+func (c *checker) mvExpand(o *ast.MvExpandOp, in plan.Node) plan.Node {
+	ps := c.params(o.Params)
+	if v, ok := ps["bagexpansion"]; ok && propText(v) == "array" {
+		c.unsupported(o, "mv-expand bagexpansion=array")
+		return nil
+	}
+	// Computed items are added as columns first.
+	var ext []ast.Expr
+	for _, it := range o.Items {
+		if _, ok := it.X.(*ast.Ident); !ok {
+			ext = append(ext, it.X)
+		}
+	}
+	node := in
+	if len(ext) > 0 {
+		node = c.extend(in, ext)
+		if node == nil {
+			return nil
+		}
+	}
+	cols := append([]plan.Column(nil), node.Cols()...)
+	mv := &plan.MvExpand{In: node, Limit: -1}
+	for _, it := range o.Items {
+		name := ""
+		switch x := it.X.(type) {
+		case *ast.Ident:
+			name = x.Name
+		case *ast.NamedExpr:
+			name = x.Names[0].Name
+		default:
+			name = c.info.Names[it.X]
+		}
+		i := colIndex(cols, name)
+		if i < 0 {
+			c.errorf(it, "unknown column '%s'%s", name, didYouMean(name, colNames(cols)))
+			return nil
+		}
+		if t := cols[i].Type; t != types.Dynamic && t != types.Unknown {
+			c.errorf(it, "mv-expand expects a dynamic column, '%s' is %s", name, t)
+			return nil
+		}
+		to := types.Dynamic
+		if it.To != nil {
+			t, ok := types.Lookup(it.To.Type)
+			if !ok {
+				c.errorf(it.To, "unknown type '%s'", it.To.Type)
+				return nil
+			}
+			to = t
+		}
+		cols[i].Type = to
+		mv.Exprs = append(mv.Exprs, i)
+		mv.To = append(mv.To, to)
+	}
+	if v, ok := ps["with_itemindex"]; ok {
+		mv.Index = true
+		cols = append(cols, plan.Column{Name: propText(v), Type: types.Long})
+	}
+	if o.Limit != nil {
+		l, ok := c.expr(o.Limit, nil).(*plan.Lit)
+		if !ok || l.V == nil {
+			c.errorf(o.Limit, "mv-expand limit must be an integer constant")
+			return nil
+		}
+		if v, isInt := l.V.(int64); isInt {
+			mv.Limit = v
+		}
+	}
+	mv.Columns = cols
+	return mv
+}
+
+func (c *checker) print(o *ast.PrintOp) plan.Node {
+	var cols []plan.Column
+	var vals []plan.Expr
+	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	for i, item := range o.Exprs {
+		x, name := item, ""
+		if ne, ok := item.(*ast.NamedExpr); ok {
+			x, name = ne.X, ne.Names[0].Name
+		}
+		e := c.expr(x, nil)
+		if name == "" {
+			name = fmt.Sprintf("print_%d", i)
+		}
+		name = uniqueName(name, taken)
+		c.info.Names[item] = name
+		cols = append(cols, plan.Column{Name: name, Type: e.Type()})
+		vals = append(vals, e)
+	}
+	return &plan.Values{Columns: cols, Rows: [][]plan.Expr{vals}}
+}
+
+func (c *checker) tableType(tt *ast.TableType) []plan.Column {
+	var cols []plan.Column
+	if tt == nil {
+		return nil
+	}
+	for _, d := range tt.Columns {
+		t := types.String
+		if d.Type != nil {
+			var ok bool
+			if t, ok = types.Lookup(d.Type.Name); !ok {
+				c.errorf(d.Type, "unknown type '%s'", d.Type.Name)
+			}
+		}
+		cols = append(cols, plan.Column{Name: d.Name.Name, Type: t})
+	}
+	return cols
+}
+
+func (c *checker) datatable(o *ast.DatatableOp) plan.Node {
+	cols := c.tableType(o.Columns)
+	if len(cols) == 0 {
+		c.errorf(o, "datatable has no columns")
+		return nil
+	}
+	if len(o.Values)%len(cols) != 0 {
+		c.errorf(o, "datatable has %d values, not a multiple of its %d columns", len(o.Values), len(cols))
+		return nil
+	}
+	var rows [][]plan.Expr
+	for i := 0; i < len(o.Values); i += len(cols) {
+		var r []plan.Expr
+		for j, col := range cols {
+			v := c.expr(o.Values[i+j], nil)
+			if v.Type() != col.Type && v.Type() != types.Unknown {
+				if v.Type() == types.Null || col.Type == types.Dynamic || v.Type() == types.Dynamic || (v.Type().IsNumeric() && col.Type.IsNumeric()) {
+					v = &plan.Convert{X: v, T: col.Type}
+				} else {
+					c.errorf(o.Values[i+j], "datatable column '%s' is %s, found a %s value", col.Name, col.Type, v.Type())
+				}
+			}
+			r = append(r, v)
+		}
+		rows = append(rows, r)
+	}
+	return &plan.Values{Columns: cols, Rows: rows}
+}
+
+func (c *checker) rangeOp(o *ast.RangeOp) plan.Node {
+	from := c.expr(o.From, nil)
+	to := c.expr(o.To, nil)
+	step := c.expr(o.Step, nil)
+	t := from.Type()
+	if t == types.Int {
+		t = types.Long
+	}
+	return &plan.Range{Column: plan.Column{Name: o.Name.Name, Type: t}, From: from, To: to, Step: step}
+}
+
+func (c *checker) externaldata(o *ast.ExternalDataOp) plan.Node {
+	if c.opt.AllowExternal == nil {
+		c.errorf(o, "externaldata is disabled: run with --allow-external to let queries read external data")
+		return nil
+	}
+	cols := c.tableType(o.Columns)
+	ext := External{Format: "csv"}
+	for _, p := range o.With {
+		if len(p.Names) > 0 && p.Names[0].Name == "format" {
+			ext.Format = strings.ToLower(propText(p.X))
+		}
+	}
+	for _, u := range o.URLs {
+		l, ok := c.expr(u, nil).(*plan.Lit)
+		s, isStr := l.V.(string)
+		if !ok || !isStr {
+			c.errorf(u, "externaldata expects string literal URLs")
+			return nil
+		}
+		if err := c.opt.AllowExternal(s); err != nil {
+			c.errorf(u, "externaldata: %v", err)
+			return nil
+		}
+		ext.URLs = append(ext.URLs, s)
+	}
+	c.nextExt++
+	ext.Table = fmt.Sprintf("quarry_external_%d", c.nextExt)
+	for _, col := range cols {
+		ext.Columns = append(ext.Columns, schema.Column{Name: col.Name, Type: col.Type})
+	}
+	c.info.Externals = append(c.info.Externals, ext)
+	return &plan.Scan{Table: ext.Table, Columns: cols}
+}
+
+// parseOp binds `parse X with "lit" Col:type "lit" ...` in its simple
+// mode: each column captures the text up to the next literal.
+func (c *checker) parseOp(o *ast.ParseOp, in plan.Node) plan.Node {
+	c.unsupported(o, o.Kind)
+	return nil
+}

@@ -1,0 +1,200 @@
+package funcs
+
+// The catalog. Signatures use KQL type names; "any" accepts every scalar,
+// "num" every numeric type, "integer" int or long; [x] is optional and
+// x... repeats. Templates are DuckDB SQL; '@name' names a generator in the
+// dialect (sqlgen), used where the SQL depends on argument types.
+
+func init() {
+	// Arithmetic.
+	op("+", "num, num -> num; datetime, timespan -> datetime; timespan, datetime -> datetime; timespan, timespan -> timespan", "({0} + {1})")
+	op("-", "num, num -> num; datetime, datetime -> timespan; datetime, timespan -> datetime; timespan, timespan -> timespan", "({0} - {1})")
+	op("*", "num, num -> num; timespan, num -> timespan; num, timespan -> timespan", "({0} * {1})")
+	op("/", "num, num -> num; timespan, timespan -> real; timespan, num -> timespan", "@div")
+	op("%", "num, num -> num", "@mod")
+	op("neg", "num -> T0; timespan -> timespan", "(-{0})")
+
+	// Comparison. == and != follow Kusto's null rules (two nulls give
+	// null, one null gives false for == and true for !=).
+	op("==", "any, any -> bool", "@eq")
+	op("!=", "any, any -> bool", "@ne")
+	op("<", "any, any -> bool", "({0} < {1})")
+	op("<=", "any, any -> bool", "({0} <= {1})")
+	op(">", "any, any -> bool", "({0} > {1})")
+	op(">=", "any, any -> bool", "({0} >= {1})")
+	op("=~", "string, string -> bool", "(lower({0}) = lower({1}))")
+	op("!~", "string, string -> bool", "(lower({0}) <> lower({1}))")
+	op("and", "bool, bool -> bool", "({0} AND {1})")
+	op("or", "bool, bool -> bool", "({0} OR {1})")
+
+	// String operators. has and its relatives match whole terms (runs of
+	// letters and digits); contains, startswith and endswith match
+	// substrings. Without _cs they ignore case.
+	for _, o := range []string{"has", "has_cs", "hasprefix", "hasprefix_cs", "hassuffix", "hassuffix_cs"} {
+		op(o, "string, string -> bool", "@term")
+		op("!"+o, "string, string -> bool", "@term")
+	}
+	op("contains", "string, string -> bool", "contains(lower({0}), lower({1}))")
+	op("!contains", "string, string -> bool", "(NOT contains(lower({0}), lower({1})))")
+	op("contains_cs", "string, string -> bool", "contains({0}, {1})")
+	op("!contains_cs", "string, string -> bool", "(NOT contains({0}, {1}))")
+	op("startswith", "string, string -> bool", "starts_with(lower({0}), lower({1}))")
+	op("!startswith", "string, string -> bool", "(NOT starts_with(lower({0}), lower({1})))")
+	op("startswith_cs", "string, string -> bool", "starts_with({0}, {1})")
+	op("!startswith_cs", "string, string -> bool", "(NOT starts_with({0}, {1}))")
+	op("endswith", "string, string -> bool", "suffix(lower({0}), lower({1}))")
+	op("!endswith", "string, string -> bool", "(NOT suffix(lower({0}), lower({1})))")
+	op("endswith_cs", "string, string -> bool", "suffix({0}, {1})")
+	op("!endswith_cs", "string, string -> bool", "(NOT suffix({0}, {1}))")
+	op("matches regex", "string, string -> bool", "regexp_matches({0}, {1})")
+	// Set operators: the first argument is the value, the rest the list.
+	op("in", "any, any... -> bool", "@in")
+	op("!in", "any, any... -> bool", "@in")
+	op("in~", "string, string... -> bool", "@in")
+	op("!in~", "string, string... -> bool", "@in")
+	op("has_any", "string, string... -> bool", "@hasany")
+	op("has_all", "string, string... -> bool", "@hasany")
+
+	// Logical and null tests.
+	fn("not", NameNone, "bool -> bool", "(NOT {0})")
+	fn("isnull", NameNone, "any -> bool", "({0} IS NULL)")
+	fn("isnotnull", NameNone, "any -> bool", "({0} IS NOT NULL)", "notnull")
+	fn("isempty", NameNone, "any -> bool", "@isempty")
+	fn("isnotempty", NameNone, "any -> bool", "@isempty", "notempty")
+	fn("iff", NameNone, "bool, any, any -> T1", "(CASE WHEN {0} THEN {1} ELSE {2} END)", "iif")
+	fn("case", NameNone, "bool, any, any... -> T1", "@case")
+	fn("coalesce", NameNone, "any, any... -> T0", "@coalesce")
+
+	// Conversions: lowered by the binder to plan.Convert.
+	fn("tostring", NameArg0, "any -> string", "@convert")
+	fn("toint", NameArg0, "any -> int", "@convert")
+	fn("tolong", NameArg0, "any -> long", "@convert")
+	fn("todouble", NameArg0, "any -> real", "@convert", "toreal")
+	fn("todecimal", NameArg0, "any -> decimal", "@convert")
+	fn("tobool", NameArg0, "any -> bool", "@convert", "toboolean")
+	fn("todatetime", NameArg0, "any -> datetime", "@convert")
+	fn("totimespan", NameArg0, "any -> timespan", "@convert", "totime")
+	fn("toguid", NameArg0, "any -> guid", "@convert")
+	fn("todynamic", NameArg0, "any -> dynamic", "@convert", "parse_json", "parsejson", "toobject")
+
+	// Time. now() and ago() are folded by the binder (Options.Now).
+	fn("now", NameNone, "[timespan] -> datetime", "@now")
+	fn("ago", NameNone, "timespan -> datetime", "@now")
+	fn("bin", NameArg0, "num, num -> T0; datetime, timespan -> datetime; timespan, timespan -> timespan", "@bin", "floor")
+	fn("bin_at", NameArg0, "datetime, timespan, datetime -> datetime; num, num, num -> T0; timespan, timespan, timespan -> timespan", "@bin")
+	fn("startofday", NameNone, "datetime -> datetime", "date_trunc('day', {0})")
+	fn("startofweek", NameNone, "datetime -> datetime", "(date_trunc('day', {0}) - to_days(CAST(dayofweek({0}) AS INTEGER)))")
+	fn("startofmonth", NameNone, "datetime -> datetime", "CAST(date_trunc('month', {0}) AS TIMESTAMP)")
+	fn("startofyear", NameNone, "datetime -> datetime", "CAST(date_trunc('year', {0}) AS TIMESTAMP)")
+	fn("endofday", NameNone, "datetime -> datetime", "(date_trunc('day', {0}) + INTERVAL 1 DAY - INTERVAL 1 MICROSECOND)")
+	fn("endofweek", NameNone, "datetime -> datetime", "(date_trunc('day', {0}) - to_days(CAST(dayofweek({0}) AS INTEGER)) + INTERVAL 7 DAY - INTERVAL 1 MICROSECOND)")
+	fn("endofmonth", NameNone, "datetime -> datetime", "(CAST(date_trunc('month', {0}) AS TIMESTAMP) + INTERVAL 1 MONTH - INTERVAL 1 MICROSECOND)")
+	fn("endofyear", NameNone, "datetime -> datetime", "(CAST(date_trunc('year', {0}) AS TIMESTAMP) + INTERVAL 1 YEAR - INTERVAL 1 MICROSECOND)")
+	fn("dayofweek", NameNone, "datetime -> timespan", "to_days(CAST(dayofweek({0}) AS INTEGER))")
+	fn("dayofmonth", NameNone, "datetime -> int", "CAST(day({0}) AS INTEGER)")
+	fn("dayofyear", NameNone, "datetime -> int", "CAST(dayofyear({0}) AS INTEGER)")
+	fn("hourofday", NameNone, "datetime -> int", "CAST(hour({0}) AS INTEGER)")
+	fn("monthofyear", NameNone, "datetime -> int", "CAST(month({0}) AS INTEGER)", "getmonth")
+	fn("getyear", NameNone, "datetime -> int", "CAST(year({0}) AS INTEGER)")
+	fn("datetime_diff", NameNone, "string, datetime, datetime -> long", "@datetime_diff")
+	fn("datetime_add", NameNone, "string, integer, datetime -> datetime", "@datetime_add")
+	fn("datetime_part", NameNone, "string, datetime -> int", "@datetime_part", "datepart")
+	fn("make_datetime", NameNone, "integer, integer, integer, [integer], [integer], [real] -> datetime", "@make_datetime")
+	fn("unixtime_seconds_todatetime", NameNone, "num -> datetime", "make_timestamp(CAST(round({0} * 1000000) AS BIGINT))")
+	fn("unixtime_milliseconds_todatetime", NameNone, "num -> datetime", "make_timestamp(CAST(round({0} * 1000) AS BIGINT))")
+
+	// Strings. Positions and lengths count UTF-16 code units, as in
+	// Kusto (.NET strings).
+	fn("strlen", NameNone, "string -> long", "@strlen")
+	fn("string_size", NameNone, "string -> long", "CAST(strlen({0}) AS BIGINT)")
+	fn("substring", NameNone, "string, integer, [integer] -> string", "@substring")
+	fn("indexof", NameNone, "string, string, [integer], [integer], [integer] -> long", "@indexof")
+	fn("strcat", NameNone, "string, string... -> string", "concat({*})")
+	fn("strcat_delim", NameNone, "string, string, string... -> string", "@strcat_delim")
+	fn("tolower", NameNone, "string -> string", "lower({0})")
+	fn("toupper", NameNone, "string -> string", "upper({0})")
+	fn("trim", NameNone, "string, string -> string", "@trim")
+	fn("trim_start", NameNone, "string, string -> string", "@trim")
+	fn("trim_end", NameNone, "string, string -> string", "@trim")
+	fn("reverse", NameNone, "string -> string", "reverse({0})")
+	fn("replace_string", NameNone, "string, string, string -> string", "replace({0}, {1}, {2})")
+	fn("replace_regex", NameNone, "string, string, string -> string", "regexp_replace({0}, {1}, {2}, 'g')")
+	fn("replace", NameNone, "string, string, string -> string", "regexp_replace({2}, {0}, {1}, 'g')")
+	fn("extract", NameNone, "string, integer, string, [any] -> string", "@extract")
+	fn("extract_all", NameNone, "string, string -> dynamic", "@extract_all")
+	fn("split", NameNone, "string, string, [integer] -> dynamic", "@split")
+	fn("strcmp", NameNone, "string, string -> int", "(CASE WHEN {0} < {1} THEN -1 WHEN {0} > {1} THEN 1 ELSE 0 END)")
+	fn("countof", NameNone, "string, string, [string] -> long", "@countof")
+	fn("base64_encode_tostring", NameNone, "string -> string", "to_base64(encode({0}))", "base64_encodestring")
+	fn("base64_decode_tostring", NameNone, "string -> string", "coalesce(TRY(decode(from_base64({0}))), '')", "base64_decodestring")
+	fn("url_encode", NameNone, "string -> string", "url_encode({0})", "url_encode_component")
+	fn("url_decode", NameNone, "string -> string", "url_decode({0})")
+	fn("hash_sha256", NameNone, "any -> string", "sha256(CAST({0} AS VARCHAR))")
+	fn("hash_md5", NameNone, "any -> string", "md5(CAST({0} AS VARCHAR))")
+	fn("new_guid", NameNone, " -> guid", "uuid()").Volatile = true
+	fn("strrep", NameNone, "string, integer, [string] -> string", "@strrep")
+
+	// Math.
+	fn("abs", NameNone, "num -> T0; timespan -> timespan", "abs({0})")
+	fn("round", NameNone, "num, [integer] -> T0", "@round")
+	fn("ceiling", NameNone, "num -> T0", "ceil({0})")
+	fn("sqrt", NameNone, "num -> real", "sqrt({0})")
+	fn("exp", NameNone, "num -> real", "exp({0})")
+	fn("log", NameNone, "num -> real", "ln({0})")
+	fn("log10", NameNone, "num -> real", "log10({0})")
+	fn("log2", NameNone, "num -> real", "log2({0})")
+	fn("pow", NameNone, "num, num -> real", "pow({0}, {1})")
+	fn("sign", NameNone, "num -> T0", "sign({0})")
+	fn("rand", NameNone, "[num] -> real", "random()").Volatile = true
+	fn("isnan", NameNone, "num -> bool", "isnan({0})")
+	fn("isfinite", NameNone, "num -> bool", "isfinite({0})")
+	fn("isinf", NameNone, "num -> bool", "isinf({0})")
+	fn("max_of", NameNone, "any, any... -> T0", "greatest({*})")
+	fn("min_of", NameNone, "any, any... -> T0", "least({*})")
+
+	// Dynamic.
+	fn("array_length", NameNone, "dynamic -> long", "(CASE WHEN json_type({0}) = 'ARRAY' THEN CAST(json_array_length({0}) AS BIGINT) END)")
+	fn("pack_array", NameNone, "any... -> dynamic", "@pack_array")
+	fn("bag_pack", NameNone, "any... -> dynamic", "@bag_pack", "pack", "pack_dictionary")
+	fn("strcat_array", NameNone, "dynamic, string -> string", "@strcat_array")
+	fn("bag_keys", NameNone, "dynamic -> dynamic", "to_json(json_keys({0}))")
+	fn("array_concat", NameNone, "dynamic, dynamic... -> dynamic", "@array_concat")
+	fn("array_index_of", NameNone, "dynamic, any -> long", "@array_index_of")
+	fn("set_has_element", NameNone, "dynamic, any -> bool", "@set_has_element")
+	fn("dynamic_to_json", NameNone, "dynamic -> string", "coalesce(CAST({0} AS VARCHAR), '')")
+	fn("gettype", NameNone, "any -> string", "@gettype")
+
+	// Tabular helpers lowered by the binder.
+	fn("toscalar", NameNone, "any -> T0", "@toscalar")
+	fn("materialize", NameNone, "any -> T0", "@materialize")
+	fn("column_ifexists", NameNone, "string, any -> T1", "@column_ifexists")
+
+	// Aggregates.
+	agg("count", "count", " -> long; any -> long", "@count")
+	agg("countif", "countif", "bool -> long", "count_if({0})")
+	agg("dcount", "dcount", "any, [integer] -> long", "count(DISTINCT {0})")
+	agg("dcountif", "dcountif", "any, bool, [integer] -> long", "count(DISTINCT CASE WHEN {1} THEN {0} END)")
+	agg("count_distinct", "count_distinct", "any -> long", "count(DISTINCT {0})")
+	agg("sum", "sum", "integer -> long; real -> real; decimal -> decimal; timespan -> timespan", "@sum")
+	agg("sumif", "sumif", "integer, bool -> long; real, bool -> real; decimal, bool -> decimal; timespan, bool -> timespan", "@sum")
+	agg("avg", "avg", "num -> real; timespan -> timespan; datetime -> datetime", "avg({0})")
+	agg("avgif", "avgif", "num, bool -> real", "avg({0}) FILTER (WHERE {1})")
+	agg("min", "min", "any -> T0", "min({0})")
+	agg("max", "max", "any -> T0", "max({0})")
+	agg("minif", "minif", "any, bool -> T0", "min({0}) FILTER (WHERE {1})")
+	agg("maxif", "maxif", "any, bool -> T0", "max({0}) FILTER (WHERE {1})")
+	agg("stdev", "stdev", "num -> real", "stddev_samp({0})")
+	agg("stdevp", "stdevp", "num -> real", "stddev_pop({0})")
+	agg("variance", "variance", "num -> real", "var_samp({0})")
+	agg("variancep", "variancep", "num -> real", "var_pop({0})")
+	agg("take_any", "any", "any, any... -> T0", "any_value({0})", "any")
+	agg("make_set", "set", "any, [integer] -> dynamic", "@make_set", "makeset")
+	agg("make_set_if", "set", "any, bool, [integer] -> dynamic", "@make_set")
+	agg("make_list", "list", "any, [integer] -> dynamic", "@make_list", "makelist")
+	agg("make_list_if", "list", "any, bool, [integer] -> dynamic", "@make_list")
+	agg("make_bag", "bag", "dynamic, [integer] -> dynamic", "@make_bag")
+	agg("arg_max", "max", "any, any... -> T0", "@arg", "argmax")
+	agg("arg_min", "min", "any, any... -> T0", "@arg", "argmin")
+	agg("percentile", "percentile", "any, num -> T0", "@percentile")
+	agg("percentiles", "percentile", "any, num... -> T0", "@percentile")
+}

@@ -1,0 +1,1046 @@
+package sqlgen
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/plan"
+)
+
+// DuckDB is the DuckDB dialect. Datetimes are TIMESTAMP (UTC, microsecond
+// precision), timespans INTERVAL, dynamic values JSON, guids UUID.
+var DuckDB Dialect = duckdb{}
+
+type duckdb struct{}
+
+func (duckdb) Name() string { return "duckdb" }
+
+// QuoteIdent quotes an identifier with double quotes.
+func (duckdb) QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// quoteString prints a string literal. Single quotes are doubled; NUL
+// characters, which cannot appear in SQL text, are spliced in with chr(0).
+func quoteString(s string) string {
+	if !strings.ContainsRune(s, 0) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	parts := strings.Split(s, "\x00")
+	for i, p := range parts {
+		parts[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
+	}
+	return "(" + strings.Join(parts, " || chr(0) || ") + ")"
+}
+
+func (d duckdb) TypeName(t types.Type) string {
+	switch t {
+	case types.Bool:
+		return "BOOLEAN"
+	case types.Int:
+		return "INTEGER"
+	case types.Long:
+		return "BIGINT"
+	case types.Real:
+		return "DOUBLE"
+	case types.Decimal:
+		return "DECIMAL(38,18)"
+	case types.DateTime:
+		return "TIMESTAMP"
+	case types.TimeSpan:
+		return "INTERVAL"
+	case types.Dynamic:
+		return "JSON"
+	case types.GUID:
+		return "UUID"
+	}
+	return "VARCHAR"
+}
+
+func (d duckdb) Literal(l *plan.Lit) string {
+	if l.V == nil {
+		if l.T == types.Null || l.T == types.Unknown {
+			return "NULL"
+		}
+		if l.T == types.String {
+			return "''"
+		}
+		return "CAST(NULL AS " + d.TypeName(l.T) + ")"
+	}
+	switch v := l.V.(type) {
+	case bool:
+		if v {
+			return "TRUE"
+		}
+		return "FALSE"
+	case int64:
+		if l.T == types.Int {
+			return "CAST(" + strconv.FormatInt(v, 10) + " AS INTEGER)"
+		}
+		if l.T == types.Real {
+			return "CAST(" + strconv.FormatInt(v, 10) + " AS DOUBLE)"
+		}
+		return "CAST(" + strconv.FormatInt(v, 10) + " AS BIGINT)"
+	case float64:
+		switch {
+		case math.IsNaN(v):
+			return "CAST('nan' AS DOUBLE)"
+		case math.IsInf(v, 1):
+			return "CAST('inf' AS DOUBLE)"
+		case math.IsInf(v, -1):
+			return "CAST('-inf' AS DOUBLE)"
+		}
+		return "CAST(" + strconv.FormatFloat(v, 'g', -1, 64) + " AS DOUBLE)"
+	case time.Time:
+		return "TIMESTAMP " + quoteString(v.UTC().Format("2006-01-02 15:04:05.999999"))
+	case time.Duration:
+		return "to_microseconds(CAST(" + strconv.FormatInt(v.Microseconds(), 10) + " AS BIGINT))"
+	case string:
+		switch l.T {
+		case types.Dynamic:
+			return "CAST(" + quoteString(v) + " AS JSON)"
+		case types.GUID:
+			return "CAST(" + quoteString(v) + " AS UUID)"
+		case types.Decimal:
+			return "CAST(" + quoteString(v) + " AS DECIMAL(38,18))"
+		}
+		return quoteString(v)
+	}
+	return "NULL"
+}
+
+// ticksOffset is the number of 100 ns ticks from 0001-01-01 to 1970-01-01.
+const ticksOffset = "621355968000000000"
+
+// epochOrigin is 0001-01-01 in microseconds since the Unix epoch.
+const epochOrigin = -62135596800000000
+
+func (d duckdb) Convert(x string, from, to types.Type) string {
+	if from == types.Null || from == types.Unknown {
+		return d.Literal(&plan.Lit{T: to})
+	}
+	switch to {
+	case types.String:
+		switch from {
+		case types.String:
+			return x
+		case types.Bool:
+			return "(CASE " + x + " WHEN TRUE THEN 'true' WHEN FALSE THEN 'false' ELSE '' END)"
+		case types.Int, types.Long, types.GUID, types.Decimal:
+			return "coalesce(CAST(" + x + " AS VARCHAR), '')"
+		case types.Real:
+			return "coalesce(CASE WHEN isnan(" + x + ") THEN 'NaN' WHEN isinf(" + x + ") AND " + x + " > 0 THEN 'Infinity' WHEN isinf(" + x + ") THEN '-Infinity' WHEN " + x + " = trunc(" + x + ") AND abs(" + x + ") < 1e15 THEN CAST(CAST(" + x + " AS BIGINT) AS VARCHAR) ELSE CAST(" + x + " AS VARCHAR) END, '')"
+		case types.DateTime:
+			return "coalesce(CASE WHEN microsecond(" + x + ") % 1000000 = 0 THEN strftime(" + x + ", '%Y-%m-%dT%H:%M:%SZ') ELSE strftime(" + x + ", '%Y-%m-%dT%H:%M:%S.%f0Z') END, '')"
+		case types.TimeSpan:
+			return "coalesce(" + timespanText(x) + ", '')"
+		case types.Dynamic:
+			return "coalesce(CASE WHEN json_type(" + x + ") = 'VARCHAR' THEN json_extract_string(" + x + ", '$') WHEN json_type(" + x + ") = 'NULL' THEN '' ELSE CAST(" + x + " AS VARCHAR) END, '')"
+		}
+	case types.Long, types.Int:
+		tn := d.TypeName(to)
+		switch from {
+		case types.Int, types.Long, types.Bool:
+			return "CAST(" + x + " AS " + tn + ")"
+		case types.Real, types.Decimal:
+			return "TRY_CAST(trunc(" + x + ") AS " + tn + ")"
+		case types.String:
+			return "coalesce(TRY_CAST(" + x + " AS " + tn + "), TRY_CAST(trunc(TRY_CAST(" + x + " AS DOUBLE)) AS " + tn + "))"
+		case types.Dynamic:
+			s := "json_extract_string(" + x + ", '$')"
+			return "(CASE WHEN json_type(" + x + ") = 'BOOLEAN' THEN CAST(CAST(" + x + " AS BOOLEAN) AS " + tn + ") ELSE coalesce(TRY_CAST(" + s + " AS " + tn + "), TRY_CAST(trunc(TRY_CAST(" + s + " AS DOUBLE)) AS " + tn + ")) END)"
+		case types.DateTime:
+			return "CAST(epoch_us(" + x + ") * 10 + " + ticksOffset + " AS " + tn + ")"
+		case types.TimeSpan:
+			return "CAST(epoch_us(" + x + ") * 10 AS " + tn + ")"
+		}
+	case types.Real:
+		switch from {
+		case types.Int, types.Long, types.Decimal, types.Bool:
+			return "CAST(" + x + " AS DOUBLE)"
+		case types.String:
+			return "TRY_CAST(" + x + " AS DOUBLE)"
+		case types.Dynamic:
+			return "TRY_CAST(json_extract_string(" + x + ", '$') AS DOUBLE)"
+		case types.DateTime:
+			return "CAST(epoch_us(" + x + ") * 10 + " + ticksOffset + " AS DOUBLE)"
+		case types.TimeSpan:
+			return "CAST(epoch_us(" + x + ") * 10 AS DOUBLE)"
+		}
+	case types.Decimal:
+		switch from {
+		case types.Dynamic:
+			return "TRY_CAST(json_extract_string(" + x + ", '$') AS DECIMAL(38,18))"
+		}
+		return "TRY_CAST(" + x + " AS DECIMAL(38,18))"
+	case types.Bool:
+		switch from {
+		case types.Int, types.Long, types.Real, types.Decimal:
+			return "(" + x + " <> 0)"
+		case types.String:
+			return "(CASE lower(" + x + ") WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE TRY_CAST(TRY_CAST(" + x + " AS BIGINT) <> 0 AS BOOLEAN) END)"
+		case types.Dynamic:
+			s := "json_extract_string(" + x + ", '$')"
+			return "(CASE lower(" + s + ") WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE TRY_CAST(TRY_CAST(" + s + " AS DOUBLE) <> 0 AS BOOLEAN) END)"
+		}
+	case types.DateTime:
+		switch from {
+		case types.String:
+			return "TRY_CAST(" + x + " AS TIMESTAMP)"
+		case types.Dynamic:
+			return "TRY_CAST(json_extract_string(" + x + ", '$') AS TIMESTAMP)"
+		case types.Long, types.Int:
+			return "make_timestamp((CAST(" + x + " AS BIGINT) - " + ticksOffset + ") // 10)"
+		}
+	case types.TimeSpan:
+		switch from {
+		case types.Long, types.Int:
+			return "to_microseconds(CAST(" + x + " AS BIGINT) // 10)"
+		case types.Real:
+			return "to_microseconds(CAST(trunc(" + x + " / 10) AS BIGINT))"
+		case types.String:
+			return timespanParse(x)
+		case types.Dynamic:
+			return timespanParse("json_extract_string(" + x + ", '$')")
+		}
+	case types.Dynamic:
+		switch from {
+		case types.String:
+			return "(CASE WHEN json_valid(" + x + ") THEN CAST(" + x + " AS JSON) ELSE to_json(" + x + ") END)"
+		case types.DateTime, types.TimeSpan:
+			return "to_json(" + d.Convert(x, from, types.String) + ")"
+		default:
+			return "to_json(" + x + ")"
+		}
+	case types.GUID:
+		switch from {
+		case types.Dynamic:
+			return "TRY_CAST(json_extract_string(" + x + ", '$') AS UUID)"
+		}
+		return "TRY_CAST(" + x + " AS UUID)"
+	}
+	return "CAST(" + x + " AS " + d.TypeName(to) + ")"
+}
+
+// timespanText prints an INTERVAL as [-][d.]hh:mm:ss[.fffffff].
+func timespanText(x string) string {
+	us := "epoch_us(" + x + ")"
+	a := "abs(" + us + ")"
+	return "(CASE WHEN " + us + " < 0 THEN '-' ELSE '' END || " +
+		"CASE WHEN " + a + " >= 86400000000 THEN CAST(" + a + " // 86400000000 AS VARCHAR) || '.' ELSE '' END || " +
+		"lpad(CAST((" + a + " // 3600000000) % 24 AS VARCHAR), 2, '0') || ':' || " +
+		"lpad(CAST((" + a + " // 60000000) % 60 AS VARCHAR), 2, '0') || ':' || " +
+		"lpad(CAST((" + a + " // 1000000) % 60 AS VARCHAR), 2, '0') || " +
+		"CASE WHEN " + a + " % 1000000 <> 0 THEN '.' || lpad(CAST((" + a + " % 1000000) * 10 AS VARCHAR), 7, '0') ELSE '' END)"
+}
+
+// timespanParse parses [-][d.]hh:mm[:ss[.f]] text into an INTERVAL.
+func timespanParse(x string) string {
+	re := `'^(-)?(?:(\d+)\.)?(\d+):(\d+)(?::(\d+(?:\.\d+)?))?$'`
+	g := func(i int) string { return "regexp_extract(" + x + ", " + re + ", " + strconv.Itoa(i) + ")" }
+	return "(CASE WHEN regexp_matches(" + x + ", " + re + ") THEN (CASE WHEN " + g(1) + " = '-' THEN -1 ELSE 1 END) * to_microseconds(CAST(" +
+		"coalesce(TRY_CAST(" + g(2) + " AS BIGINT), 0) * 86400000000 + CAST(" + g(3) + " AS BIGINT) * 3600000000 + CAST(" + g(4) +
+		" AS BIGINT) * 60000000 + CAST(round(coalesce(TRY_CAST(" + g(5) + " AS DOUBLE), 0) * 1000000) AS BIGINT) AS BIGINT)) END)"
+}
+
+// pathString builds a JSON path for constant steps.
+func pathString(steps []any) (string, bool) {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, s := range steps {
+		switch s := s.(type) {
+		case string:
+			b.WriteString(`."`)
+			b.WriteString(strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`))
+			b.WriteString(`"`)
+		case int64:
+			if s < 0 {
+				fmt.Fprintf(&b, "[#%d]", s)
+			} else {
+				fmt.Fprintf(&b, "[%d]", s)
+			}
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+func (d duckdb) Path(g *Gen, x string, steps []any, in []string) (string, error) {
+	if p, ok := pathString(steps); ok {
+		return "json_extract(" + x + ", " + quoteString(p) + ")", nil
+	}
+	cur := x
+	for _, s := range steps {
+		switch s := s.(type) {
+		case string, int64:
+			p, _ := pathString([]any{s})
+			cur = "json_extract(" + cur + ", " + quoteString(p) + ")"
+		case plan.Expr:
+			e, err := g.Expr(s, in, false)
+			if err != nil {
+				return "", err
+			}
+			if s.Type() == types.String {
+				cur = "json_extract(" + cur + ", '$.\"' || replace(replace(" + e + ", '\\', '\\\\'), '\"', '\\\"') || '\"')"
+			} else {
+				cur = "json_extract(" + cur + ", CASE WHEN " + e + " < 0 THEN '$[#' || CAST(" + e + " AS VARCHAR) || ']' ELSE '$[' || CAST(" + e + " AS VARCHAR) || ']' END)"
+			}
+		}
+	}
+	return cur, nil
+}
+
+// Regular-expression pieces for Kusto terms: runs of letters and digits.
+const (
+	termChar    = `[\pL\pN]`
+	nonTermChar = `[^\pL\pN]`
+)
+
+func isTermRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// termPattern is the regular expression matching needle as a term (has),
+// a term prefix (hasprefix) or a term suffix (hassuffix).
+func termPattern(needle string, cs, prefix, suffix bool) string {
+	var b strings.Builder
+	if !cs {
+		b.WriteString("(?i)")
+	}
+	rs := []rune(needle)
+	if len(rs) > 0 && isTermRune(rs[0]) && !suffix {
+		b.WriteString("(?:^|" + nonTermChar + ")")
+	}
+	b.WriteString(regexp.QuoteMeta(needle))
+	if len(rs) > 0 && isTermRune(rs[len(rs)-1]) && !prefix {
+		b.WriteString("(?:$|" + nonTermChar + ")")
+	}
+	return b.String()
+}
+
+func litString(e plan.Expr) (string, bool) {
+	l, ok := e.(*plan.Lit)
+	if !ok {
+		return "", false
+	}
+	s, ok := l.V.(string)
+	return s, ok && l.T == types.String
+}
+
+func (d duckdb) term(call *plan.Call, x, needle string) string {
+	name := strings.TrimPrefix(call.F.Name, "!")
+	neg := strings.HasPrefix(call.F.Name, "!")
+	cs := strings.HasSuffix(name, "_cs")
+	name = strings.TrimSuffix(name, "_cs")
+	prefix := name == "hasprefix"
+	suffix := name == "hassuffix"
+	var s string
+	if lit, ok := litString(call.Args[1]); ok {
+		s = "regexp_matches(" + x + ", " + quoteString(termPattern(lit, cs, prefix, suffix)) + ")"
+	} else {
+		pre, post := "'(?:^|"+nonTermChar+")' || ", " || '(?:$|"+nonTermChar+")'"
+		if prefix {
+			post = ""
+		}
+		if suffix {
+			pre = ""
+		}
+		flags := "'(?i)' || "
+		if cs {
+			flags = ""
+		}
+		s = "regexp_matches(" + x + ", " + flags + pre + "regexp_escape(" + needle + ")" + post + ")"
+	}
+	if neg {
+		return "(NOT " + s + ")"
+	}
+	return s
+}
+
+func (d duckdb) nonBMP(s string) string {
+	return "(length(" + s + ") - length(regexp_replace(" + s + ", '[\\x{10000}-\\x{10FFFF}]', '', 'g')))"
+}
+
+func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, pred bool) (string, error) {
+	ts := make([]types.Type, len(call.Args))
+	for i, a := range call.Args {
+		ts[i] = a.Type()
+	}
+	switch name {
+	case "div":
+		a, b := ts[0], ts[1]
+		switch {
+		case a == types.TimeSpan && b == types.TimeSpan:
+			return "(CAST(epoch_us(" + args[0] + ") AS DOUBLE) / epoch_us(" + args[1] + "))", nil
+		case a == types.TimeSpan:
+			return "to_microseconds(CAST(trunc(epoch_us(" + args[0] + ") / " + args[1] + ") AS BIGINT))", nil
+		case call.T == types.Real || call.T == types.Decimal:
+			return "(CAST(" + args[0] + " AS DOUBLE) / " + args[1] + ")", nil
+		}
+		return "(" + args[0] + " // " + args[1] + ")", nil
+	case "mod":
+		if call.T == types.Real {
+			return "fmod(" + args[0] + ", " + args[1] + ")", nil
+		}
+		return "(" + args[0] + " % " + args[1] + ")", nil
+	case "eq", "ne":
+		a, b := args[0], args[1]
+		nn := func(i int) bool {
+			if l, ok := call.Args[i].(*plan.Lit); ok {
+				return l.V != nil
+			}
+			return ts[i] == types.String
+		}
+		if name == "eq" {
+			if pred || (nn(0) && nn(1)) {
+				return "(" + a + " = " + b + ")", nil
+			}
+			if nn(0) || nn(1) {
+				return "coalesce(" + a + " = " + b + ", FALSE)", nil
+			}
+			return "(CASE WHEN " + a + " IS NULL AND " + b + " IS NULL THEN NULL ELSE (" + a + " IS NOT DISTINCT FROM " + b + ") END)", nil
+		}
+		if nn(0) && nn(1) {
+			return "(" + a + " <> " + b + ")", nil
+		}
+		if pred || nn(0) || nn(1) {
+			return "(" + a + " IS DISTINCT FROM " + b + ")", nil
+		}
+		return "(CASE WHEN " + a + " IS NULL AND " + b + " IS NULL THEN NULL ELSE (" + a + " IS DISTINCT FROM " + b + ") END)", nil
+	case "term":
+		return d.term(call, args[0], args[1]), nil
+	case "in":
+		neg := strings.HasPrefix(call.F.Name, "!")
+		ci := strings.HasSuffix(call.F.Name, "~")
+		x := args[0]
+		var s string
+		if len(call.Args) == 2 && ts[1] == types.Dynamic {
+			if _, sub := call.Args[1].(*plan.Scalar); !sub {
+				elems := "json_extract_string(" + args[1] + ", '$[*]')"
+				xs := d.Convert(x, ts[0], types.String)
+				if ci {
+					s = "list_contains(list_transform(" + elems + ", e -> lower(e)), lower(" + xs + "))"
+				} else {
+					s = "list_contains(" + elems + ", " + xs + ")"
+				}
+				s = "coalesce(" + s + ", FALSE)"
+				if neg {
+					return "(NOT " + s + ")", nil
+				}
+				return s, nil
+			}
+		}
+		var list []string
+		for i, a := range args[1:] {
+			if _, sub := call.Args[i+1].(*plan.Scalar); sub {
+				if ci {
+					a = strings.Replace(a, "SELECT ", "SELECT lower(", 1)
+					a = strings.Replace(a, " FROM ", ") FROM ", 1)
+				}
+				list = append(list, a)
+				continue
+			}
+			if ci {
+				a = "lower(" + a + ")"
+			}
+			list = append(list, a)
+		}
+		if ci {
+			x = "lower(" + x + ")"
+		}
+		if len(list) == 1 && strings.HasPrefix(list[0], "SELECT ") {
+			s = "(" + x + " IN (" + list[0] + "))"
+		} else {
+			var parts []string
+			var plain []string
+			for _, l := range list {
+				if strings.HasPrefix(l, "SELECT ") {
+					parts = append(parts, "("+x+" IN ("+l+"))")
+				} else {
+					plain = append(plain, l)
+				}
+			}
+			if len(plain) > 0 {
+				parts = append(parts, "("+x+" IN ("+strings.Join(plain, ", ")+"))")
+			}
+			s = "(" + strings.Join(parts, " OR ") + ")"
+		}
+		if neg {
+			return "(NOT coalesce(" + s + ", FALSE))", nil
+		}
+		return s, nil
+	case "hasany":
+		all := call.F.Name == "has_all"
+		x := args[0]
+		var parts []string
+		for i, a := range call.Args[1:] {
+			if a.Type() == types.Dynamic {
+				fn := "list_bool_or"
+				if all {
+					fn = "list_bool_and"
+				}
+				parts = append(parts, "coalesce("+fn+"(list_transform(json_extract_string("+args[i+1]+", '$[*]'), t -> regexp_matches("+x+", '(?i)(?:^|"+nonTermChar+")' || regexp_escape(t) || '(?:$|"+nonTermChar+")'))), FALSE)")
+				continue
+			}
+			if _, sub := a.(*plan.Scalar); sub {
+				return "", fmt.Errorf("not supported yet: %s with a table", call.F.Name)
+			}
+			if lit, ok := litString(a); ok {
+				parts = append(parts, "regexp_matches("+x+", "+quoteString(termPattern(lit, false, false, false))+")")
+				continue
+			}
+			parts = append(parts, "regexp_matches("+x+", '(?i)(?:^|"+nonTermChar+")' || regexp_escape("+args[i+1]+") || '(?:$|"+nonTermChar+")')")
+		}
+		if len(parts) == 0 {
+			return "FALSE", nil
+		}
+		op := " OR "
+		if all {
+			op = " AND "
+		}
+		return "(" + strings.Join(parts, op) + ")", nil
+	case "isempty":
+		neg := call.F.Name == "isnotempty"
+		var s string
+		switch ts[0] {
+		case types.String:
+			s = "(" + args[0] + " IS NULL OR " + args[0] + " = '')"
+			if neg {
+				return "(" + args[0] + " IS NOT NULL AND " + args[0] + " <> '')", nil
+			}
+		case types.Dynamic:
+			s = "(" + args[0] + " IS NULL OR json_type(" + args[0] + ") = 'NULL' OR CAST(" + args[0] + " AS VARCHAR) = '\"\"')"
+		default:
+			s = "(" + args[0] + " IS NULL)"
+		}
+		if neg {
+			return "(NOT " + s + ")", nil
+		}
+		return s, nil
+	case "case":
+		var b strings.Builder
+		b.WriteString("(CASE")
+		for i := 0; i+1 < len(args); i += 2 {
+			b.WriteString(" WHEN " + args[i] + " THEN " + args[i+1])
+		}
+		b.WriteString(" ELSE " + args[len(args)-1] + " END)")
+		return b.String(), nil
+	case "coalesce":
+		if call.T == types.String {
+			parts := make([]string, len(args))
+			for i, a := range args {
+				parts[i] = "nullif(" + a + ", '')"
+			}
+			return "coalesce(" + strings.Join(parts, ", ") + ", '')", nil
+		}
+		return "coalesce(" + strings.Join(args, ", ") + ")", nil
+	case "bin":
+		return d.bin(call, args, ts)
+	case "strlen":
+		s := args[0]
+		if g.ASCII[s] {
+			return "strlen(" + s + ")", nil
+		}
+		return "(CASE WHEN strlen(" + s + ") = length(" + s + ") THEN strlen(" + s + ") ELSE length(" + s + ") + " + d.nonBMP(s) + " END)", nil
+	case "substring":
+		return d.substring(g, call, args)
+	case "indexof":
+		return d.indexof(g, call, args)
+	case "strcat_delim":
+		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
+	case "trim":
+		re := args[0]
+		s := args[1]
+		switch call.F.Name {
+		case "trim_start":
+			return "regexp_replace(" + s + ", '^(?:' || " + re + " || ')+', '')", nil
+		case "trim_end":
+			return "regexp_replace(" + s + ", '(?:' || " + re + " || ')+$', '')", nil
+		}
+		return "regexp_replace(regexp_replace(" + s + ", '^(?:' || " + re + " || ')+', ''), '(?:' || " + re + " || ')+$', '')", nil
+	case "extract":
+		if len(args) > 3 {
+			return "", fmt.Errorf("not supported yet: extract with a type argument")
+		}
+		if _, ok := call.Args[1].(*plan.Lit); !ok {
+			return "", fmt.Errorf("not supported yet: extract with a computed capture group")
+		}
+		return "coalesce(regexp_extract(" + args[2] + ", " + args[0] + ", " + args[1] + "), '')", nil
+	case "extract_all":
+		grp := "0"
+		if lit, ok := litString(call.Args[0]); ok {
+			if re, err := regexp.Compile(lit); err == nil && re.NumSubexp() > 0 {
+				grp = "1"
+			}
+		}
+		return "to_json(regexp_extract_all(" + args[1] + ", " + args[0] + ", " + grp + "))", nil
+	case "split":
+		l := "string_split(" + args[0] + ", " + args[1] + ")"
+		if len(args) == 3 {
+			return "(CASE WHEN " + args[2] + " >= 0 AND " + args[2] + " < len(" + l + ") THEN to_json([" + l + "[" + args[2] + " + 1]]) ELSE CAST('[]' AS JSON) END)", nil
+		}
+		return "to_json(" + l + ")", nil
+	case "countof":
+		if len(args) == 3 {
+			if lit, ok := litString(call.Args[2]); ok && lit == "regex" {
+				return "CAST(len(regexp_extract_all(" + args[0] + ", " + args[1] + ")) AS BIGINT)", nil
+			}
+		}
+		return "CAST(len(list_filter(range(0, length(" + args[0] + ")), i -> substring(" + args[0] + ", i + 1, length(" + args[1] + ")) = " + args[1] + ")) AS BIGINT)", nil
+	case "strrep":
+		if len(args) == 3 {
+			return "array_to_string(list_transform(range(" + args[1] + "), i -> " + args[0] + "), " + args[2] + ")", nil
+		}
+		return "repeat(" + args[0] + ", CAST(" + args[1] + " AS BIGINT))", nil
+	case "round":
+		if len(args) == 1 {
+			return "round(" + args[0] + ")", nil
+		}
+		return "round(" + args[0] + ", CAST(" + args[1] + " AS INTEGER))", nil
+	case "pack_array":
+		if len(args) == 0 {
+			return "CAST('[]' AS JSON)", nil
+		}
+		return "json_array(" + strings.Join(d.jsonArgs(call, args), ", ") + ")", nil
+	case "bag_pack":
+		if len(args)%2 != 0 {
+			return "", fmt.Errorf("bag_pack expects key/value pairs")
+		}
+		if len(args) == 0 {
+			return "CAST('{}' AS JSON)", nil
+		}
+		return "json_object(" + strings.Join(d.jsonArgs(call, args), ", ") + ")", nil
+	case "strcat_array":
+		return "coalesce(array_to_string(json_extract_string(" + args[0] + ", '$[*]'), " + args[1] + "), '')", nil
+	case "array_concat":
+		parts := make([]string, len(args))
+		for i, a := range args {
+			parts[i] = "coalesce(json_extract(" + a + ", '$[*]'), [])"
+		}
+		return "to_json(list_concat(" + strings.Join(parts, ", ") + "))", nil
+	case "array_index_of":
+		return "coalesce(CAST(list_position(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + ") AS BIGINT) - 1, -1)", nil
+	case "set_has_element":
+		return "coalesce(list_contains(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + "), FALSE)", nil
+	case "gettype":
+		if ts[0] != types.Dynamic {
+			t := ts[0].String()
+			return quoteString(t), nil
+		}
+		return "(CASE json_type(" + args[0] + ") WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long' WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' ELSE 'null' END)", nil
+	case "datetime_diff":
+		part, ok := litString(call.Args[0])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: datetime_diff with a computed part")
+		}
+		part = strings.ToLower(part)
+		switch part {
+		case "week":
+			sow := func(x string) string {
+				return "(date_trunc('day', " + x + ") - to_days(CAST(dayofweek(" + x + ") AS INTEGER)))"
+			}
+			return "(date_diff('day', " + sow(args[2]) + ", " + sow(args[1]) + ") // 7)", nil
+		case "year", "quarter", "month", "day", "hour", "minute", "second", "millisecond", "microsecond":
+			return "date_diff(" + quoteString(part) + ", " + args[2] + ", " + args[1] + ")", nil
+		case "nanosecond":
+			return "(date_diff('microsecond', " + args[2] + ", " + args[1] + ") * 1000)", nil
+		}
+		return "", fmt.Errorf("datetime_diff: unknown part %q", part)
+	case "datetime_add":
+		part, ok := litString(call.Args[0])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: datetime_add with a computed part")
+		}
+		n := "CAST(" + args[1] + " AS BIGINT)"
+		var iv string
+		switch strings.ToLower(part) {
+		case "year":
+			iv = "to_years(CAST(" + args[1] + " AS INTEGER))"
+		case "quarter":
+			iv = "to_months(CAST(3 * " + args[1] + " AS INTEGER))"
+		case "month":
+			iv = "to_months(CAST(" + args[1] + " AS INTEGER))"
+		case "week":
+			iv = "to_days(CAST(7 * " + args[1] + " AS INTEGER))"
+		case "day":
+			iv = "to_days(CAST(" + args[1] + " AS INTEGER))"
+		case "hour":
+			iv = "to_hours(" + n + ")"
+		case "minute":
+			iv = "to_minutes(" + n + ")"
+		case "second":
+			iv = "to_seconds(" + n + ")"
+		case "millisecond":
+			iv = "to_milliseconds(" + n + ")"
+		case "microsecond":
+			iv = "to_microseconds(" + n + ")"
+		case "nanosecond":
+			iv = "to_microseconds(" + n + " // 1000)"
+		default:
+			return "", fmt.Errorf("datetime_add: unknown part %q", part)
+		}
+		return "(" + args[2] + " + " + iv + ")", nil
+	case "datetime_part":
+		part, ok := litString(call.Args[0])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: datetime_part with a computed part")
+		}
+		x := args[1]
+		var s string
+		switch strings.ToLower(part) {
+		case "year":
+			s = "year(" + x + ")"
+		case "quarter":
+			s = "quarter(" + x + ")"
+		case "month":
+			s = "month(" + x + ")"
+		case "week_of_year", "weekofyear":
+			s = "week(" + x + ")"
+		case "day":
+			s = "day(" + x + ")"
+		case "dayofyear":
+			s = "dayofyear(" + x + ")"
+		case "hour":
+			s = "hour(" + x + ")"
+		case "minute":
+			s = "minute(" + x + ")"
+		case "second":
+			s = "second(" + x + ")"
+		case "millisecond":
+			s = "(millisecond(" + x + ") % 1000)"
+		case "microsecond":
+			s = "(microsecond(" + x + ") % 1000000)"
+		case "nanosecond":
+			s = "((microsecond(" + x + ") % 1000000) * 1000)"
+		default:
+			return "", fmt.Errorf("datetime_part: unknown part %q", part)
+		}
+		return "CAST(" + s + " AS INTEGER)", nil
+	case "make_datetime":
+		for len(args) < 6 {
+			args = append(args, "0")
+		}
+		return "make_timestamp(CAST(" + args[0] + " AS BIGINT), CAST(" + args[1] + " AS BIGINT), CAST(" + args[2] + " AS BIGINT), CAST(" + args[3] + " AS BIGINT), CAST(" + args[4] + " AS BIGINT), CAST(" + args[5] + " AS DOUBLE))", nil
+	}
+	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
+}
+
+// jsonArgs converts arguments for json_array/json_object: datetimes and
+// timespans become Kusto-formatted strings.
+func (d duckdb) jsonArgs(call *plan.Call, args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch t := call.Args[i].Type(); t {
+		case types.DateTime, types.TimeSpan, types.GUID:
+			out[i] = d.Convert(a, t, types.String)
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
+// bin floors x to a multiple of size. Datetime bins are aligned on
+// 0001-01-01 (Kusto's tick 0), which for sizes dividing a week coincides
+// with DuckDB's default time_bucket origin (2000-01-03, a Monday).
+func (d duckdb) bin(call *plan.Call, args []string, ts []types.Type) (string, error) {
+	x, size := args[0], args[1]
+	at := ""
+	if len(args) == 3 {
+		at = args[2]
+	}
+	switch ts[0] {
+	case types.DateTime:
+		if at == "" {
+			if l, ok := call.Args[1].(*plan.Lit); ok {
+				if dur, ok := l.V.(time.Duration); ok && dur > 0 {
+					us := dur.Microseconds()
+					if us > 0 && (7*86400*1000000)%us == 0 {
+						return "time_bucket(" + size + ", " + x + ")", nil
+					}
+					if us > 0 {
+						return "time_bucket(" + size + ", " + x + ", TIMESTAMP '0001-01-01 00:00:00')", nil
+					}
+				}
+			}
+			at = "TIMESTAMP '0001-01-01 00:00:00'"
+		}
+		s := "epoch_us(" + size + ")"
+		o := "epoch_us(" + at + ")"
+		v := "(epoch_us(" + x + ") - " + o + ")"
+		return "make_timestamp(" + v + " - ((" + v + " % " + s + ") + " + s + ") % " + s + " + " + o + ")", nil
+	case types.TimeSpan:
+		s := "epoch_us(" + size + ")"
+		o := "0"
+		if at != "" {
+			o = "epoch_us(" + at + ")"
+		}
+		v := "(epoch_us(" + x + ") - " + o + ")"
+		return "to_microseconds(" + v + " - ((" + v + " % " + s + ") + " + s + ") % " + s + " + " + o + ")", nil
+	}
+	if call.T == types.Real || ts[1] == types.Real || call.T == types.Decimal {
+		if at != "" {
+			return "(floor((" + x + " - " + at + ") / " + size + ") * " + size + " + " + at + ")", nil
+		}
+		if call.T.IsIntegral() {
+			return "CAST(floor(" + x + " / " + size + ") * " + size + " AS " + d.TypeName(call.T) + ")", nil
+		}
+		return "(floor(" + x + " / " + size + ") * " + size + ")", nil
+	}
+	if at != "" {
+		v := "(" + x + " - " + at + ")"
+		return "(" + v + " - ((" + v + " % " + size + ") + " + size + ") % " + size + " + " + at + ")", nil
+	}
+	return "(" + x + " - ((" + x + " % " + size + ") + " + size + ") % " + size + ")", nil
+}
+
+// nonNegative reports whether e is statically known to be >= 0.
+func nonNegative(e plan.Expr) bool {
+	switch e := e.(type) {
+	case *plan.Lit:
+		v, ok := e.V.(int64)
+		return ok && v >= 0
+	case *plan.Convert:
+		return nonNegative(e.X)
+	case *plan.Call:
+		switch e.F.Name {
+		case "strlen", "string_size", "array_length", "countof":
+			return true
+		case "+":
+			return nonNegative(e.Args[0]) && nonNegative(e.Args[1]) ||
+				atLeastMinusOne(e.Args[0]) && positive(e.Args[1]) ||
+				positive(e.Args[0]) && atLeastMinusOne(e.Args[1])
+		}
+	}
+	return false
+}
+
+func positive(e plan.Expr) bool {
+	if l, ok := e.(*plan.Lit); ok {
+		v, ok := l.V.(int64)
+		return ok && v > 0
+	}
+	return false
+}
+
+func atLeastMinusOne(e plan.Expr) bool {
+	if c, ok := e.(*plan.Call); ok && (c.F.Name == "indexof" || c.F.Name == "array_index_of") {
+		return true
+	}
+	return nonNegative(e)
+}
+
+// reprint prints the arguments of call again with s known to be ASCII.
+func (d duckdb) reprint(g *Gen, call *plan.Call, s string) ([]string, error) {
+	in := g.In
+	was := g.ASCII[s]
+	g.ASCII[s] = true
+	defer func() {
+		if !was {
+			delete(g.ASCII, s)
+		}
+		g.In = in
+	}()
+	out := make([]string, len(call.Args))
+	for i, a := range call.Args {
+		var err error
+		if out[i], err = g.Expr(a, in, false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// substring with 0-based start (negative: from the end) and length, in
+// UTF-16 code units. Text without characters outside the Basic
+// Multilingual Plane takes the native path, where code points are UTF-16
+// units.
+func (d duckdb) substring(g *Gen, call *plan.Call, args []string) (string, error) {
+	s := args[0]
+	start := func(args []string, n string) string {
+		if nonNegative(call.Args[1]) {
+			return args[1]
+		}
+		return "(CASE WHEN " + args[1] + " < 0 THEN greatest(" + n + " + " + args[1] + ", 0) ELSE " + args[1] + " END)"
+	}
+	fastArgs, err := d.reprint(g, call, s)
+	if err != nil {
+		return "", err
+	}
+	st := start(fastArgs, "length("+s+")")
+	fast := "substring(" + s + ", " + st + " + 1)"
+	if len(args) > 2 {
+		fast = "substring(" + s + ", " + st + " + 1, greatest(" + fastArgs[2] + ", 0))"
+	}
+	if g.ASCII[s] {
+		return fast, nil
+	}
+	// Otherwise select the characters whose UTF-16 offset is in range.
+	chars := "string_split(" + s + ", '')"
+	n16 := "(length(" + s + ") + " + d.nonBMP(s) + ")"
+	st16 := start(args, n16)
+	pos := "(i - 1 + len(list_filter(" + chars + "[1:i - 1], c2 -> unicode(c2) > 65535)))"
+	cond := pos + " >= " + st16
+	if len(args) > 2 {
+		cond += " AND " + pos + " < " + st16 + " + greatest(" + args[2] + ", 0)"
+	}
+	slow := "array_to_string(list_filter(" + chars + ", (c, i) -> " + cond + "), '')"
+	return "(CASE WHEN strlen(" + s + ") = length(" + s + ") THEN " + fast + " ELSE " + slow + " END)", nil
+}
+
+// indexof returns the 0-based UTF-16 offset of the first match, or -1.
+func (d duckdb) indexof(g *Gen, call *plan.Call, args []string) (string, error) {
+	s, t := args[0], args[1]
+	if len(args) > 3 {
+		return "", fmt.Errorf("not supported yet: indexof with length or occurrence")
+	}
+	if len(args) == 3 {
+		// Search from a start offset (code points).
+		st := args[2]
+		p := "strpos(substring(" + s + ", " + st + " + 1), " + t + ")"
+		return "(CASE WHEN " + st + " < 0 OR " + st + " > length(" + s + ") THEN -1 WHEN " + p + " = 0 THEN -1 ELSE " + p + " - 1 + " + st + " END)", nil
+	}
+	p := "strpos(" + s + ", " + t + ")"
+	fast := "(" + p + " - 1)"
+	if g.ASCII[s] {
+		return fast, nil
+	}
+	slow := "(CASE WHEN " + p + " = 0 THEN -1 ELSE " + p + " - 1 + " + d.nonBMP("substring("+s+", 1, "+p+" - 1)") + " END)"
+	return "(CASE WHEN strlen(" + s + ") = length(" + s + ") THEN " + fast + " ELSE " + slow + " END)", nil
+}
+
+func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (string, error) {
+	switch name {
+	case "count":
+		if len(args) == 0 {
+			return "count(*)", nil
+		}
+		return "count(" + args[0] + ")", nil
+	case "sum":
+		s := "sum(" + args[0] + ")"
+		if len(args) > 1 {
+			s += " FILTER (WHERE " + args[1] + ")"
+		}
+		t := a.Args[0].Type()
+		if t.IsIntegral() {
+			return "CAST(" + s + " AS BIGINT)", nil
+		}
+		return s, nil
+	case "make_set", "make_list":
+		x := args[0]
+		filter := x + " IS NOT NULL"
+		if strings.HasSuffix(a.F.Name, "_if") && len(args) > 1 {
+			filter += " AND " + args[1]
+		}
+		distinct := ""
+		if name == "make_set" {
+			distinct = "DISTINCT "
+		}
+		s := "list(" + distinct + x + ") FILTER (WHERE " + filter + ")"
+		limitArg := 1
+		if strings.HasSuffix(a.F.Name, "_if") {
+			limitArg = 2
+		}
+		if len(args) > limitArg {
+			s = "list_slice(" + s + ", 1, " + args[limitArg] + ")"
+		}
+		return "coalesce(to_json(" + s + "), CAST('[]' AS JSON))", nil
+	case "make_bag":
+		return "", fmt.Errorf("not supported yet: make_bag")
+	case "percentile":
+		p := a.Extra[0].(*plan.Lit)
+		var f float64
+		switch v := p.V.(type) {
+		case int64:
+			f = float64(v)
+		case float64:
+			f = v
+		}
+		return "quantile_disc(" + args[0] + ", " + strconv.FormatFloat(f/100, 'g', -1, 64) + ")", nil
+	}
+	return "", fmt.Errorf("not supported yet: aggregate %s", a.F.Name)
+}
+
+// MvExpand unnests arrays (or the properties of bags) in parallel; null
+// gives one row, an empty array none.
+func (d duckdb) MvExpand(g *Gen, n *plan.MvExpand, from string, in []string, out []string) (string, error) {
+	expanded := map[int]int{}
+	for k, i := range n.Exprs {
+		expanded[i] = k
+	}
+	lists := make([]string, len(n.Exprs))
+	for k, i := range n.Exprs {
+		x := in[i]
+		l := "(CASE WHEN " + x + " IS NULL THEN [CAST(NULL AS JSON)] WHEN json_type(" + x + ") = 'ARRAY' THEN json_extract(" + x + ", '$[*]') " +
+			"WHEN json_type(" + x + ") = 'OBJECT' THEN list_transform(json_keys(" + x + "), k -> json_object(k, json_extract(" + x + ", '$.\"' || replace(replace(k, '\\', '\\\\'), '\"', '\\\"') || '\"'))) " +
+			"ELSE [" + x + "] END)"
+		if n.Limit >= 0 {
+			l = "list_slice(" + l + ", 1, " + strconv.FormatInt(n.Limit, 10) + ")"
+		}
+		lists[k] = l
+	}
+	var sel []string
+	inner := make([]string, len(in))
+	for i := range in {
+		if k, ok := expanded[i]; ok {
+			name := d.QuoteIdent(fmt.Sprintf("__mv%d", k))
+			sel = append(sel, "unnest("+lists[k]+") AS "+name)
+			inner[i] = name
+		} else {
+			sel = append(sel, in[i])
+			inner[i] = in[i]
+		}
+	}
+	if n.Index {
+		var lens []string
+		for _, l := range lists {
+			lens = append(lens, "len("+l+")")
+		}
+		mx := lens[0]
+		if len(lens) > 1 {
+			mx = "greatest(" + strings.Join(lens, ", ") + ")"
+		}
+		sel = append(sel, "unnest(range(0, "+mx+")) AS \"__mvidx\"")
+	}
+	body := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+	var outer []string
+	for i := range in {
+		e := inner[i]
+		if k, ok := expanded[i]; ok && n.To[k] != types.Dynamic {
+			e = d.Convert(e, types.Dynamic, n.To[k])
+		}
+		if e == out[i] {
+			outer = append(outer, e)
+		} else {
+			outer = append(outer, e+" AS "+out[i])
+		}
+	}
+	if n.Index {
+		outer = append(outer, "CAST(\"__mvidx\" AS BIGINT) AS "+out[len(out)-1])
+	}
+	return "SELECT " + strings.Join(outer, ", ") + " FROM (" + body + ")", nil
+}
+
+func (d duckdb) Range(g *Gen, n *plan.Range, out string) (string, error) {
+	from, err := g.Expr(n.From, nil, false)
+	if err != nil {
+		return "", err
+	}
+	to, err := g.Expr(n.To, nil, false)
+	if err != nil {
+		return "", err
+	}
+	step, err := g.Expr(n.Step, nil, false)
+	if err != nil {
+		return "", err
+	}
+	if n.Column.Type.IsNumeric() && n.Column.Type != types.Real {
+		from, to, step = "CAST("+from+" AS BIGINT)", "CAST("+to+" AS BIGINT)", "CAST("+step+" AS BIGINT)"
+	}
+	return "SELECT generate_series AS " + out + " FROM generate_series(" + from + ", " + to + ", " + step + ")", nil
+}
