@@ -213,15 +213,20 @@ func (p *printer) list(open string, xs []ast.Expr, close string) {
 // ---------------------------------------------------------------------------
 // Expressions
 
-// Precedence levels of scalar operators, lowest first.
+// Precedence levels of scalar operators, lowest first, as Kusto (and
+// quarry's parser) has them: string operators bind tighter than
+// arithmetic, and the equality, relational and string levels do not chain
+// (a == b == c is an error), so an operand at such a level needs
+// parentheses on either side.
 const (
-	precLowest = iota
-	precOr
-	precAnd
-	precCompare  // ==, !=, <>, =~, !~, has, contains, in, between, matches regex, ...
+	precLowest   = iota
+	precOr       // or
+	precAnd      // and
+	precEquality // == != <> in !in in~ !in~ has_any has_all between !between
 	precRelation // < <= > >=
 	precAdd      // + -
 	precMul      // * / %
+	precString   // =~ !~ has contains startswith endswith matches regex like ...
 	precUnary    // -x +x
 	precPostfix  // x.y x[i] f(x)
 	precPrimary  // names, literals, parenthesised expressions
@@ -234,14 +239,23 @@ func binaryPrec(op string) int {
 		return precOr
 	case "and":
 		return precAnd
+	case "==", "!=", "<>":
+		return precEquality
+	case "<", "<=", ">", ">=":
+		return precRelation
 	case "+", "-":
 		return precAdd
 	case "*", "/", "%":
 		return precMul
-	case "<", "<=", ">", ">=":
-		return precRelation
 	}
-	return precCompare
+	return precString
+}
+
+// chains reports whether operators of a level associate to the left
+// (a + b + c); at the other levels an operator takes one operand of its
+// own level on neither side.
+func chains(prec int) bool {
+	return prec == precOr || prec == precAnd || prec == precAdd || prec == precMul
 }
 
 // exprPrec returns how tightly x binds when printed as it is.
@@ -250,7 +264,7 @@ func exprPrec(x ast.Expr) int {
 	case *ast.BinaryExpr:
 		return binaryPrec(x.Op)
 	case *ast.InExpr, *ast.BetweenExpr:
-		return precCompare
+		return precEquality
 	case *ast.UnaryExpr:
 		return precUnary
 	case *ast.CallExpr, *ast.SelectorExpr, *ast.IndexExpr:
@@ -335,26 +349,30 @@ func (p *printer) expr(x ast.Expr) {
 		p.operand(x.X, precUnary)
 	case *ast.BinaryExpr:
 		prec := binaryPrec(x.Op)
-		p.operand(x.X, prec)
+		if chains(prec) {
+			p.operand(x.X, prec)
+		} else {
+			p.operand(x.X, prec+1)
+		}
 		p.write(" ")
 		p.write(x.Op)
 		p.write(" ")
 		p.operand(x.Y, prec+1)
 	case *ast.InExpr:
-		p.operand(x.X, precCompare)
+		p.operand(x.X, precEquality+1)
 		p.write(" ")
 		p.write(x.Op)
 		p.list(" (", x.List, ")")
 	case *ast.BetweenExpr:
-		p.operand(x.X, precCompare)
+		p.operand(x.X, precEquality+1)
 		if x.Not {
 			p.write(" !between (")
 		} else {
 			p.write(" between (")
 		}
-		p.operand(x.Lo, precRelation)
+		p.expr(x.Lo)
 		p.write(" .. ")
-		p.operand(x.Hi, precRelation)
+		p.expr(x.Hi)
 		p.write(")")
 	case *ast.CallExpr:
 		p.callee(x.Fun)

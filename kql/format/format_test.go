@@ -2,10 +2,12 @@ package format
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/quarry-kql/quarry/kql/ast"
+	"github.com/quarry-kql/quarry/kql/parser"
 )
 
 func id(name string) *ast.Ident  { return &ast.Ident{Name: name} }
@@ -55,11 +57,21 @@ func TestScriptMailflow(t *testing.T) {
 // TestPrecedence checks that trees built without ParenExpr get exactly the
 // parentheses their nesting needs, and no others.
 func TestPrecedence(t *testing.T) {
+	for _, tt := range precedenceCases() {
+		if got := String(tt.x); got != tt.want {
+			t.Errorf("got %s, want %s", got, tt.want)
+		}
+	}
+}
+
+type precedenceCase struct {
+	x    ast.Expr
+	want string
+}
+
+func precedenceCases() []precedenceCase {
 	a, b, c := id("a"), id("b"), id("c")
-	tests := []struct {
-		x    ast.Expr
-		want string
-	}{
+	return []precedenceCase{
 		{bin(bin(a, "+", b), "*", c), "(a + b) * c"},
 		{bin(a, "*", bin(b, "+", c)), "a * (b + c)"},
 		{bin(bin(a, "*", b), "+", c), "a * b + c"},
@@ -79,17 +91,21 @@ func TestPrecedence(t *testing.T) {
 		{bin(&ast.InExpr{X: a, Op: "in", List: []ast.Expr{num("1")}}, "and", b), "a in (1) and b"},
 		{&ast.BetweenExpr{X: a, Not: true, Lo: num("1"), Hi: bin(b, "+", num("2"))}, "a !between (1 .. b + 2)"},
 		{bin(a, "and", &ast.ParenExpr{X: bin(b, "or", c)}), "a and (b or c)"},
-		// < <= > >= bind tighter than == and the string operators.
+		// Kusto's levels: or < and < equality (==, in, between) < relational
+		// < additive < multiplicative < string operators; equality,
+		// relational and string operators do not chain.
 		{bin(bin(a, "<", b), "==", c), "a < b == c"},
 		{bin(a, "==", bin(b, ">=", c)), "a == b >= c"},
 		{bin(bin(a, "==", b), "<", c), "(a == b) < c"},
-		{bin(bin(a, "has", b), ">", c), "(a has b) > c"},
-		{&ast.BetweenExpr{X: a, Lo: bin(a, "<", b), Hi: bin(b, "==", c)}, "a between (a < b .. (b == c))"},
-	}
-	for _, tt := range tests {
-		if got := String(tt.x); got != tt.want {
-			t.Errorf("got %s, want %s", got, tt.want)
-		}
+		{bin(bin(a, "==", b), "==", c), "(a == b) == c"},
+		{bin(bin(a, "<", b), "<", c), "(a < b) < c"},
+		{bin(bin(a, "has", b), ">", c), "a has b > c"},
+		{bin(bin(a, "+", b), "has", c), "(a + b) has c"},
+		{bin(a, "+", bin(b, "has", c)), "a + b has c"},
+		{bin(bin(a, "=~", b), "=~", c), "(a =~ b) =~ c"},
+		{bin(&ast.InExpr{X: a, Op: "in", List: []ast.Expr{num("1")}}, "==", b), "(a in (1)) == b"},
+		{&ast.InExpr{X: bin(a, "==", b), Op: "in", List: []ast.Expr{num("1")}}, "(a == b) in (1)"},
+		{&ast.BetweenExpr{X: a, Lo: bin(a, "<", b), Hi: bin(b, "==", c)}, "a between (a < b .. b == c)"},
 	}
 }
 
@@ -201,5 +217,66 @@ func TestUnknownNode(t *testing.T) {
 	err := Node(&buf, bogus{})
 	if err == nil || !strings.Contains(err.Error(), "format.bogus") {
 		t.Errorf("Node(bogus) error = %v, want one naming the type", err)
+	}
+}
+
+// stripParens removes every *ast.ParenExpr from the tree under x, in place,
+// replacing it by what it holds.
+func stripParens(x ast.Expr) ast.Expr {
+	for {
+		pe, ok := x.(*ast.ParenExpr)
+		if !ok {
+			break
+		}
+		x = pe.X
+	}
+	strip(reflect.ValueOf(x))
+	return x
+}
+
+var exprType = reflect.TypeOf((*ast.Expr)(nil)).Elem()
+
+func strip(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			strip(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			if f.Type() == exprType && !f.IsNil() {
+				f.Set(reflect.ValueOf(stripParens(f.Interface().(ast.Expr))))
+				continue
+			}
+			strip(f)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			e := v.Index(i)
+			if e.Type() == exprType && !e.IsNil() {
+				e.Set(reflect.ValueOf(stripParens(e.Interface().(ast.Expr))))
+				continue
+			}
+			strip(e)
+		}
+	}
+}
+
+// TestPrecedenceRoundTrip checks the printer's precedence table against
+// the parser's: each hand-built tree of TestPrecedence, formatted and
+// parsed again, is the same tree once parentheses are set aside.
+func TestPrecedenceRoundTrip(t *testing.T) {
+	for _, tt := range precedenceCases() {
+		text := String(tt.x)
+		s, errs := parser.Parse("print " + text)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", text, errs)
+			continue
+		}
+		got := s.Stmts[0].(*ast.ExprStmt).X.(*ast.PrintOp).Exprs[0]
+		if d := ast.Diff(stripParens(tt.x), stripParens(got)); d != "" {
+			t.Errorf("%s parses to another tree: %s", text, d)
+		}
 	}
 }
