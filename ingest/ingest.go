@@ -82,7 +82,11 @@ func (r Result) Summary() string {
 		fmt.Fprintf(&b, " → %s", r.RejectsPath)
 	}
 	if r.Skipped > 0 {
-		fmt.Fprintf(&b, "; %s lines skipped (not %s records)", commas(r.Skipped), r.Source)
+		noun := "lines"
+		if r.Skipped == 1 {
+			noun = "line"
+		}
+		fmt.Fprintf(&b, "; %s %s skipped (not %s records)", commas(r.Skipped), noun, r.Source)
 	}
 	var names []string
 	var total int64
@@ -220,12 +224,10 @@ func fileHash(f *os.File, n int64) (string, error) {
 // or, for a file that was shorter than hashLen then and has grown since,
 // by the hash of as many bytes as were hashed then.
 func lookup(ctx context.Context, st *store.Store, f *os.File, hash string, n int64) (*fileState, error) {
-	q := `SELECT id, hash, hash_len, path, source, size, safe_offset, lines, rows, records, rejected, skipped,
-		rejects_path, rejects_bytes, complete FROM quarry_meta.ingest_files `
+	q := "SELECT " + metaColumns + " FROM quarry_meta.ingest_files "
 	scan := func(rows *sql.Rows) (*fileState, error) {
 		var s fileState
-		err := rows.Scan(&s.ID, &s.Hash, &s.HashLen, &s.Path, &s.Source, &s.Size, &s.SafeOffset, &s.Lines,
-			&s.Rows, &s.Records, &s.Rejected, &s.Skipped, &s.RejectsPath, &s.RejectsBytes, &s.Complete)
+		err := rows.Scan(s.scanArgs()...)
 		return &s, err
 	}
 	rows, err := st.DB.QueryContext(ctx, q+"WHERE hash = ? AND hash_len = ?", hash, n)
@@ -310,6 +312,7 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	case prev == nil:
 		w.state = fileState{ID: hash, Source: name,
 			RejectsPath: filepath.Join(opt.RejectsDir, filepath.Base(path)+"."+hash[:12]+".rejects")}
+		w.state.Hash, w.state.HashLen, w.state.Path, w.state.Size = hash, n, path, size
 	case prev.Complete && size == prev.Size && !opt.Follow:
 		res.AlreadyLoaded = true
 		res.Records, res.Rejected, res.Skipped = prev.Records, prev.Rejected, prev.Skipped
@@ -318,28 +321,35 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		return res, nil
 	case size < prev.Size:
 		return res, fmt.Errorf("file is shorter than when it was loaded (%d < %d bytes) but starts the same; refusing to guess what changed", size, prev.Size)
-	case prev.Complete:
-		// The file grew (an appended log): go on from the last safe point.
-		w.state = *prev
-		start, firstLine = prev.SafeOffset, prev.Lines+1
-		res.Resumed = true
 	default:
-		// An earlier run was interrupted: parse again from the start and
-		// drop what it already committed, which the deterministic parsers
-		// reproduce in the same order.
+		// The file grew since a complete load (an appended log), or an
+		// earlier run was interrupted: start again at the last safe point
+		// with fresh parser state, and drop the rows the earlier run
+		// committed after it, which the deterministic parsers reproduce in
+		// the same order. Rows written by the end-of-input flush of a
+		// complete load are deleted and produced again from the grown file.
 		w.state = *prev
-		w.skipRows, w.skipRejects = prev.Rows, prev.Rejected
-		w.state.Rows, w.state.Records, w.state.Rejected, w.state.Skipped = 0, 0, 0, 0
-		w.state.RejectsBytes = prev.RejectsBytes
 		res.Resumed = true
-	}
-	w.state.Hash, w.state.HashLen, w.state.Path, w.state.Size = hash, n, path, size
-	if res.Resumed && w.skipRejects > 0 {
-		// Cut the rejects file back to what the last commit accounted for.
-		if err := w.openRejects(); err != nil {
-			return res, err
+		start, firstLine = prev.SafeOffset, prev.SafeLine+1
+		w.skipUntil = prev.Rows
+		if prev.Complete {
+			w.skipUntil = prev.RowsBeforeFlush
+			if err := w.dropFlushed(); err != nil {
+				return res, err
+			}
+		}
+		s := &w.state
+		s.Rows, s.Records, s.Rejected, s.Skipped, s.RejectsBytes = s.SafeRows, s.SafeRecords, s.SafeRejected, s.SafeSkipped, s.SafeRejectsBytes
+		s.RowsBeforeFlush = 0
+		// Cut the rejects file back to the safe point; the rejects after
+		// it are written again.
+		if _, err := os.Stat(s.RejectsPath); err == nil {
+			if err := w.openRejects(); err != nil {
+				return res, err
+			}
 		}
 	}
+	w.state.Hash, w.state.HashLen, w.state.Path, w.state.Size = hash, n, path, size
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return res, err
 	}
@@ -361,13 +371,20 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		}
 		defer bar.Finish()
 	}
+	var fl *follower
 	if opt.Follow {
-		lines.Wait = followWait(ctx, f, path, opt.Poll)
+		fl = &follower{ctx: ctx, path: path, f: f, lines: lines, w: w, opt: opt, res: &res}
+		lines.Wait = fl.wait
+		lines.OnSwitch = fl.onSwitch
+		defer func() { fl.f.Close() }()
 	}
 	cfg := source.Config{Org: opt.Org, Year: opt.Year, Loc: opt.Loc, Follow: opt.Follow}
 	perr := parsers[name].Parse(ctx, lines, w, cfg)
 	if perr == nil {
 		perr = lines.Err()
+	}
+	if perr == nil && fl != nil {
+		perr = fl.err
 	}
 	if perr == nil && ctx.Err() != nil && !opt.Follow {
 		perr = ctx.Err()
@@ -376,18 +393,26 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		w.rollback()
 		return res, perr
 	}
-	if w.skipRows > w.state.Rows {
-		return res, fmt.Errorf("the file produced %d rows but an earlier run committed %d: it changed in place; remove its row from quarry_meta.ingest_files to load it again", w.state.Rows, w.skipRows)
+	if w.skipUntil > w.state.Rows {
+		return res, fmt.Errorf("the file produced %d rows but an earlier run committed %d: it changed in place; remove its row from quarry_meta.ingest_files to load it again", w.state.Rows, w.skipUntil)
 	}
-	w.state.SafeOffset = lines.Offset()
-	w.state.Lines = lines.No()
-	if end, err := f.Seek(0, io.SeekCurrent); err == nil && opt.Follow {
-		w.state.Size = end
+	complete := true
+	if opt.Follow {
+		// Stopped while following: the file will grow. Leave the entry
+		// incomplete so the next run resumes at the last safe point,
+		// where no message was in flight.
+		complete = false
+		w.state.Size = lines.Offset()
+	} else if !w.flushing {
+		// Nothing is pending at the end: the end is a safe point.
+		w.Safe(lines.Offset())
 	}
-	if err := w.commit(true); err != nil {
+	if err := w.commit(complete); err != nil {
 		return res, err
 	}
-	res.Records, res.Rejected, res.Skipped = w.state.Records, w.state.Rejected, w.state.Skipped
+	res.Records += w.state.Records
+	res.Rejected += w.state.Rejected
+	res.Skipped += w.state.Skipped
 	res.Loaded = res.Records - res.Rejected
 	res.Rows = w.rowsByTable
 	if w.state.Rejected > 0 {
@@ -396,17 +421,90 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	return res, nil
 }
 
-// followWait polls for new data until ctx is done.
-func followWait(ctx context.Context, f *os.File, path string, poll time.Duration) func() bool {
+// follower implements follow mode: it waits for the file to grow and
+// notices rotation (the path names a new file, or the file was truncated
+// in place), then continues with the new file from its start.
+type follower struct {
+	ctx   context.Context
+	path  string
+	f     *os.File
+	next  *os.File
+	lines *source.Lines
+	w     *writer
+	opt   Options
+	res   *Result
+	err   error
+}
+
+func (fl *follower) wait() bool {
+	poll := fl.opt.Poll
 	if poll <= 0 {
 		poll = 500 * time.Millisecond
 	}
-	return func() bool {
+	for {
+		if fl.err != nil {
+			return false
+		}
 		select {
-		case <-ctx.Done():
+		case <-fl.ctx.Done():
 			return false
 		case <-time.After(poll):
+		}
+		cur, err := fl.f.Stat()
+		if err != nil {
+			fl.err = err
+			return false
+		}
+		if cur.Size() > fl.lines.Offset() {
 			return true
 		}
+		fi, err := os.Stat(fl.path)
+		if err != nil || fi.Size() == 0 {
+			continue // between rename and re-creation, or nothing written yet
+		}
+		if os.SameFile(fi, cur) && fi.Size() >= fl.lines.Offset() {
+			continue
+		}
+		nf, err := os.Open(fl.path)
+		if err != nil {
+			continue
+		}
+		fl.next = nf
+		fl.lines.Switch(nf)
+		return true
 	}
+}
+
+// onSwitch closes the old file's entry as complete and starts the new
+// file's. Parser state (messages in flight) carries over.
+func (fl *follower) onSwitch() {
+	w := fl.w
+	w.state.Size = fl.lines.Offset()
+	if err := w.commit(true); err != nil {
+		fl.err = err
+		return
+	}
+	fl.res.Records += w.state.Records
+	fl.res.Rejected += w.state.Rejected
+	fl.res.Skipped += w.state.Skipped
+	if w.rejects != nil {
+		w.rejects.Close()
+		w.rejects, w.rejectsBuf = nil, nil
+	}
+	fl.f.Close()
+	fl.f, fl.next = fl.next, nil
+	fi, err := fl.f.Stat()
+	if err != nil {
+		fl.err = err
+		return
+	}
+	n := min(fi.Size(), hashLen)
+	hash, err := fileHash(fl.f, n)
+	if err != nil {
+		fl.err = err
+		return
+	}
+	w.state = fileState{ID: hash, Hash: hash, HashLen: n, Path: fl.path, Source: w.state.Source, Size: fi.Size(),
+		RejectsPath: filepath.Join(fl.opt.RejectsDir, filepath.Base(fl.path)+"."+hash[:12]+".rejects")}
+	w.skipUntil, w.flushing = 0, false
 }

@@ -29,8 +29,14 @@ CREATE TABLE IF NOT EXISTS quarry_meta.ingest_files (
 	source VARCHAR NOT NULL,
 	size BIGINT NOT NULL,
 	safe_offset BIGINT NOT NULL,
-	lines BIGINT NOT NULL,
+	safe_line BIGINT NOT NULL,
+	safe_rows BIGINT NOT NULL,
+	safe_records BIGINT NOT NULL,
+	safe_rejected BIGINT NOT NULL,
+	safe_skipped BIGINT NOT NULL,
+	safe_rejects_bytes BIGINT NOT NULL,
 	rows BIGINT NOT NULL,
+	rows_before_flush BIGINT NOT NULL,
 	records BIGINT NOT NULL,
 	rejected BIGINT NOT NULL,
 	skipped BIGINT NOT NULL,
@@ -38,19 +44,51 @@ CREATE TABLE IF NOT EXISTS quarry_meta.ingest_files (
 	rejects_bytes BIGINT NOT NULL,
 	complete BOOLEAN NOT NULL,
 	updated TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarry_meta.ingest_flushed (
+	id VARCHAR NOT NULL,
+	tbl VARCHAR NOT NULL,
+	network_message_id VARCHAR,
+	recipient VARCHAR,
+	ts TIMESTAMP
 )`
 
-// fileState is one row of quarry_meta.ingest_files.
+// metaColumns lists quarry_meta.ingest_files' columns in order.
+const metaColumns = `id, hash, hash_len, path, source, size, safe_offset, safe_line, safe_rows, safe_records,
+	safe_rejected, safe_skipped, safe_rejects_bytes, rows, rows_before_flush, records, rejected, skipped,
+	rejects_path, rejects_bytes, complete`
+
+// fileState is one row of quarry_meta.ingest_files. The Safe* fields
+// describe the last safe point: a byte offset where the parser held no
+// state, with the counts at that point. A resumed run starts there with
+// fresh parser state, which reproduces the rows that followed it in the
+// same order, so the rows already committed can be recognised by count.
 type fileState struct {
-	ID, Hash                string
-	HashLen                 int64
-	Path, Source            string
-	Size, SafeOffset, Lines int64
-	Rows, Records, Rejected int64
-	Skipped                 int64
-	RejectsPath             string
-	RejectsBytes            int64
-	Complete                bool
+	ID, Hash     string
+	HashLen      int64
+	Path, Source string
+	Size         int64
+
+	SafeOffset, SafeLine, SafeRows, SafeRecords, SafeRejected, SafeSkipped, SafeRejectsBytes int64
+
+	// Rows counts rows produced (including those of the end-of-input
+	// flush); RowsBeforeFlush those produced before it.
+	Rows, RowsBeforeFlush      int64
+	Records, Rejected, Skipped int64
+	RejectsPath                string
+	RejectsBytes               int64
+	Complete                   bool
+}
+
+func (s *fileState) scanArgs() []any {
+	return []any{&s.ID, &s.Hash, &s.HashLen, &s.Path, &s.Source, &s.Size, &s.SafeOffset, &s.SafeLine,
+		&s.SafeRows, &s.SafeRecords, &s.SafeRejected, &s.SafeSkipped, &s.SafeRejectsBytes, &s.Rows,
+		&s.RowsBeforeFlush, &s.Records, &s.Rejected, &s.Skipped, &s.RejectsPath, &s.RejectsBytes, &s.Complete}
+}
+
+type flushedKey struct {
+	table, nmid, rcpt string
+	ts                any
 }
 
 // writer is the Sink of one file: it appends rows inside a transaction,
@@ -64,9 +102,15 @@ type writer struct {
 	batch int
 
 	state fileState
-	// skipRows/skipRejects are the rows and rejects committed by an
-	// interrupted earlier run, re-produced by the parser and dropped here.
-	skipRows, skipRejects int64
+	// skipUntil is the number of rows (counted from the file's start) an
+	// earlier run already committed; the parser reproduces them after a
+	// resume and they are dropped here.
+	skipUntil int64
+	// flushing is set once the parser writes out incomplete messages at
+	// the end of the input; their keys are kept so that a later run on
+	// the grown file can replace them.
+	flushing bool
+	flushed  []flushedKey
 
 	inTx      bool
 	appenders map[string]*duckdb.Appender
@@ -119,7 +163,7 @@ func (w *writer) ensure(t *schema.Table) error {
 // Emit implements source.Sink.
 func (w *writer) Emit(t *schema.Table, vals []any) error {
 	w.state.Rows++
-	if w.state.Rows <= w.skipRows {
+	if w.state.Rows <= w.skipUntil {
 		return nil
 	}
 	if err := w.ensure(t); err != nil {
@@ -155,6 +199,20 @@ func (w *writer) Emit(t *schema.Table, vals []any) error {
 	if err := a.AppendRow(w.args...); err != nil {
 		return fmt.Errorf("append %s: %w", t.Name, err)
 	}
+	if w.flushing {
+		k := flushedKey{table: t.Name}
+		for i, c := range t.Columns {
+			switch c.Name {
+			case "NetworkMessageId":
+				k.nmid, _ = vals[i].(string)
+			case "RecipientEmailAddress":
+				k.rcpt, _ = vals[i].(string)
+			case "Timestamp":
+				k.ts = vals[i]
+			}
+		}
+		w.flushed = append(w.flushed, k)
+	}
 	w.rowsByTable[t.Name]++
 	w.loadedRows++
 	w.pending++
@@ -177,19 +235,27 @@ func (w *writer) Skip() { w.state.Skipped++ }
 
 // Safe implements source.Sink.
 func (w *writer) Safe(off int64) {
-	w.state.SafeOffset = off
-	if w.lastLine != nil {
-		w.state.Lines = w.lastLine()
+	s := &w.state
+	if s.Rows < w.skipUntil {
+		return // still replaying what an earlier run committed
 	}
+	s.SafeOffset, s.SafeRows, s.SafeRecords, s.SafeRejected, s.SafeSkipped = off, s.Rows, s.Records, s.Rejected, s.Skipped
+	s.SafeRejectsBytes = s.RejectsBytes
+	if w.lastLine != nil {
+		s.SafeLine = w.lastLine()
+	}
+}
+
+// Flushing implements source.Sink.
+func (w *writer) Flushing() {
+	w.flushing = true
+	w.state.RowsBeforeFlush = w.state.Rows
 }
 
 // Reject implements source.Sink.
 func (w *writer) Reject(line int64, reason string) error {
 	w.state.Rejected++
 	w.state.Records++
-	if w.state.Rejected <= w.skipRejects {
-		return nil
-	}
 	if w.rejects == nil {
 		if err := w.openRejects(); err != nil {
 			return err
@@ -249,15 +315,29 @@ func (w *writer) commit(complete bool) error {
 	}
 	s := &w.state
 	s.Complete = complete
-	err := w.exec(`INSERT OR REPLACE INTO quarry_meta.ingest_files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		nv(1, s.ID), nv(2, s.Hash), nv(3, s.HashLen), nv(4, s.Path), nv(5, s.Source), nv(6, s.Size),
-		nv(7, s.SafeOffset), nv(8, s.Lines), nv(9, s.Rows), nv(10, s.Records), nv(11, s.Rejected),
-		nv(12, s.Skipped), nv(13, s.RejectsPath), nv(14, s.RejectsBytes), nv(15, s.Complete),
-		nv(16, time.Now().UTC()))
+	if !w.flushing {
+		s.RowsBeforeFlush = s.Rows
+	}
+	args := []driver.NamedValue{}
+	for i, v := range []any{s.ID, s.Hash, s.HashLen, s.Path, s.Source, s.Size, s.SafeOffset, s.SafeLine,
+		s.SafeRows, s.SafeRecords, s.SafeRejected, s.SafeSkipped, s.SafeRejectsBytes, s.Rows,
+		s.RowsBeforeFlush, s.Records, s.Rejected, s.Skipped, s.RejectsPath, s.RejectsBytes, s.Complete,
+		time.Now().UTC()} {
+		args = append(args, nv(i+1, v))
+	}
+	err := w.exec(`INSERT OR REPLACE INTO quarry_meta.ingest_files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
 	if err != nil {
 		w.rollback()
 		return fmt.Errorf("ingest progress: %w", err)
 	}
+	for _, k := range w.flushed {
+		if err := w.exec(`INSERT INTO quarry_meta.ingest_flushed VALUES (?,?,?,?,?)`,
+			nv(1, s.ID), nv(2, k.table), nv(3, k.nmid), nv(4, k.rcpt), nv(5, k.ts)); err != nil {
+			w.rollback()
+			return fmt.Errorf("ingest progress: %w", err)
+		}
+	}
+	w.flushed = w.flushed[:0]
 	if err := w.exec("COMMIT"); err != nil {
 		w.inTx = false
 		return err
@@ -361,6 +441,43 @@ func (w *writer) AddColumns(t *schema.Table, cols []schema.Column) error {
 		if err := w.exec(q); err != nil {
 			return fmt.Errorf("extend %s: %w", t.Name, err)
 		}
+	}
+	return nil
+}
+
+// dropFlushed opens the transaction of a resumed run on a grown file by
+// deleting the rows the earlier run's end-of-input flush wrote; the parser
+// produces them again, now with their outcome from the longer file.
+func (w *writer) dropFlushed() error {
+	if err := w.exec("BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	w.inTx = true
+	rows, err := w.st.DB.QueryContext(w.ctx, `SELECT DISTINCT tbl FROM quarry_meta.ingest_flushed WHERE id = ?`, w.state.ID)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	for _, t := range tables {
+		q := `DELETE FROM ` + store.QuoteIdent(t) + ` WHERE ("NetworkMessageId", "RecipientEmailAddress", "Timestamp") IN
+			(SELECT network_message_id, recipient, ts FROM quarry_meta.ingest_flushed WHERE id = ? AND tbl = ?)`
+		if err := w.exec(q, nv(1, w.state.ID), nv(2, t)); err != nil {
+			w.rollback()
+			return fmt.Errorf("replace pending rows of %s: %w", t, err)
+		}
+	}
+	if err := w.exec(`DELETE FROM quarry_meta.ingest_flushed WHERE id = ?`, nv(1, w.state.ID)); err != nil {
+		w.rollback()
+		return err
 	}
 	return nil
 }

@@ -124,6 +124,9 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 	if cfg.Follow {
 		return nil
 	}
+	if len(p.msgs) > 0 {
+		out.Flushing()
+	}
 	return p.evict(true)
 }
 

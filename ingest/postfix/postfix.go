@@ -534,6 +534,9 @@ func (s *state) flushAll() error {
 	if s.cfg.Follow {
 		return nil
 	}
+	if len(s.msgs) > 0 {
+		s.out.Flushing()
+	}
 	all := make([]*msg, 0, len(s.msgs))
 	for _, m := range s.msgs {
 		all = append(all, m)

@@ -28,8 +28,30 @@ type Lines struct {
 	err     error
 	first   bool
 	// Wait, when set, is called at end of input; it returns true when more
-	// data may now be available (follow mode) and false to stop.
+	// data may now be available (follow mode) and false to stop. It may
+	// call Switch to continue with another file (log rotation).
 	Wait func() bool
+	// OnSwitch, when set, is called when a Switch takes effect: after the
+	// last line of the old file, before the first line of the new one
+	// (Offset and No still describe the old file).
+	OnSwitch func()
+
+	next io.Reader
+}
+
+// Switch makes the reader continue with r, a new file read from its start
+// (used by follow mode after log rotation). A last line of the old file
+// without a newline is returned first, as truncated.
+func (l *Lines) Switch(r io.Reader) { l.next = r }
+
+func (l *Lines) applySwitch() {
+	if l.OnSwitch != nil {
+		l.OnSwitch()
+	}
+	l.r.Reset(l.next)
+	l.next = nil
+	l.off, l.start, l.no, l.first = 0, 0, 0, true
+	l.buf = l.buf[:0]
 }
 
 // NewLines reads r, whose first byte is at file offset start and is line
@@ -44,6 +66,9 @@ func (l *Lines) SetMaxLine(n int) { l.max = n }
 // Next advances to the next line; it returns false at the end of input or
 // on a read error (see Err).
 func (l *Lines) Next() bool {
+	if l.next != nil {
+		l.applySwitch()
+	}
 	l.buf = l.buf[:0]
 	l.tooLong, l.trunc = false, false
 	l.start = l.off
@@ -68,14 +93,23 @@ func (l *Lines) Next() bool {
 		case errors.Is(err, io.EOF):
 			if l.off == l.start {
 				if l.Wait != nil && l.Wait() {
+					if l.next != nil {
+						l.applySwitch()
+						l.start = l.off
+					}
 					continue
 				}
 				return false
 			}
 			if l.Wait != nil {
-				// Follow mode: a partial last line is still being written.
-				if l.Wait() {
+				// Follow mode: a partial last line is still being written,
+				// unless the file was rotated away.
+				more := l.Wait()
+				if more && l.next == nil {
 					continue
+				}
+				if !more {
+					return false // stopping: the partial line is left for the next run
 				}
 			}
 			l.line = l.buf

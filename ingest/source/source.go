@@ -32,6 +32,10 @@ type Sink interface {
 	// Safe tells the sink that every record up to byte offset off has been
 	// emitted and no parser state refers to earlier input.
 	Safe(off int64)
+	// Flushing tells the sink that the parser, at the end of its input,
+	// now writes out messages whose outcome is not final yet (their rows
+	// are replaced if the file grows and is loaded again).
+	Flushing()
 }
 
 // Config carries the options every parser may need.
