@@ -570,7 +570,13 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		if _, ok := call.Args[1].(*plan.Lit); !ok {
 			return "", fmt.Errorf("not supported yet: extract with a computed capture group")
 		}
-		return "coalesce(regexp_extract(" + args[2] + ", " + args[0] + ", " + args[1] + "), '')", nil
+		grp := args[1]
+		if l, ok := call.Args[1].(*plan.Lit); ok {
+			if v, ok := l.V.(int64); ok {
+				grp = strconv.FormatInt(v, 10)
+			}
+		}
+		return "coalesce(regexp_extract(" + args[2] + ", " + args[0] + ", " + grp + "), '')", nil
 	case "extract_all":
 		grp := "0"
 		if lit, ok := litString(call.Args[0]); ok {

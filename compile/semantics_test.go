@@ -1,0 +1,205 @@
+package compile
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each test quotes the KQL reference where it can; the reference is the
+// spec, not intuition.
+
+// "The string data type doesn't support null values." (null-values.md)
+func TestStringsNeverNull(t *testing.T) {
+	expect(t, `print a = tostring(int(null)), b = strcat("x", tostring(long(null))), c = isempty(""), d = isnull(""), e = extract("z(.)", 1, "abc")`,
+		"a,b,c,d,e\n,x,true,false,")
+}
+
+// "Equality (==): Applying the equality operator to two null values yields
+// bool(null). Applying the equality operator to a null value and a
+// non-null value yields bool(false). Inequality (!=): ... two null values
+// yields bool(null) ... a null value and a non-null value yields
+// bool(true)." (null-values.md, with its example)
+func TestNullComparisons(t *testing.T) {
+	expect(t, `datatable(val:int)[5, int(null)]
+| extend IsBiggerThan3 = val > 3
+| extend IsBiggerThan3OrNull = val > 3 or isnull(val)
+| extend IsEqualToNull = val == int(null)
+| extend IsNotEqualToNull = val != int(null)`, `
+val,IsBiggerThan3,IsBiggerThan3OrNull,IsEqualToNull,IsNotEqualToNull
+5,true,true,false,true
+,,true,,`)
+	// "The where operator ... treats null values as bool(false)": the
+	// row with a null ival passes `ival != 5` (null != 5 is true).
+	expect(t, `datatable(ival:int, sval:string)[5, "a", int(null), "b"] | where ival != 5`, "ival,sval\n,b")
+	expect(t, `datatable(ival:int, sval:string)[5, "a", int(null), "b"] | where ival == 5`, "ival,sval\n5,a")
+}
+
+// substring(): "startingIndex: The zero-based starting character position
+// ... If a negative number, the substring will be retrieved from the end
+// of the source string." Examples: substring("123456", 1) // 23456,
+// substring("123456", 2, 2) // 34, substring("ABCD", 0, 2) // AB,
+// substring("123456", -2, 2) // 56.
+func TestSubstring(t *testing.T) {
+	expect(t, `print a = substring("123456", 1), b = substring("123456", 2, 2), c = substring("ABCD", 0, 2), d = substring("123456", -2, 2), e = substring("abc", 10), f = substring("abc", -10, 2)`,
+		"a,b,c,d,e,f\n23456,34,AB,56,,ab")
+}
+
+// indexof(): "Returns: The zero-based index position of lookup ... Returns
+// -1 if the string isn't found in the input." Positions and lengths count
+// UTF-16 code units, as .NET strings do: 😀 (U+1F600) is two units.
+func TestIndexofAndUTF16(t *testing.T) {
+	expect(t, `print a = indexof("abcdefg", "cde"), b = indexof("abcdefg", "xyz"), c = indexof("a😀b@c", "@"), d = strlen("😀"), e = substring("a😀b@c", 3), f = substring("a😀b@c", indexof("a😀b@c", "@") + 1), g = strlen("héllo")`,
+		"a,b,c,d,e,f,g\n2,-1,4,2,b@c,c,5")
+}
+
+// "long/long" keeps integer arithmetic, truncating toward zero.
+func TestLongDivisionTruncates(t *testing.T) {
+	expect(t, `print a = 7 / 2, b = -7 / 2, c = 7 % 3, d = -7 % 3, e = 7.0 / 2, f = 1 / 4`,
+		"a,b,c,d,e,f\n3,-3,1,-1,3.5,0")
+}
+
+// bin(): "Rounds values down to an integer multiple of a given bin size."
+// Examples: bin(4.5, 1) → 4; bin(time(16d), 7d) → 14.00:00:00;
+// bin(datetime(1970-05-11 13:45:07), 1d) → 1970-05-11T00:00:00Z. Datetime
+// bins are aligned on 0001-01-01, a Monday, so 7d bins start on Mondays.
+func TestBin(t *testing.T) {
+	expect(t, `print a = bin(4.5, 1), b = bin(time(16d), 7d), c = bin(datetime(1970-05-11 13:45:07), 1d), d = bin(-1.5, 1), e = bin(-7, 5), f = bin(datetime(2024-01-03 10:00), 7d), g = bin(datetime(2024-01-03 10:00), 5d), h = floor(7, 5)`,
+		"a,b,c,d,e,f,g,h\n4,14.00:00:00,1970-05-11T00:00:00Z,-2,-10,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z,5")
+	// 2024-01-01 is 738885 days after 0001-01-01, a multiple of 5.
+	expect(t, `print a = bin(datetime(2024-01-05 23:59), 5d), b = bin(datetime(2024-01-06), 5d), c = bin(datetime(2024-01-03 10:17:00), 1h)`,
+		"a,b,c\n2024-01-01T00:00:00Z,2024-01-06T00:00:00Z,2024-01-03T10:00:00Z")
+}
+
+// sort: "asc sorts into ascending order, low to high. Default is desc";
+// "nulls first will place the null values at the beginning and nulls last
+// will place the null values at the end. Default for asc is nulls first.
+// Default for desc is nulls last."
+func TestSortDefaults(t *testing.T) {
+	q := `datatable(x:int)[1, int(null), 3]`
+	expect(t, q+`| sort by x`, "x\n3\n1\n")
+	expect(t, q+`| order by x asc`, "x\n\n1\n3")
+	expect(t, q+`| sort by x desc nulls first`, "x\n\n3\n1")
+	expect(t, q+`| top 2 by x`, "x\n3\n1")
+}
+
+// String operators: "has: Right-hand-side (RHS) is a whole term in
+// left-hand-side (LHS)", case-insensitive; "contains: RHS occurs as a
+// subsequence of LHS"; _cs variants are case-sensitive; == and in are
+// case-sensitive, =~ and in~ are not; matches regex is case-sensitive.
+func TestStringOperators(t *testing.T) {
+	expect(t, `print a = "the quick brown" has "QUICK", b = "the quick brown" has "uic", c = "the quick brown" contains "UIC", d = "the quick brown" has_cs "QUICK", e = "the quick brown" contains_cs "UIC", f = "North America" has "america", g = "a.b-c" has "b"`,
+		"a,b,c,d,e,f,g\ntrue,false,true,false,false,true,true")
+	expect(t, `print a = "abc" == "ABC", b = "abc" =~ "ABC", c = "abc" !~ "ABC", d = "abc" in ("ABC"), e = "abc" in~ ("ABC"), f = "abc" !in ("x", "y"), g = "Abc" matches regex "a", h = "abc" startswith "AB", i = "abc" endswith_cs "C"`,
+		"a,b,c,d,e,f,g,h,i\nfalse,true,false,false,true,true,false,true,false")
+	expect(t, `print a = "hello world" hasprefix "wor", b = "hello world" hassuffix "llo", c = "hello world" hasprefix "orl", d = "alpha beta" has_any ("gamma", "BETA"), e = "alpha beta" has_all ("alpha", "gamma")`,
+		"a,b,c,d,e\ntrue,true,false,true,false")
+}
+
+// join: "innerunique: ... Only one row from the left side is matched for
+// each value of the on key"; the output keeps both key columns, the right
+// one renamed Key1. Example from join-operator.md.
+func TestJoinInnerUnique(t *testing.T) {
+	r := run(t, `let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',3, 'c',4];
+let Y = datatable(Key:string, Value2:long) ['b',10, 'c',20, 'c',30, 'd',40];
+X | join Y on Key | order by Value2 asc`)
+	if got := strings.Join(r.cols, ","); got != "Key,Value1,Key1,Value2" {
+		t.Errorf("columns %s", got)
+	}
+	if len(r.rows) != 3 {
+		t.Fatalf("%d rows, want 3 (left side deduplicated by key): %v", len(r.rows), r.rows)
+	}
+	if r.rows[0][0] != "b" || r.rows[1][0] != "c" || r.rows[1][3] != "20" || r.rows[2][3] != "30" {
+		t.Errorf("rows %v", r.rows)
+	}
+	expect(t, `let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',3, 'c',4];
+let Y = datatable(Key:string, Value2:long) ['b',10, 'c',20, 'c',30, 'd',40];
+X | join kind=inner Y on Key | order by Value1 asc, Value2 asc`, `
+Key,Value1,Key1,Value2
+b,2,b,10
+b,3,b,10
+c,4,c,20
+c,4,c,30`)
+	expect(t, `let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',3, 'c',4];
+let Y = datatable(Key:string, Value2:long) ['b',10, 'c',20, 'c',30, 'd',40];
+X | join kind=leftanti Y on Key`, "Key,Value1\na,1")
+	expect(t, `let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',3, 'c',4];
+let Y = datatable(Key:string, Value2:long) ['b',10, 'c',20, 'c',30, 'd',40];
+X | join kind=leftouter Y on $left.Key == $right.Key | where Key == "a"`, "Key,Value1,Key1,Value2\na,1,,")
+}
+
+// summarize: "If the input table is empty, the output depends on whether
+// group-by columns are used: with none, the output is a single row" (count
+// 0); with group-by columns, no rows.
+func TestSummarizeEmpty(t *testing.T) {
+	expect(t, `datatable(x:int, k:string)[] | summarize count(), dcount(x)`, "count_,dcount_x\n0,0")
+	expect(t, `datatable(x:int, k:string)[] | summarize count() by k`, "k,count_")
+	expect(t, `EmailEvents | count`, "Count\n0")
+}
+
+// Result naming: count() → count_, count(x)... dcount(x) → dcount_x, by
+// bin(T, 1d) keeps T, unnamed expressions Column1..., print → print_0,
+// duplicates get a numeric suffix.
+func TestNaming(t *testing.T) {
+	expect(t, `datatable(T:datetime, x:long)[datetime(2024-01-01 10:00), 5] | summarize count(), dcount(x), sum(x), make_set(x), make_list(x) by bin(T, 1d)`,
+		"T,count_,dcount_x,sum_x,set_x,list_x\n2024-01-01T00:00:00Z,1,1,5,[5],[5]")
+	expect(t, `print 1, 2, x = 3`, "print_0,print_1,x\n1,2,3")
+	expect(t, `datatable(x:long)[5] | extend x * 2, strlen("ab") | project-away x`, "Column1,Column2\n10,2")
+	expect(t, `datatable(x:long)[5] | summarize count(), count()`, "count_,count_1\n1,1")
+	expect(t, `datatable(d:dynamic)[dynamic({"a":1})] | project d.a, tostring(d.a)`, "d_a,d_a1\n1,1")
+}
+
+// arg_max(ExprToMaximize, *): "Returns all columns of the row"; the by
+// columns come first, then the maximised expression, then the others.
+func TestArgMax(t *testing.T) {
+	q := `datatable(k:string, t:long, v:string)["a", 1, "x", "a", 3, "y", "b", 2, "z"]`
+	expect(t, q+`| summarize arg_max(t, *) by k | order by k asc`, "k,t,v\na,3,y\nb,2,z")
+	expect(t, q+`| summarize arg_min(t, v) by k | order by k asc`, "k,t,v\na,1,x\nb,2,z")
+	expect(t, q+`| summarize arg_max(t, v)`, "t,v\n3,y")
+}
+
+// percentile(x, 95) is named percentile_x_95; percentiles(x, 50, 95)
+// gives one column per percentile. dcount counts distinct values.
+func TestAggregates(t *testing.T) {
+	expect(t, `range x from 1 to 100 step 1 | summarize percentile(x, 95), percentiles(x, 50, 99.5), dcount(x % 7), avg(x), min(x), max(x), countif(x > 90)`,
+		"percentile_x_95,percentile_x_50,percentile_x_99_5,dcount_,avg_x,min_x,max_x,countif_\n95,50,100,7,50.5,1,100,10")
+	expect(t, `datatable(x:string)["a", "b", "a"] | summarize s = make_set(x) | mv-expand s to typeof(string) | order by s asc`, "s\na\nb")
+}
+
+// Timespan arithmetic: datetime - datetime is a timespan, timespan /
+// timespan a real, timespan * number a timespan.
+func TestTimespanArithmetic(t *testing.T) {
+	expect(t, `print a = datetime(2024-01-02) - datetime(2024-01-01 01:30), b = 1d / 1h, c = 2h * 3, d = datetime(2024-01-01) + 36h, e = -90m, f = 1d + 1ms, g = totimespan("1.02:03:04.5")`,
+		"a,b,c,d,e,f,g\n22:30:00,24,06:00:00,2024-01-02T12:00:00Z,-01:30:00,1.00:00:00.0010000,1.02:03:04.5000000")
+	expect(t, `print a = tostring(1d + 2h), b = tostring(datetime(2024-01-01 10:00:00.5)), c = tostring(datetime(2024-01-01))`,
+		"a,b,c\n1.02:00:00,2024-01-01T10:00:00.5000000Z,2024-01-01T00:00:00Z")
+}
+
+// Dynamic values: property and index access, parse_json/todynamic,
+// mv-expand ("null gives one row, an empty array gives no row").
+func TestDynamic(t *testing.T) {
+	expect(t, `print d = parse_json('{"a":{"b":[1,2,3]}, "s":"x"}') | project a = d.a.b[1], b = d["a"]["b"][-1], c = tostring(d.s), e = d.s, f = todynamic("[1]")[0], g = array_length(d.a.b), h = d.missing`,
+		"a,b,c,e,f,g,h\n2,3,x,\"x\",1,3,")
+	expect(t, `datatable(k:string, d:dynamic)["a", dynamic([1,2]), "b", dynamic(null), "c", dynamic([])] | mv-expand d | order by k asc`,
+		"k,d\na,1\na,2\nb,")
+	expect(t, `datatable(d:dynamic)[dynamic(["x","y"])] | mv-expand with_itemindex=i d to typeof(string)`,
+		"d,i\nx,0\ny,1")
+	expect(t, `print x = pack_array(1, "a"), y = bag_pack("k", 1), z = split("a,b,c", ",")[1]`, `x,y,z
+[1,"a"],{"k":1},"b"`)
+}
+
+// let, materialize, toscalar, user-defined functions (scalar and tabular
+// parameters), union withsource and isfuzzy.
+func TestLetAndFunctions(t *testing.T) {
+	expect(t, `let n = 2; let T = materialize(range x from 1 to 5 step 1); T | where x > n | summarize c = count()`, "c\n3")
+	expect(t, `let m = toscalar(range x from 1 to 5 step 1 | summarize max(x)); print m * 2`, "print_0\n10")
+	expect(t, `let f = (a:long, b:long = 10) { a + b }; print f(1), f(1, 2)`, "print_0,print_1\n11,3")
+	expect(t, `let g = (T:(x:long), lim:long) { T | where x > lim }; g((range x from 1 to 5 step 1), 3) | count`, "Count\n2")
+	expect(t, `let A = datatable(x:long)[1]; let B = datatable(x:long, y:string)[2, "b"]; union withsource=src A, B | order by x asc`, "src,x,y\nA,1,\nB,2,b")
+	expect(t, `union isfuzzy=true (datatable(x:long)[1]), NoSuchTable | count`, "Count\n1")
+	expect(t, `let big = (T:(*)) { T | where x > 1 }; datatable(x:long)[1, 2] | invoke big()`, "x\n2")
+}
+
+// now() and ago() are fixed per query by Options.Now.
+func TestNowFixed(t *testing.T) {
+	expect(t, `print a = now(), b = ago(1d), c = now() - ago(1h)`, "a,b,c\n2026-11-01T00:00:00Z,2026-10-31T00:00:00Z,01:00:00")
+}
