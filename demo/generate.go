@@ -302,7 +302,7 @@ func (g *generator) plan() []slot {
 		s := &slots[i]
 		f := s.end.Sub(s.start).Hours()
 		h, m := alpha*humanRate(s.start), machineRate(s.start)
-		weights[i] = f * (h + m)
+		weights[i] = f * (h + m) * g.noise(s.start)
 		s.pHuman = h / (h + m)
 		total += weights[i]
 	}
@@ -323,6 +323,17 @@ func (g *generator) plan() []slot {
 		prev = upto
 	}
 	return slots
+}
+
+// noise is the day-to-day and hour-to-hour variation of mail volume: a
+// factor around 1 that depends only on the seed and the hour, so it does
+// not move when the window does.
+func (g *generator) noise(hour time.Time) float64 {
+	day := uint64(hour.Unix() / 86400)
+	dr := rand.New(rand.NewPCG(g.opt.Seed, 0x646179<<32|day)) // "day"
+	f := 1 + 0.22*(dr.Float64()-0.5)                           // ±11% per day
+	hr := rand.New(rand.NewPCG(g.opt.Seed, 0x686f7572<<32|uint64(hour.Unix()/3600)))
+	return f * (1 + 0.16*(hr.Float64()-0.5)) // ±8% per hour
 }
 
 // slot generates the messages of one hour, in time order.

@@ -16,7 +16,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output changes for the same
 // Options, so a stored demo data set from an older quarry is regenerated.
-const GeneratorVersion = 1
+const GeneratorVersion = 2
 
 // MarkerTable is the bookkeeping table, in the quarry_meta schema, that
 // records which demo data set the store holds. Its presence is what makes
@@ -137,30 +137,44 @@ func Load(ctx context.Context, st *store.Store, opt Options, tables []string) (S
 		}
 	}
 
-	// Forget the old data set first: a failure half-way leaves no marker,
-	// and the next run starts over.
-	if _, err := st.DB.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+store.QuoteIdent(metaSchema)); err != nil {
-		return Stats{}, fmt.Errorf("demo: %w", err)
-	}
-	if _, err := st.DB.ExecContext(ctx, `DROP TABLE IF EXISTS `+markerIdent()); err != nil {
-		return Stats{}, fmt.Errorf("demo: %w", err)
-	}
-	for _, t := range Tables() {
-		if _, err := st.DB.ExecContext(ctx, `DROP TABLE IF EXISTS `+store.QuoteIdent(t.Name)); err != nil {
-			return Stats{}, fmt.Errorf("demo: drop %s: %w", t.Name, err)
-		}
-		if want[t.Name] {
-			if err := st.EnsureTable(ctx, t); err != nil {
-				return Stats{}, err
-			}
-		}
-	}
-
+	// Everything happens in one transaction on one connection: replacing
+	// the tables, appending, writing the marker. A failure or an interrupt
+	// leaves the previous state (old demo data, or the user's tables)
+	// untouched, and the appenders write each table once at commit.
 	conn, err := st.DB.Conn(ctx)
 	if err != nil {
 		return Stats{}, fmt.Errorf("demo: %w", err)
 	}
 	defer conn.Close()
+	exec := func(q string, args ...any) error {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	if err := exec(`BEGIN TRANSACTION`); err != nil {
+		return Stats{}, fmt.Errorf("demo: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+		}
+	}()
+	if err := exec(`CREATE SCHEMA IF NOT EXISTS ` + store.QuoteIdent(metaSchema)); err != nil {
+		return Stats{}, fmt.Errorf("demo: %w", err)
+	}
+	if err := exec(`DROP TABLE IF EXISTS ` + markerIdent()); err != nil {
+		return Stats{}, fmt.Errorf("demo: %w", err)
+	}
+	for _, t := range Tables() {
+		if err := exec(`DROP TABLE IF EXISTS main.` + store.QuoteIdent(t.Name)); err != nil {
+			return Stats{}, fmt.Errorf("demo: drop %s: %w", t.Name, err)
+		}
+		if want[t.Name] {
+			if err := exec(store.CreateTableSQL(t)); err != nil {
+				return Stats{}, fmt.Errorf("demo: create %s: %w", t.Name, err)
+			}
+		}
+	}
 	var stats Stats
 	err = conn.Raw(func(dc any) error {
 		var err error
@@ -170,15 +184,18 @@ func Load(ctx context.Context, st *store.Store, opt Options, tables []string) (S
 	if err != nil {
 		return stats, err
 	}
-
-	if _, err := st.DB.ExecContext(ctx, `CREATE TABLE `+markerIdent()+
+	if err := exec(`CREATE TABLE ` + markerIdent() +
 		` (seed UBIGINT, rows BIGINT, days INTEGER, now TIMESTAMP, version INTEGER, tables VARCHAR, loaded TIMESTAMP)`); err != nil {
 		return stats, fmt.Errorf("demo: %w", err)
 	}
-	if _, err := st.DB.ExecContext(ctx, `INSERT INTO `+markerIdent()+` VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	if err := exec(`INSERT INTO `+markerIdent()+` VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		opt.Seed, opt.Rows, opt.Days, opt.Now, GeneratorVersion, joinNames(written), time.Now().UTC()); err != nil {
 		return stats, fmt.Errorf("demo: %w", err)
 	}
+	if err := exec(`COMMIT`); err != nil {
+		return stats, fmt.Errorf("demo: commit: %w", err)
+	}
+	committed = true
 	return stats, nil
 }
 

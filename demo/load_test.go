@@ -15,8 +15,12 @@ import (
 )
 
 func openStore(t *testing.T) *store.Store {
+	return openStoreAt(t, filepath.Join(t.TempDir(), "q.duckdb"))
+}
+
+func openStoreAt(t testing.TB, path string) *store.Store {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "q.duckdb"), store.Options{})
+	st, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +243,30 @@ func TestExampleFile(t *testing.T) {
 	}
 	if got := strings.TrimSpace(strings.Join(lines, "\n")); got != strings.TrimSpace(MailflowHunt) {
 		t.Errorf("examples/mailflow-by-directionality.kql:\n%s\nMailflowHunt:\n%s", got, MailflowHunt)
+	}
+}
+
+func TestLoadInterruptedKeepsOldData(t *testing.T) {
+	st := openStore(t)
+	old := Options{Seed: 5, Rows: 2000, Now: testNow}
+	if _, err := Load(context.Background(), st, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Load(ctx, st, Options{Seed: 6, Rows: 50_000, Now: testNow, Progress: func(n int64) {
+		if n > 10_000 {
+			cancel()
+		}
+	}}, nil)
+	if err == nil {
+		t.Fatal("interrupted load succeeded")
+	}
+	if got := countRows(t, st, "EmailEvents"); got != 2000 {
+		t.Errorf("after an interrupted load: %d rows, want the old 2000", got)
+	}
+	m, err := ReadMarker(context.Background(), st)
+	if err != nil || m == nil || !m.Matches(old, TableNames) {
+		t.Errorf("marker after an interrupted load: %+v, %v", m, err)
 	}
 }
