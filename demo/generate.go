@@ -331,7 +331,7 @@ func (g *generator) plan() []slot {
 func (g *generator) noise(hour time.Time) float64 {
 	day := uint64(hour.Unix() / 86400)
 	dr := rand.New(rand.NewPCG(g.opt.Seed, 0x646179<<32|day)) // "day"
-	f := 1 + 0.22*(dr.Float64()-0.5)                           // ±11% per day
+	f := 1 + 0.22*(dr.Float64()-0.5)                          // ±11% per day
 	hr := rand.New(rand.NewPCG(g.opt.Seed, 0x686f7572<<32|uint64(hour.Unix()/3600)))
 	return f * (1 + 0.16*(hr.Float64()-0.5)) // ±8% per hour
 }
