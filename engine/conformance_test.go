@@ -230,8 +230,17 @@ func TestConformance(t *testing.T) {
 	passing := map[string]bool{}
 	failures := map[string]string{}
 	var scope, scopePass, nonSuspect, nonSuspectPass int
+	rounds := 1
+	if *update {
+		// Keep only tests that pass every time: some results (make_set
+		// order, ...) are not deterministic and would make the list flaky.
+		rounds = 3
+	}
 	for _, c := range tests {
-		err := runConformance(e, c)
+		var err error
+		for r := 0; r < rounds && err == nil; r++ {
+			err = runConformance(e, c)
+		}
 		if err == nil {
 			passing[c.ID] = true
 		} else {

@@ -158,3 +158,16 @@ func TestGoldenHandWrittenSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The hunt, compiled by quarry from the KQL text, matches expected.csv.
+func TestGoldenHunt(t *testing.T) {
+	e, want := loadGolden(t)
+	res, err := e.Query(context.Background(), huntKQL, QueryOptions{Now: goldenNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compareGolden(want, resultCSV(t, res)); err != nil {
+		sql, _ := e.Explain(huntKQL, QueryOptions{Now: goldenNow})
+		t.Fatalf("%v\nSQL:\n%s", err, sql)
+	}
+}

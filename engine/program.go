@@ -1,28 +1,14 @@
 package engine
 
-import "github.com/quarry-kql/quarry/schema"
+import "github.com/quarry-kql/quarry/compile"
 
-// Program is what the compiler hands the engine (compile.Program): one
-// SELECT statement and the KQL shape of its result.
-type Program struct {
-	SQL      string
-	Columns  []schema.Column
-	Tables   []string
-	Render   *Render
-	External []External
-}
+// Program is what the compiler hands the engine: one SELECT statement
+// and the KQL shape of its result.
+type Program = compile.Program
 
-// Render is a trailing render operator (compile.Render).
-type Render struct {
-	Kind  string
-	Props map[string]string
-}
+// Render is a trailing render operator.
+type Render = compile.Render
 
 // External is an externaldata source to materialise as a temp table
-// before the SQL runs (compile.External).
-type External struct {
-	Table   string
-	URLs    []string
-	Format  string
-	Columns []schema.Column
-}
+// before the SQL runs.
+type External = compile.External

@@ -2,19 +2,22 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/quarry-kql/quarry/compile"
+	"github.com/quarry-kql/quarry/kql/check"
+	"github.com/quarry-kql/quarry/sqlgen"
 	"github.com/quarry-kql/quarry/store"
 )
 
-// compileFunc is the compiler's entry point (compile.Compile with the
-// engine's catalog, the DuckDB dialect, now and the externaldata policy).
-var compileFunc func(src string, cat *store.Catalog, now time.Time, allow func(string) error) (*Program, error)
+// compileFunc is the compiler's entry point; tests may replace it.
+var compileFunc = func(src string, cat check.Catalog, now time.Time, allow func(string) error) (*Program, error) {
+	return compile.Compile(src, compile.Options{Catalog: cat, Dialect: sqlgen.DuckDB, Now: now, AllowExternal: allow})
+}
 
 // Catalog returns the tables a query may name: the store's tables and the
 // built-in Defender XDR schemas.
-func (e *Engine) Catalog() *store.Catalog {
+func (e *Engine) Catalog() check.Catalog {
 	c, err := e.st.Catalog(context.Background())
 	if err != nil {
 		return store.NewCatalog(nil)
@@ -22,13 +25,11 @@ func (e *Engine) Catalog() *store.Catalog {
 	return c
 }
 
-// Compile compiles KQL for this engine's store. Errors in the query come
-// back as the compiler's diagnostics (line:col: message); nothing reaches
-// the database.
+// Compile compiles KQL for this engine's store, with now() pinned to
+// opt.Now (the current time when zero). Errors in the query come back as
+// the compiler's diagnostics (line:col: message); nothing reaches the
+// database.
 func (e *Engine) Compile(ctx context.Context, kql string, opt QueryOptions) (*Program, error) {
-	if compileFunc == nil {
-		return nil, errors.New("engine: the KQL compiler is not available in this build")
-	}
 	cat, err := e.st.Catalog(ctx)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,9 +11,32 @@ import (
 	"unicode/utf8"
 )
 
-// kqlVerbatim quotes s as a KQL verbatim string literal: @"..." with "
-// doubled and no other escapes.
-func kqlVerbatim(s string) string { return `@"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// kqlVerbatim quotes s as a KQL string literal: "..." with backslash
+// escapes for the backslash, the quote and control or line-separator
+// characters.
+func kqlVerbatim(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x2028 || r == 0x2029 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
 
 var hostile = []string{
 	`'); COPY (SELECT 1) TO '/tmp/quarry-pwned.csv'; --`,
