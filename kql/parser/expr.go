@@ -86,7 +86,17 @@ func (p *parser) binaryPrec() (int, string) {
 // stages: a query, or a scalar expression where a query may stand.
 func (p *parser) parsePipe() ast.Expr {
 	from := p.pos
-	x := p.parseExpr()
+	var x ast.Expr
+	if p.kind == token.IDENT {
+		x = p.parseSourceOp()
+	}
+	if x == nil {
+		x = p.parseExpr()
+	} else if prec, _ := p.binaryPrec(); prec != precNone {
+		// Kusto parses a source operator as an operand: the rare
+		// `externaldata (...) [...] : with (...)` is accepted that way.
+		x = p.parseBinaryRest(x, precOr)
+	}
 	if p.kind != token.PIPE {
 		return x
 	}
@@ -152,7 +162,11 @@ func (p *parser) parseExpr() ast.Expr {
 // tighter one left over after such a stop) ends the expression, so the
 // caller reports it.
 func (p *parser) parseBinary(min int) ast.Expr {
-	x := p.parseUnary()
+	return p.parseBinaryRest(p.parseUnary(), min)
+}
+
+// parseBinaryRest continues parseBinary after its first operand x.
+func (p *parser) parseBinaryRest(x ast.Expr, min int) ast.Expr {
 	last := precNone
 	for {
 		prec, op := p.binaryPrec()
@@ -199,12 +213,10 @@ func (p *parser) parseInList() []ast.Expr {
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var list []ast.Expr
-	if p.kind != token.RPAREN {
-		for {
-			list = append(list, p.parsePipe())
-			if !p.got(token.COMMA) {
-				break
-			}
+	for {
+		list = append(list, p.parsePipe())
+		if !p.got(token.COMMA) {
+			break
 		}
 	}
 	p.expect(token.RPAREN)
@@ -248,7 +260,7 @@ func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
 			default:
 				return x
 			}
-			args := p.parseArgs()
+			args := p.parseArgs(isTabularFunc(x))
 			x = &ast.CallExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, Fun: x, Args: args}
 		default:
 			return x
@@ -269,16 +281,23 @@ func (p *parser) parseMemberName() *ast.Ident {
 	return p.parseName()
 }
 
-// parseArgs parses `(args)` of a call: expressions (queries allowed),
-// `name = value` named arguments and `*`.
-func (p *parser) parseArgs() []ast.Expr {
+// isTabularFunc reports whether fun is toscalar or materialize, the calls
+// whose argument is a query (with pipes).
+func isTabularFunc(fun ast.Expr) bool {
+	id, ok := fun.(*ast.Ident)
+	return ok && (id.Name == "toscalar" || id.Name == "materialize")
+}
+
+// parseArgs parses `(args)` of a call: expressions, `name = value` named
+// arguments and `*`; with tabular, arguments may be queries.
+func (p *parser) parseArgs(tabular bool) []ast.Expr {
 	p.enter()
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var args []ast.Expr
 	if p.kind != token.RPAREN {
 		for {
-			args = append(args, p.parseArg())
+			args = append(args, p.parseArg(tabular))
 			if !p.got(token.COMMA) {
 				break
 			}
@@ -288,7 +307,7 @@ func (p *parser) parseArgs() []ast.Expr {
 	return args
 }
 
-func (p *parser) parseArg() ast.Expr {
+func (p *parser) parseArg(tabular bool) ast.Expr {
 	from := p.pos
 	if p.kind == token.MUL {
 		if t := p.peek(1).kind; t == token.COMMA || t == token.RPAREN {
@@ -299,10 +318,13 @@ func (p *parser) parseArg() ast.Expr {
 	if p.isNameStart() && p.peek(p.nameLen()).kind == token.ASSIGN {
 		name := p.parseName()
 		p.next()
-		x := p.parsePipe()
+		x := p.parseExpr()
 		return &ast.NamedExpr{Span: p.span(from), Names: []*ast.Ident{name}, X: x}
 	}
-	return p.parsePipe()
+	if tabular {
+		return p.parsePipe()
+	}
+	return p.parseExpr()
 }
 
 // parsePrimary parses a literal, name, parenthesised expression or query,
@@ -334,11 +356,24 @@ func (p *parser) parsePrimary() ast.Expr {
 		if p.isNameStart() {
 			return p.parseName()
 		}
+		// Kusto's parser accepts [x] as an operand (the binder rejects
+		// what is not a name); it is kept as a one-element ArrayLit.
+		p.enter()
+		p.next()
+		x := p.parseExpr()
+		p.expect(token.RBRACK)
+		p.leave()
+		return &ast.ArrayLit{Span: p.span(from), Elems: []ast.Expr{x}}
+	case token.AT:
+		// A lone @ is accepted by Kusto's parser as a name.
+		p.next()
+		return &ast.Ident{Span: p.span(from), Name: "@"}
 	case token.IDENT:
 		if p.lit[0] == '!' {
 			break
 		}
 		next := p.peek(1).kind
+		reserved := reservedNames[p.lit]
 		switch p.lit {
 		case "true", "false":
 			return p.basic(ast.BoolLit)
@@ -352,16 +387,12 @@ func (p *parser) parsePrimary() ast.Expr {
 			if next == token.LPAREN {
 				return p.parseTypeOf()
 			}
-		case "print", "datatable", "externaldata", "external_data", "union", "search", "find", "evaluate":
-			if src := p.parseSourceOp(); src != nil {
-				return src
-			}
-		case "range":
-			if next != token.LPAREN {
-				return p.parseRange()
+		case "toscalar", "materialize":
+			if next == token.LPAREN {
+				reserved = false
 			}
 		}
-		if reservedNames[p.lit] {
+		if reserved {
 			p.errorf(p.pos, "expected expression, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
 			panic(bailout{})
 		}
@@ -373,13 +404,28 @@ func (p *parser) parsePrimary() ast.Expr {
 	return nil
 }
 
-// reservedNames are keywords that cannot stand as a name in an expression
-// without brackets (Kusto requires ['string'] there).
-var reservedNames = map[string]bool{
-	"string": true, "dynamic": true, "boolean": true, "int": true, "long": true,
-	"real": true, "double": true, "decimal": true, "datetime": true, "timespan": true,
-	"int64": true, "date": true, "time": true, "uniqueid": true, "let": true,
-}
+// reservedNames are the keywords that cannot stand as a name in an
+// expression without brackets (Kusto requires ['where'] there); the list
+// was taken from Kusto.Language's verdicts on `print word`.
+var reservedNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`
+		string dynamic boolean int long real double decimal datetime timespan int64 date time uniqueid
+		accumulate and anomalychart areachart as asc assert-schema bagexpansion barchart between
+		bin_legacy by callout cancel card columnchart contains contains_cs containscs datascope
+		datatable desc endswith endswith_cs external_data externaldata find first flags
+		granny-asc granny-desc graph-match has has_all has_any has_cs hasprefix hasprefix_cs
+		hassuffix hassuffix_cs in invoke isfuzzy ladderchart last like likecs linechart
+		macro-expand make-graph make-series materialize mv-apply mv-expand notcontains
+		notcontainscs notlike notlikecs of or others parse-kv parse-where piechart pivotchart
+		print project project-away project-keep project-rename project-reorder project-smart
+		sample sample-distinct scatterchart search set simple stackedareachart startswith
+		startswith_cs timechart timepivot title to top-hitters top-nested toscalar treemap
+		union where with_itemindex with_match_id`) {
+		m[w] = true
+	}
+	return m
+}()
 
 func (p *parser) basic(k ast.LitKind) ast.Expr {
 	from := p.pos

@@ -101,13 +101,12 @@ func (p *parser) parseOperator() ast.Operator {
 			list = p.parseExprList()
 		}
 		return &ast.ProjectOp{Span: p.span(from), Kind: name, Exprs: list}
-	case "project-away", "project-keep":
+	case "project-away", "project-keep", "project-reorder":
 		p.next()
-		list := p.parseColumnPatterns(false)
-		return &ast.ProjectOp{Span: p.span(from), Kind: name, Exprs: list}
-	case "project-reorder":
-		p.next()
-		list := p.parseColumnPatterns(true)
+		var list []ast.Expr
+		if p.kind != token.PIPE && !p.isQueryEnd() {
+			list = p.parseColumnPatterns(name == "project-reorder", true)
+		}
 		return &ast.ProjectOp{Span: p.span(from), Kind: name, Exprs: list}
 	case "project-rename":
 		p.next()
@@ -115,9 +114,14 @@ func (p *parser) parseOperator() ast.Operator {
 		for {
 			f := p.pos
 			n := p.parseName()
-			p.expect(token.ASSIGN)
-			old := p.parseName()
-			list = append(list, &ast.NamedExpr{Span: p.span(f), Names: []*ast.Ident{n}, X: old})
+			if p.kind != token.ASSIGN {
+				// Kusto's parser accepts a lone name (the binder rejects it).
+				list = append(list, n)
+			} else {
+				p.next()
+				old := p.parseName()
+				list = append(list, &ast.NamedExpr{Span: p.span(f), Names: []*ast.Ident{n}, X: old})
+			}
 			if !p.got(token.COMMA) {
 				break
 			}
@@ -126,6 +130,11 @@ func (p *parser) parseOperator() ast.Operator {
 	case "summarize":
 		p.next()
 		op := &ast.SummarizeOp{Params: p.parseOpParams(noParams)}
+		if p.kind == token.PIPE || p.isQueryEnd() {
+			// Kusto accepts a summarize with nothing (one row, no columns).
+			op.Span = p.span(from)
+			return op
+		}
 		if !p.isWord("by") {
 			op.Aggs = p.parseExprList()
 		}
@@ -223,7 +232,7 @@ func (p *parser) parseOperator() ast.Operator {
 		p.expectWord("as")
 		op.Columns = p.parseTableType()
 		if p.gotWord("with") {
-			op.With = p.parsePropList()
+			op.With = p.parsePropList(false)
 		}
 		op.Span = p.span(from)
 		return op
@@ -233,10 +242,10 @@ func (p *parser) parseOperator() ast.Operator {
 		p.next()
 		op := &ast.RenderOp{Chart: p.parseName()}
 		if p.gotWord("with") {
-			op.Props = p.parsePropList()
+			op.Props = p.parsePropList(true)
 		} else {
 			for p.kind == token.IDENT && p.peek(1).kind == token.ASSIGN {
-				op.Props = append(op.Props, p.parseProp())
+				op.Props = append(op.Props, p.parseProp(false))
 			}
 		}
 		op.Span = p.span(from)
@@ -294,7 +303,7 @@ func (p *parser) parseOperator() ast.Operator {
 	case "facet":
 		p.next()
 		p.expectWord("by")
-		op := &ast.FacetOp{By: p.parseColumnPatterns(false)}
+		op := &ast.FacetOp{By: p.parseColumnPatterns(false, false)}
 		if p.gotWord("with") {
 			p.enter()
 			p.expect(token.LPAREN)
@@ -339,11 +348,16 @@ func (p *parser) parseOperator() ast.Operator {
 }
 
 // parseSourceOp parses an operator that can start a query (print,
-// datatable, externaldata, union, search, find, evaluate) at the current
-// word, or returns nil when the word is used as a plain name.
+// datatable, externaldata, union, search, find, evaluate, range) at the
+// current word, or returns nil when the word is used as a plain name.
 func (p *parser) parseSourceOp() ast.Expr {
 	next := p.peek(1)
 	switch p.lit {
+	case "range":
+		if next.kind == token.IDENT && p.peekWord(2, "from") {
+			return p.parseRange()
+		}
+		return nil
 	case "print":
 		from := p.pos
 		p.next()
@@ -390,7 +404,7 @@ func (p *parser) parseSourceOp() ast.Expr {
 		p.expect(token.RBRACK)
 		p.leave()
 		if p.gotWord("with") {
-			op.With = p.parsePropList()
+			op.With = p.parsePropList(false)
 		}
 		op.Span = p.span(from)
 		return op
@@ -401,7 +415,9 @@ func (p *parser) parseSourceOp() ast.Expr {
 	case "find":
 		return p.parseFind()
 	case "evaluate":
-		return p.parseEvaluate()
+		if next.kind == token.IDENT {
+			return p.parseEvaluate()
+		}
 	}
 	return nil
 }
@@ -430,7 +446,7 @@ func (p *parser) parseCall() *ast.CallExpr {
 	if p.kind != token.LPAREN {
 		p.fail("'('")
 	}
-	args := p.parseArgs()
+	args := p.parseArgs(false)
 	return &ast.CallExpr{Span: p.span(from), Fun: fun, Args: args}
 }
 
@@ -505,14 +521,17 @@ func (p *parser) parseWildcard() ast.Expr {
 }
 
 // parseColumnPatterns parses the column list of project-away, project-keep,
-// project-reorder (with asc/desc when sortable) and facet.
-func (p *parser) parseColumnPatterns(sortable bool) []ast.Expr {
+// project-reorder (with asc/desc when sortable) and facet: names or name
+// patterns with `*` when namesOnly, else expressions.
+func (p *parser) parseColumnPatterns(sortable, namesOnly bool) []ast.Expr {
 	var out []ast.Expr
 	for {
 		from := p.pos
 		var x ast.Expr
 		if w := p.parseWildcard(); w != nil {
 			x = w
+		} else if namesOnly {
+			x = p.parseName()
 		} else {
 			x = p.parseExpr()
 		}
@@ -641,14 +660,15 @@ func (p *parser) parseParsePattern() []ast.Expr {
 	}
 }
 
-// parsePropList parses `(name = value, ...)` of with clauses.
-func (p *parser) parsePropList() []*ast.NamedExpr {
+// parsePropList parses `(name = value, ...)` of with clauses; lists allows
+// comma-separated values (render with (ycolumns=a, b)).
+func (p *parser) parsePropList(lists bool) []*ast.NamedExpr {
 	p.enter()
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var out []*ast.NamedExpr
 	for p.kind != token.RPAREN {
-		out = append(out, p.parseProp())
+		out = append(out, p.parseProp(lists))
 		if !p.got(token.COMMA) {
 			break
 		}
@@ -660,12 +680,12 @@ func (p *parser) parsePropList() []*ast.NamedExpr {
 // parseProp parses one `name = value` property; a value may be a
 // comma-separated list (render with (ycolumns=a, b)), which becomes an
 // *ast.ArrayLit of its elements.
-func (p *parser) parseProp() *ast.NamedExpr {
+func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	from := p.pos
 	name := p.parseDottedName()
 	p.expect(token.ASSIGN)
 	val := p.parseExpr()
-	if p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
+	if lists && p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 		arr := &ast.ArrayLit{Elems: []ast.Expr{val}}
 		for p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 			p.next()
@@ -699,7 +719,7 @@ func (p *parser) parseMakeSeries() ast.Operator {
 	if p.gotWord("in") {
 		rf := p.pos
 		p.expectWord("range")
-		args := p.parseArgs()
+		args := p.parseArgs(false)
 		op.Range = &ast.CallExpr{Span: p.span(rf), Fun: &ast.Ident{Span: ast.Span{From: rf, To: rf + 5}, Name: "range"}, Args: args}
 	} else {
 		if p.gotWord("from") {

@@ -294,7 +294,7 @@ func (p *parser) parseScript() *ast.Script {
 func (p *parser) parseStmt() ast.Stmt {
 	from := p.pos
 	switch {
-	case p.isWord("let"):
+	case p.isWord("let") && (p.peek(1).kind == token.IDENT || p.peek(1).kind == token.LBRACK):
 		return p.parseLet()
 	case p.isWord("set") && p.peek(1).kind == token.IDENT:
 		p.next()

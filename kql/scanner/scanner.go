@@ -207,7 +207,7 @@ func (s *Scanner) scan(c byte) token.Kind {
 			}
 			return token.IDENT
 		}
-		return token.DOLLAR
+		return token.IDENT // a lone $ is a name in Kusto
 	case '(':
 		return token.LPAREN
 	case ')':
