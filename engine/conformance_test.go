@@ -218,6 +218,13 @@ func runConformance(e *Engine, c *confTest) (err error) {
 
 const passingFile = "testdata/conformance-passing.txt"
 
+// nondeterministic lists tests whose documented output is one of several
+// correct answers; they count in the pass rate but never in the
+// regression list.
+var nondeterministic = map[string]string{
+	"join-innerunique#3": "innerunique keeps an arbitrary left row per key; the page says so",
+}
+
 // TestConformance runs the KQL reference-docs examples, prints the pass
 // rate, and fails when a test listed in testdata/conformance-passing.txt
 // no longer passes. Run with -update to rewrite the list.
@@ -276,7 +283,9 @@ func TestConformance(t *testing.T) {
 	if *update {
 		var ids []string
 		for id := range passing {
-			ids = append(ids, id)
+			if _, ok := nondeterministic[id]; !ok {
+				ids = append(ids, id)
+			}
 		}
 		sort.Strings(ids)
 		os.MkdirAll("testdata", 0o755)
