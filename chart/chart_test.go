@@ -299,3 +299,21 @@ func TestGoldenSVG(t *testing.T) {
 		t.Errorf("SVG differs from %s; rerun with -update if the change is intended", path)
 	}
 }
+
+// TestCategoryLabelsDoNotOverlap: 30 daily columns get every few days
+// labelled, each label with room for its width.
+func TestCategoryLabelsDoNotOverlap(t *testing.T) {
+	var rows [][]any
+	for d := 1; d <= 30; d++ {
+		rows = append(rows, []any{"Inbound", "contoso.com", day(d), int64(d)})
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, "svg", mailflowCols, rows, nil); err != nil {
+		t.Fatal(err)
+	}
+	labels := strings.Count(buf.String(), ">2026-10-")
+	plot := float64(Width - legendW - axisLeftW)
+	if max := int(plot / (textW("2026-10-01") + 10)); labels > max || labels < max/2 {
+		t.Errorf("%d date labels on a %v px axis, want at most %d and at least %d", labels, plot, max, max/2)
+	}
+}

@@ -305,9 +305,13 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		}
 		// category labels, thinned to fit
 		every := 1
-		room := 64.0
-		if horizontal {
-			room = lineH + 3
+		room := lineH + 3.0
+		if !horizontal {
+			widest := 0.0
+			for _, l := range m.Labels {
+				widest = math.Max(widest, textW(truncate(l, 12)))
+			}
+			room = widest + 10
 		}
 		for band*float64(every) < room {
 			every++

@@ -1,115 +1,24 @@
 package web
 
 import (
-	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/quarry-kql/quarry/web/webtest"
 )
-
-// chromiumPath is Debian's chromium (packages chromium and
-// chromium-driver); QUARRY_CHROMIUM overrides it.
-func chromiumPath() string {
-	if p := os.Getenv("QUARRY_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
-
-// artifactsDir is where screenshots go: $QUARRY_ARTIFACTS/browser, or a
-// temporary directory named in the test log.
-func artifactsDir(t *testing.T) string {
-	dir := t.TempDir()
-	if base := os.Getenv("QUARRY_ARTIFACTS"); base != "" {
-		dir = filepath.Join(base, "browser")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-// newBrowser starts headless Chromium with a fresh profile and nothing
-// that reaches the network on its own.
-func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
-	t.Helper()
-	exe := chromiumPath()
-	if _, err := os.Stat(exe); err != nil {
-		t.Skipf("skipping: %s is absent (install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver; .ci/run does)", exe)
-	}
-	// a fresh profile, removed after the browser has exited (Chromium's
-	// helpers may still be writing when it is killed, so retry)
-	profile, err := os.MkdirTemp("", "quarry-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for i := 0; i < 20; i++ {
-			if err := os.RemoveAll(profile); err == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Logf("could not remove the Chromium profile %s", profile)
-	})
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("mute-audio", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	return ctx, func() {
-		chromedp.Cancel(ctx) // closes the browser and waits for it
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	}
-}
-
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Error(err)
-		return
-	}
-	t.Logf("screenshot: %s", path)
-}
 
 // TestBrowser drives the app in headless Chromium: the feed filtered for
 // T1566, the Mailflow by directionality page run to a grid and a chart,
 // and a broken query in the console underlined at its position.
 func TestBrowser(t *testing.T) {
-	ctx, cancel := newBrowser(t)
+	ctx, cancel := webtest.NewBrowser(t)
 	defer cancel()
 	srv := httptest.NewServer(New(&fakeRunner{}, sampleRules(), Config{}))
 	defer srv.Close()
-	dir := artifactsDir(t)
+	dir := webtest.ArtifactsDir(t)
 
 	// the feed, filtered for T1566
 	var count string
@@ -129,7 +38,7 @@ func TestBrowser(t *testing.T) {
 	if count != "2 of 3 rules" {
 		t.Errorf("after filtering for T1566 the feed says %q, want 2 of 3 rules", count)
 	}
-	screenshot(t, ctx, dir, "1-feed-T1566.png")
+	webtest.Screenshot(t, ctx, dir, "1-feed-T1566.png")
 
 	// the rule page: highlighted KQL, Run gives a grid and a chart
 	var title, rows, firstCell string
@@ -163,7 +72,7 @@ func TestBrowser(t *testing.T) {
 	if firstCell != "10" {
 		t.Errorf("sorted by total descending, the first total is %q, want 10", firstCell)
 	}
-	screenshot(t, ctx, dir, "2-rule-mailflow-run.png")
+	webtest.Screenshot(t, ctx, dir, "2-rule-mailflow-run.png")
 
 	// the console: a broken query is underlined where the error is
 	var errText, marked string
@@ -186,7 +95,7 @@ func TestBrowser(t *testing.T) {
 	if marked != "broken" {
 		t.Errorf("underlined %q, want the word broken", marked)
 	}
-	screenshot(t, ctx, dir, "3-console-error.png")
+	webtest.Screenshot(t, ctx, dir, "3-console-error.png")
 
 	// the coverage page links its cells to the rules
 	var cells int
@@ -201,5 +110,5 @@ func TestBrowser(t *testing.T) {
 	if cells != 3 {
 		t.Errorf("%d rule links in the matrix, want 3", cells)
 	}
-	screenshot(t, ctx, dir, "4-coverage.png")
+	webtest.Screenshot(t, ctx, dir, "4-coverage.png")
 }

@@ -113,7 +113,7 @@ func sampleRules() fakeRules {
 				Tactics:     []string{"InitialAccess"}, Techniques: []string{"T1566"}, Query: mailflowQuery,
 				RequiredDataConnectors: []rules.DataConnector{{ConnectorID: "MicrosoftThreatProtection", DataTypes: []string{"EmailEvents"}}},
 				Definition:             "id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: Mailflow by directionality\n", Source: src, Format: rules.FormatSentinelYAML},
-			Status: &rules.Status{Runnable: true, Compiles: true, Tables: []string{"EmailEvents"}, TablesFrom: "query", Period: "30d"},
+			Status: &rules.Status{Runnable: true, Compiles: true, Tables: []string{"EmailEvents"}, TablesFrom: "query", Period: "30d", Rows: map[string]int64{"EmailEvents": 9000}},
 			Enrichment: &enrich.Enrichment{Hypothesis: "Phishing campaigns show up as a change in inbound volume per domain.", FalsePositives: "Newsletters and marketing bursts.",
 				Generator: "llm:test-model", Notice: enrich.AINotice, Confidence: "medium"},
 			Attack: d,

@@ -142,6 +142,8 @@ type dataSource struct {
 	Present  bool
 	Declared bool // listed in requiredDataConnectors
 	Read     bool // read by the query
+	Rows     int64
+	HasRows  bool // Rows is known (the runnable check counted them)
 	Notes    []string
 }
 
@@ -151,6 +153,9 @@ func dataSources(p *enrich.Page, present map[string]bool) []dataSource {
 	var out []dataSource
 	add := func(t string, isRead bool) {
 		ds := dataSource{Table: t, Present: present[t], Read: isRead, Declared: contains(declared, t)}
+		if p.Status != nil {
+			ds.Rows, ds.HasRows = p.Status.Rows[t]
+		}
 		for _, dc := range p.Rule.RequiredDataConnectors {
 			if contains(dc.DataTypes, t) && dc.ConnectorID != "" {
 				ds.Notes = append(ds.Notes, "connector "+dc.ConnectorID)

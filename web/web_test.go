@@ -100,7 +100,7 @@ func TestRulePageSections(t *testing.T) {
 		"<h2>Hunt Hypothesis</h2>", "Phishing campaigns show up",
 		`id="rule-kql"`, "summarize total=count() by EmailDirection",
 		"<h2>Analytic Rule Definition</h2>", "id: 6b478186",
-		"<h2>Required Data Sources</h2>", `<td>EmailEvents</td><td class="ok">present</td><td>connector MicrosoftThreatProtection</td>`,
+		"<h2>Required Data Sources</h2>", `<td>EmailEvents</td><td class="ok">present (9000 rows in the last 30d)</td><td>connector MicrosoftThreatProtection</td>`,
 		"<h2>MITRE ATT&amp;CK</h2>", `href="https://attack.mitre.org/techniques/T1566"`, "Phishing", "Tactic <a href=\"https://attack.mitre.org/tactics/TA0001\"", "Initial Access",
 		"<h2>References</h2>", "<h2>False Positive Guidance</h2>", "Newsletters and marketing bursts.",
 		`id="original-link"`, "https://github.com/Azure/Azure-Sentinel/blob/0ad0c9c/", `id="run"`,

@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/quarry-kql/quarry/internal/testenv"
 	"github.com/quarry-kql/quarry/store"
+	"github.com/quarry-kql/quarry/web/webtest"
 )
 
 const mailflowHunt = `EmailEvents
@@ -167,6 +170,8 @@ func TestServe(t *testing.T) {
 		t.Errorf("Mailflow chart: %v", chart)
 	}
 
+	browseMailflow(t, base, mailflow)
+
 	// 50 concurrent queries through the real engine
 	var wg sync.WaitGroup
 	errs := make(chan string, 50)
@@ -219,4 +224,62 @@ func TestServeToken(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("with the token: %d, want 200", resp.StatusCode)
 	}
+}
+
+// browseMailflow drives the real server in headless Chromium: the feed
+// filtered for T1566, Mailflow by directionality run to its grid (2,117
+// rows) and its stacked daily chart, and a broken query underlined in the
+// console.
+func browseMailflow(t *testing.T, base, id string) {
+	ctx, cancel := webtest.NewBrowser(t)
+	defer cancel()
+	dir := webtest.ArtifactsDir(t)
+	link := `a.rule-name[href="/rules/` + id + `"]`
+	var rows, legend, marked, errText string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible("#feed", chromedp.ByQuery),
+		chromedp.SendKeys("#f-technique", "T1566", chromedp.ByQuery),
+		chromedp.Click("#f-apply", chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-technique[value="T1566"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(link, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("feed: %v", err)
+	}
+	webtest.Screenshot(t, ctx, dir, "1-feed-T1566.png")
+	err = chromedp.Run(ctx,
+		chromedp.Click(link, chromedp.ByQuery),
+		chromedp.WaitVisible("#run", chromedp.ByQuery),
+		chromedp.Click("#run", chromedp.ByQuery),
+		chromedp.WaitVisible("#grid tbody tr", chromedp.ByQuery),
+		chromedp.WaitVisible("#chart svg.quarry-chart", chromedp.ByQuery),
+		chromedp.Text("#row-count", &rows, chromedp.ByQuery),
+		chromedp.TextContent("#chart svg", &legend, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("rule page: %v", err)
+	}
+	if rows != "2117 rows" || !strings.Contains(legend, "Inbound") || !strings.Contains(legend, "Outbound") || !strings.Contains(legend, "Intra-org") {
+		t.Errorf("Mailflow run: %q, chart text %q", rows, legend)
+	}
+	webtest.Screenshot(t, ctx, dir, "2-mailflow-run.png")
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(base+"/console"),
+		chromedp.WaitVisible("#editor", chromedp.ByQuery),
+		chromedp.SetValue("#editor", "EmailEvents\n| where Timestamp > ago(1d)\n| summarize count() by", chromedp.ByQuery),
+		chromedp.Click("#run", chromedp.ByQuery),
+		chromedp.WaitVisible("#error", chromedp.ByQuery),
+		chromedp.Text("#error", &errText, chromedp.ByQuery),
+		chromedp.WaitReady("#highlight .err-mark", chromedp.ByQuery),
+		chromedp.Text("#highlight .err-mark", &marked, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	if !strings.HasPrefix(errText, "3:") {
+		t.Errorf("console error %q, want it on line 3", errText)
+	}
+	t.Logf("console error %q, underlined %q", errText, marked)
+	webtest.Screenshot(t, ctx, dir, "3-console-error.png")
 }
