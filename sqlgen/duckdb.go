@@ -23,6 +23,7 @@ func (duckdb) Name() string { return "duckdb" }
 
 // QuoteIdent quotes an identifier with double quotes.
 func (duckdb) QuoteIdent(name string) string {
+	name = strings.ReplaceAll(name, "\x00", "_")
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 

@@ -89,9 +89,12 @@ func (g *Gen) sqlNames(cols []plan.Column) []string {
 	seen := map[string]bool{}
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		n := c.Name
+		// NUL cannot appear in SQL text; the KQL name is kept in the
+		// program's columns, the SQL name only has to be unique.
+		base := strings.ReplaceAll(c.Name, "\x00", "_")
+		n := base
 		for k := 2; seen[strings.ToLower(n)]; k++ {
-			n = fmt.Sprintf("%s_%d", c.Name, k)
+			n = fmt.Sprintf("%s_%d", base, k)
 		}
 		seen[strings.ToLower(n)] = true
 		out[i] = g.D.QuoteIdent(n)
