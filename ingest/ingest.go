@@ -51,6 +51,10 @@ type Options struct {
 	Follow bool
 	// Poll is the follow mode's polling interval (default 500ms).
 	Poll time.Duration
+	// OnCommit, when set, is called after every committed batch with the
+	// file and the number of its rows committed so far (tests and
+	// diagnostics).
+	OnCommit func(path string, rows int64)
 }
 
 // Result is the outcome of ingesting one file.
@@ -301,12 +305,14 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		}
 	}
 	res.Source = name
-	w, err := newWriter(ctx, st, opt.BatchSize)
+	// The writer commits even after an interrupt: what was parsed is kept.
+	w, err := newWriter(context.WithoutCancel(ctx), st, opt.BatchSize)
 	if err != nil {
 		return res, err
 	}
 	defer w.close()
 	w.displayPath = path
+	w.onCommit = opt.OnCommit
 	var start, firstLine int64 = 0, 1
 	switch {
 	case prev == nil:

@@ -125,6 +125,7 @@ type writer struct {
 	rowsByTable map[string]int64
 	loadedRows  int64
 	progress    func(w *writer)
+	onCommit    func(path string, rows int64)
 	lastLine    func() int64
 }
 
@@ -344,6 +345,9 @@ func (w *writer) commit(complete bool) error {
 	}
 	w.inTx = false
 	w.pending = 0
+	if w.onCommit != nil {
+		w.onCommit(w.state.Path, w.state.Rows)
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ var (
 	ingFollow  bool
 	ingPoll    time.Duration
 	ingNoBar   bool
+	ingTrace   bool
 )
 
 // defaultOrgFile is where quarry keeps the organisation file when --org is
@@ -83,6 +84,8 @@ func init() {
 	f.BoolVar(&ingFollow, "follow", false, "keep reading a growing Postfix log (one file), surviving rotation, until interrupted")
 	f.DurationVar(&ingPoll, "poll", 500*time.Millisecond, "how often --follow looks for new lines")
 	f.BoolVar(&ingNoBar, "no-progress", false, "no progress bar even on a terminal")
+	f.BoolVar(&ingTrace, "trace-commits", false, "print a line on stderr after every committed batch")
+	f.MarkHidden("trace-commits")
 	root.AddCommand(ingestCmd)
 }
 
@@ -94,6 +97,10 @@ func runIngest(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("--tz: %w", err)
 	}
 	opt.Loc = loc
+	if ingTrace {
+		errw := cmd.ErrOrStderr()
+		opt.OnCommit = func(path string, rows int64) { fmt.Fprintf(errw, "committed %s %d\n", path, rows) }
+	}
 	orgFile := ingOrg
 	if orgFile == "" {
 		if p := defaultOrgFile(); p != "" {
