@@ -203,3 +203,15 @@ func TestLetAndFunctions(t *testing.T) {
 func TestNowFixed(t *testing.T) {
 	expect(t, `print a = now(), b = ago(1d), c = now() - ago(1h)`, "a,b,c\n2026-11-01T00:00:00Z,2026-10-31T00:00:00Z,01:00:00")
 }
+
+// make-series: "default: ... the corresponding element of the array will
+// be assigned a DefaultValue"; bins run from `from` (inclusive) to `to`
+// (exclusive) in steps; output is the by columns, the series, the axis.
+func TestMakeSeries(t *testing.T) {
+	expect(t, `datatable(T:datetime, k:string, v:long)[datetime(2024-01-01 01:00), "a", 1, datetime(2024-01-01 02:00), "a", 2, datetime(2024-01-03), "b", 5, datetime(2024-01-09), "b", 7]
+| make-series s = sum(v) default = -1, count() on T from datetime(2024-01-01) to datetime(2024-01-04) step 1d by k
+| order by k asc`, `k,s,count_,T
+a,[3,-1,-1],[2,0,0],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]
+b,[-1,-1,5],[0,0,1],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]`)
+	expect(t, `range x from 1 to 5 step 1 | make-series c = count() on x from 0 to 6 step 2`, "c,x\n[1,2,2],[0,2,4]")
+}

@@ -205,6 +205,23 @@ type MvExpand struct {
 	Columns []Column
 }
 
+// MakeSeries aggregates into arrays over an axis: for each group of
+// Keys, the aggregates of rows whose On value falls in each bin of Step
+// from From (inclusive) to To (exclusive), absent bins taking Defaults.
+// The output is the keys, one dynamic array per aggregate, then the axis
+// (dynamic array of bin starts). From and To are nil when not given (the
+// data's minimum and maximum are used).
+type MakeSeries struct {
+	In       Node
+	Keys     []Expr
+	Aggs     []*Agg
+	Defaults []Expr
+	On       Expr
+	From, To Expr
+	Step     Expr
+	Columns  []Column
+}
+
 // Materialize marks a node whose result is computed once and shared.
 type Materialize struct {
 	In Node
@@ -223,3 +240,4 @@ func (n *Join) Cols() []Column        { return n.Columns }
 func (n *Union) Cols() []Column       { return n.Columns }
 func (n *MvExpand) Cols() []Column    { return n.Columns }
 func (n *Materialize) Cols() []Column { return n.In.Cols() }
+func (n *MakeSeries) Cols() []Column  { return n.Columns }

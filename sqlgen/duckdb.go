@@ -1051,3 +1051,115 @@ func (d duckdb) Range(g *Gen, n *plan.Range, out string) (string, error) {
 	}
 	return "SELECT generate_series AS " + out + " FROM generate_series(" + from + ", " + to + ", " + step + ")", nil
 }
+
+// MakeSeries aggregates per group and bin, then gathers each group's
+// values into arrays over all bins (absent bins take the default).
+func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string, out []string) (string, error) {
+	on, err := g.Expr(n.On, in, false)
+	if err != nil {
+		return "", err
+	}
+	step, err := g.Expr(n.Step, nil, false)
+	if err != nil {
+		return "", err
+	}
+	isTime := n.On.Type() == types.DateTime
+	lo, hi := "(SELECT min("+on+") FROM "+from+")", ""
+	if n.From != nil {
+		if lo, err = g.Expr(n.From, nil, false); err != nil {
+			return "", err
+		}
+	} else if isTime {
+		// Without from, bins start at the first value's bin.
+		lo = "(SELECT time_bucket(" + step + ", min(" + on + "), TIMESTAMP '0001-01-01 00:00:00') FROM " + from + ")"
+	}
+	if n.To != nil {
+		if hi, err = g.Expr(n.To, nil, false); err != nil {
+			return "", err
+		}
+	} else {
+		hi = "(SELECT max(" + on + ") + " + step + " FROM " + from + ")"
+	}
+	var bucket, binsList, fmtBin string
+	if isTime {
+		s := "epoch_us(" + step + ")"
+		bucket = "make_timestamp(epoch_us(__lo) + ((epoch_us(" + on + ") - epoch_us(__lo)) // " + s + ") * " + s + ")"
+		binsList = "range(__lo, __hi, " + step + ")"
+		fmtBin = "strftime(__b, '%Y-%m-%dT%H:%M:%S.%f') || '0Z'"
+	} else {
+		bucket = "(__lo + floor((" + on + " - __lo) / " + step + ") * " + step + ")"
+		binsList = "range(__lo, __hi, " + step + ")"
+		fmtBin = "__b"
+	}
+	var keys, keyNames []string
+	for i, k := range n.Keys {
+		s, err := g.Expr(k, in, false)
+		if err != nil {
+			return "", err
+		}
+		keys = append(keys, s)
+		keyNames = append(keyNames, d.QuoteIdent(fmt.Sprintf("__k%d", i)))
+	}
+	var aggs, aggNames []string
+	for i, a := range n.Aggs {
+		args := make([]string, len(a.Args))
+		for j, x := range a.Args {
+			if args[j], err = g.Expr(x, in, false); err != nil {
+				return "", err
+			}
+		}
+		tmpl := a.F.SQL[d.Name()]
+		var s string
+		if strings.HasPrefix(tmpl, "@") {
+			if s, err = d.AggGenerator(g, tmpl[1:], a, args); err != nil {
+				return "", err
+			}
+		} else {
+			s = fill(tmpl, args)
+		}
+		aggs = append(aggs, s)
+		aggNames = append(aggNames, d.QuoteIdent(fmt.Sprintf("__a%d", i)))
+	}
+	// Per group and bin.
+	var sel []string
+	for i := range keys {
+		sel = append(sel, keys[i]+" AS "+keyNames[i])
+	}
+	sel = append(sel, bucket+" AS __b")
+	for i := range aggs {
+		sel = append(sel, aggs[i]+" AS "+aggNames[i])
+	}
+	bounds := "(SELECT " + lo + " AS __lo, " + hi + " AS __hi) AS __r"
+	agg := "SELECT " + strings.Join(sel, ", ") + " FROM " + from + ", " + bounds +
+		" WHERE " + on + " >= __lo AND " + on + " < __hi GROUP BY ALL"
+	bins := "SELECT unnest(" + binsList + ") AS __b FROM " + bounds
+	var outer []string
+	var on2 []string
+	for i := range keys {
+		outer = append(outer, "__g."+keyNames[i]+" AS "+out[i])
+		on2 = append(on2, "__g."+keyNames[i]+" IS NOT DISTINCT FROM __a."+keyNames[i])
+	}
+	for i := range aggs {
+		def, err := g.Expr(n.Defaults[i], nil, false)
+		if err != nil {
+			return "", err
+		}
+		outer = append(outer, "to_json(list(coalesce(__a."+aggNames[i]+", "+def+") ORDER BY __bins.__b)) AS "+out[len(keys)+i])
+	}
+	outer = append(outer, "to_json(list("+strings.ReplaceAll(fmtBin, "__b", "__bins.__b")+" ORDER BY __bins.__b)) AS "+out[len(out)-1])
+	on2 = append(on2, "__a.__b = __bins.__b")
+	aggRel := g.add(agg, nil, false)
+	groups := "(SELECT DISTINCT " + strings.Join(keyNames, ", ") + " FROM " + aggRel.name + ") AS __g"
+	if len(keys) == 0 {
+		groups = "(SELECT 1 AS __one) AS __g"
+	}
+	q := "SELECT " + strings.Join(outer, ", ") + " FROM " + groups + " CROSS JOIN (" + bins + ") AS __bins LEFT JOIN " + aggRel.name + " AS __a ON " + strings.Join(on2, " AND ")
+	if len(keys) > 0 {
+		var gb []string
+		for _, k := range keyNames {
+			gb = append(gb, "__g."+k)
+		}
+		q += " GROUP BY " + strings.Join(gb, ", ")
+	}
+	return q, nil
+}

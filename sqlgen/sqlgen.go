@@ -38,6 +38,8 @@ type Dialect interface {
 	// MvExpand prints the SELECT of an mv-expand over the CTE from with
 	// the given input column names.
 	MvExpand(g *Gen, n *plan.MvExpand, from string, in []string, out []string) (string, error)
+	// MakeSeries prints the SELECT of a make-series over the CTE from.
+	MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string, out []string) (string, error)
 	// Range prints the SELECT of a range source.
 	Range(g *Gen, n *plan.Range, out string) (string, error)
 }
@@ -284,6 +286,16 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 			parts = append(parts, "SELECT "+selectList(exprs, out)+" FROM "+in.name)
 		}
 		return g.add(strings.Join(parts, " UNION ALL "), out, false), nil
+	case *plan.MakeSeries:
+		in, err := g.node(n.In)
+		if err != nil {
+			return nil, err
+		}
+		s, err := g.D.MakeSeries(g, n, in.name, in.cols, out)
+		if err != nil {
+			return nil, err
+		}
+		return g.add(s, out, false), nil
 	case *plan.MvExpand:
 		in, err := g.node(n.In)
 		if err != nil {

@@ -198,6 +198,10 @@ func (c *checker) apply(n ast.Node, f *funcs.Func, args []plan.Expr, argNodes []
 					args[i] = &plan.Convert{X: args[i], T: a}
 				}
 			}
+		} else if a == types.Bool && b.IsIntegral() {
+			args[0] = &plan.Convert{X: args[0], T: types.Long}
+		} else if b == types.Bool && a.IsIntegral() {
+			args[1] = &plan.Convert{X: args[1], T: types.Long}
 		} else if !comparable(a, b) {
 			c.errorf(n, "cannot compare %s with %s", a, b)
 			return &plan.Lit{T: types.Unknown}

@@ -137,6 +137,10 @@ func (c *checker) tableRef(e *ast.Ident) plan.Node {
 		return nil
 	}
 	t, ok := c.cat.Table(e.Name)
+	if !ok && knownTables[e.Name] {
+		c.unsupported(e, "table '"+e.Name+"' has no built-in schema (load it with `quarry load --table "+e.Name+"`)")
+		return nil
+	}
 	if !ok {
 		var names []string
 		for _, t := range c.cat.Tables() {
@@ -262,7 +266,7 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.EvaluateOp:
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
-		c.unsupported(o, "make-series")
+		return c.makeSeries(o, in)
 	case *ast.MvApplyOp:
 		c.unsupported(o, "mv-apply")
 	case *ast.TopNestedOp:
@@ -1258,4 +1262,130 @@ func (c *checker) externaldata(o *ast.ExternalDataOp) plan.Node {
 func (c *checker) parseOp(o *ast.ParseOp, in plan.Node) plan.Node {
 	c.unsupported(o, o.Kind)
 	return nil
+}
+
+// knownTables are Microsoft Defender XDR and Sentinel tables quarry has no
+// built-in schema for; queries naming them get "not supported yet" rather
+// than "unknown table" until the data is loaded.
+var knownTables = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range strings.Fields(`DeviceProcessEvents DeviceNetworkEvents DeviceEvents SigninLogs
+		DeviceFileEvents CloudAppEvents AuditLogs IdentityInfo DeviceInfo OfficeActivity DeviceLogonEvents
+		SecurityAlert AlertInfo AlertEvidence AADSignInEventsBeta IdentityLogonEvents IdentityDirectoryEvents
+		DeviceTvmSoftwareVulnerabilities SecurityEvent DeviceRegistryEvents DeviceImageLoadEvents
+		IdentityQueryEvents SecurityIncident AADUserRiskEvents DeviceNetworkInfo MicrosoftGraphActivityLogs
+		AADServicePrincipalSignInLogs AzureDiagnostics AzureActivity GraphAPIAuditEvents OAuthAppInfo
+		IntuneDevices DeviceTvmSecureConfigurationAssessment LAQueryLogs DeviceTvmSoftwareInventory
+		DeviceTvmSoftwareVulnerabilitiesKB AADSpnSignInEventsBeta AADRiskyUsers ThreatIntelligenceIndicator
+		DeviceTvmBrowserExtensions Heartbeat ExposureGraphEdges ExposureGraphNodes DnsEvents DeviceTvmInfoGathering
+		AADNonInteractiveUserSignInLogs Usage DeviceFileCertificateInfo DeviceTvmSecureConfigurationAssessmentKB
+		AppFileEvents AADManagedIdentitySignInLogs EntraIdSignInEvents BehaviorEntities BehaviorInfo
+		DeviceTvmBrowserExtensionsKB Syslog MicrosoftAzureBastionAuditLogs InformationProtectionEvents
+		CloudAuditEvents EntraGroupMemberships EntraGroups EntraUsers CommonSecurityLog SentinelHealth
+		DeviceAlertEvents FileMaliciousContentInfo MessageEvents MessagePostDeliveryEvents MessageUrlInfo
+		CampaignInfo DataSecurityEvents DataSecurityBehaviors AzureADSignInLogs Event Perf Anomalies`) {
+		m[t] = true
+	}
+	return m
+}()
+
+// makeSeries binds make-series.
+func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
+	r := &row{cols: in.Cols()}
+	ms := &plan.MakeSeries{In: in}
+	var keyCols []plan.Column
+	taken := func(n string) bool { return colIndex(keyCols, n) >= 0 }
+	for _, item := range o.By {
+		x, name := item, ""
+		if ne, ok := item.(*ast.NamedExpr); ok {
+			x, name = ne.X, ne.Names[0].Name
+		}
+		k := c.expr(x, r)
+		if name == "" {
+			name = exprName(x)
+		}
+		if name == "" {
+			name = autoName(taken)
+		}
+		name = uniqueName(name, taken)
+		ms.Keys = append(ms.Keys, k)
+		keyCols = append(keyCols, plan.Column{Name: name, Type: k.Type()})
+	}
+	cols := append([]plan.Column(nil), keyCols...)
+	ctaken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	a := &aggCtx{in: r, nkeys: len(ms.Keys), multi: map[*plan.Agg][]string{}}
+	saved := c.aggs
+	for _, sa := range o.Aggs {
+		x, name := sa.X, ""
+		if ne, ok := x.(*ast.NamedExpr); ok {
+			x, name = ne.X, ne.Names[0].Name
+		}
+		if !isAggCall(x) {
+			c.errorf(x, "make-series expects an aggregate function such as count() or avg(x), found %s", describeExpr(x))
+			c.aggs = saved
+			return nil
+		}
+		before := len(a.aggs)
+		c.aggs = a
+		c.expr(x, nil)
+		c.aggs = saved
+		if len(a.aggs) != before+1 {
+			c.unsupported(x, "this aggregate in make-series")
+			return nil
+		}
+		if name == "" {
+			name = a.cols[len(a.cols)-1].Name
+		}
+		var def plan.Expr = &plan.Lit{V: int64(0), T: types.Long}
+		at := a.cols[len(a.cols)-1].Type
+		if sa.Default != nil {
+			def = c.expr(sa.Default, nil)
+		} else if !at.IsNumeric() {
+			def = &plan.Lit{T: at}
+		}
+		if def.Type() != at && def.Type() != types.Unknown {
+			def = &plan.Convert{X: def, T: at}
+		}
+		ms.Aggs = append(ms.Aggs, a.aggs[len(a.aggs)-1])
+		ms.Defaults = append(ms.Defaults, def)
+		cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: types.Dynamic})
+	}
+	ms.On = c.expr(o.On, r)
+	from, to, step := o.From, o.To, o.Step
+	if o.Range != nil {
+		if len(o.Range.Args) != 3 {
+			c.errorf(o.Range, "range expects (from, to, step)")
+			return nil
+		}
+		from, to, step = o.Range.Args[0], o.Range.Args[1], o.Range.Args[2]
+	}
+	if from != nil {
+		ms.From = c.expr(from, nil)
+	}
+	if to != nil {
+		ms.To = c.expr(to, nil)
+	}
+	if step == nil {
+		c.errorf(o, "make-series expects a step")
+		return nil
+	}
+	ms.Step = c.expr(step, nil)
+	switch t := ms.On.Type(); {
+	case t == types.DateTime:
+		if ms.Step.Type() != types.TimeSpan {
+			c.errorf(step, "the step of a datetime axis must be a timespan, found %s", ms.Step.Type())
+			return nil
+		}
+	case t.IsNumeric():
+	default:
+		c.errorf(o.On, "make-series axis must be a datetime or a number, found %s", t)
+		return nil
+	}
+	name := exprName(o.On)
+	if name == "" {
+		name = autoName(ctaken)
+	}
+	cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: types.Dynamic})
+	ms.Columns = cols
+	return ms
 }
