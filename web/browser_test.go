@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -111,4 +112,95 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("%d rule links in the matrix, want 3", cells)
 	}
 	webtest.Screenshot(t, ctx, dir, "4-coverage.png")
+}
+
+// TestBrowserScripts checks the page's own JavaScript in Chromium: the KQL
+// tokenizer, positions with characters outside the BMP, CSV export,
+// escaping, completion and Show SQL.
+func TestBrowserScripts(t *testing.T) {
+	ctx, cancel := webtest.NewBrowser(t)
+	defer cancel()
+	srv := httptest.NewServer(New(&fakeRunner{}, sampleRules(), Config{}))
+	defer srv.Close()
+
+	type tok [2]string
+	var got struct {
+		Tokens   [][]tok
+		Index    int
+		CSV      string
+		HTML     string
+		ErrSpan  []int
+		Compl    []string
+		Accepted string
+		SQL      string
+	}
+	script := `(() => {
+	  const q = window.quarry;
+	  const toks = (s) => q.tokens(s).filter(([k, t]) => t.trim() !== "");
+	  return {
+	    Tokens: [
+	      toks('T | project-away A // note'),
+	      toks('where s == "a\\"b" and t == @"c:\\x"'),
+	      toks("extend d = ago(1d), x = h'secret', n = 1.5e3"),
+	    ],
+	    Index: q.indexOfPosition("ab\n\u{1F600}x", 2, 2),
+	    CSV: q.toCSV([{name: "a"}, {name: "b"}], [["x,y", null], ['q"', {k: 1}]]),
+	    HTML: q.highlight('"<b>" | where'),
+	    ErrSpan: q.errorSpan("T | summarize count() by", 4),
+	  };
+	})()`
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/console"),
+		chromedp.WaitVisible("#editor", chromedp.ByQuery),
+		chromedp.Evaluate(script, &got),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]tok{
+		{{"ident", "T"}, {"pipe", "|"}, {"keyword", "project-away"}, {"ident", "A"}, {"comment", "// note"}},
+		{{"keyword", "where"}, {"ident", "s"}, {"op", "=="}, {"string", `"a\"b"`}, {"keyword", "and"}, {"ident", "t"}, {"op", "=="}, {"string", `@"c:\x"`}},
+		{{"keyword", "extend"}, {"ident", "d"}, {"op", "="}, {"function", "ago"}, {"op", "("}, {"number", "1d"}, {"op", ")"}, {"op", ","},
+			{"ident", "x"}, {"op", "="}, {"string", "h'secret'"}, {"op", ","}, {"ident", "n"}, {"op", "="}, {"number", "1.5e3"}},
+	}
+	for i := range want {
+		if fmt.Sprint(got.Tokens[i]) != fmt.Sprint(want[i]) {
+			t.Errorf("tokens %d:\n got %v\nwant %v", i, got.Tokens[i], want[i])
+		}
+	}
+	if got.Index != 5 { // "ab\n" is 3 units, the emoji 2
+		t.Errorf("indexOfPosition(line 2, column 2) = %d, want 5", got.Index)
+	}
+	if got.CSV != "a,b\r\n\"x,y\",\r\n\"q\"\"\",\"{\"\"k\"\":1}\"\r\n" {
+		t.Errorf("CSV %q", got.CSV)
+	}
+	if strings.Contains(got.HTML, "<b>") || !strings.Contains(got.HTML, "&lt;b&gt;") || !strings.Contains(got.HTML, `<span class="t-keyword">where</span>`) {
+		t.Errorf("highlight %q", got.HTML)
+	}
+	if fmt.Sprint(got.ErrSpan) != "[4 13]" {
+		t.Errorf("errorSpan at summarize = %v, want [4 13]", got.ErrSpan)
+	}
+
+	// completion: type the start of a table name, accept with Tab
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(`document.getElementById("editor").value = ""`, nil),
+		chromedp.Focus("#editor", chromedp.ByQuery),
+		chromedp.SendKeys("#editor", "EmailE", chromedp.ByQuery),
+		chromedp.WaitVisible("#completions .item", chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#completions .item")).map(e => e.textContent)`, &got.Compl),
+		chromedp.SendKeys("#editor", "\t", chromedp.ByQuery),
+		chromedp.Value("#editor", &got.Accepted, chromedp.ByQuery),
+		chromedp.Click("#explain", chromedp.ByQuery),
+		chromedp.WaitVisible("#sql", chromedp.ByQuery),
+		chromedp.Text("#sql", &got.SQL, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Compl) == 0 || got.Compl[0] != "EmailEvents" || got.Accepted != "EmailEvents" {
+		t.Errorf("completion offered %v and accepted %q, want EmailEvents", got.Compl, got.Accepted)
+	}
+	if !strings.HasPrefix(got.SQL, "SELECT") {
+		t.Errorf("Show SQL gave %q", got.SQL)
+	}
 }

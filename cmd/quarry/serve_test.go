@@ -263,6 +263,18 @@ func browseMailflow(t *testing.T, base, id string) {
 	if rows != "2117 rows" || !strings.Contains(legend, "Inbound") || !strings.Contains(legend, "Outbound") || !strings.Contains(legend, "Intra-org") {
 		t.Errorf("Mailflow run: %q, chart text %q", rows, legend)
 	}
+	var pager, page string
+	err = chromedp.Run(ctx,
+		chromedp.Text(".pager", &pager, chromedp.ByQuery),
+		chromedp.Click(`button[data-act="next"]`, chromedp.ByQuery),
+		chromedp.Text("#page", &page, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("paging: %v", err)
+	}
+	if !strings.Contains(pager, "page 1 of 43") || page != "2" { // 2,117 rows, 50 a page
+		t.Errorf("pager %q, after next: page %q", pager, page)
+	}
 	webtest.Screenshot(t, ctx, dir, "2-mailflow-run.png")
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(base+"/console"),

@@ -170,6 +170,19 @@
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
+  // toCSV writes RFC 4180 CSV with a header, cells as the API gave them
+  // (Kusto's text for datetimes and timespans, compact JSON for dynamic).
+  function toCSV(columns, rows) {
+    const lines = [columns.map((c) => csvField(c.name)).join(",")];
+    for (const r of rows) lines.push(r.map((v) => csvField(cellText(v))).join(","));
+    return lines.join("\r\n") + "\r\n";
+  }
+
+  // toJSON writes the rows as an array of objects keyed by column name.
+  function toJSON(columns, rows) {
+    return JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]]))), null, 1);
+  }
+
   function download(name, type, text) {
     const url = URL.createObjectURL(new Blob([text], { type: type }));
     const a = document.createElement("a");
@@ -222,15 +235,8 @@
       const act = ev.target.dataset && ev.target.dataset.act;
       if (act === "prev") { state.page--; draw(); }
       if (act === "next") { state.page++; draw(); }
-      if (act === "csv") {
-        const lines = [data.columns.map((c) => csvField(c.name)).join(",")];
-        for (const r of state.rows) lines.push(r.map((v) => csvField(cellText(v))).join(","));
-        download("result.csv", "text/csv", lines.join("\r\n") + "\r\n");
-      }
-      if (act === "json") {
-        const objs = state.rows.map((r) => Object.fromEntries(data.columns.map((c, i) => [c.name, r[i]])));
-        download("result.json", "application/json", JSON.stringify(objs, null, 1));
-      }
+      if (act === "csv") download("result.csv", "text/csv", toCSV(data.columns, state.rows));
+      if (act === "json") download("result.json", "application/json", toJSON(data.columns, state.rows));
     };
     draw();
   }
@@ -387,7 +393,7 @@
     document.querySelectorAll("pre.kql:not(#highlight):not(#rule-kql)").forEach((el) => { el.innerHTML = highlight(el.textContent); });
   }
 
-  window.quarry = { tokens: tokens, highlight: highlight, indexOfPosition: indexOfPosition };
+  window.quarry = { tokens: tokens, highlight: highlight, indexOfPosition: indexOfPosition, errorSpan: errorSpan, toCSV: toCSV, toJSON: toJSON };
   document.addEventListener("DOMContentLoaded", () => {
     setupConsole();
     setupRule();
