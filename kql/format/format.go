@@ -296,6 +296,18 @@ func (p *printer) operand(x ast.Expr, min int) {
 	p.expr(x)
 }
 
+// left prints the left operand of a binary, in or between expression. A
+// source operator there (externaldata (...) [...] : ..., union T and x)
+// came from the start of a query, where the parser reads the operator and
+// then continues the expression, so it is printed as it is.
+func (p *printer) left(x ast.Expr, min int) {
+	if _, ok := x.(ast.Operator); ok {
+		p.expr(x)
+		return
+	}
+	p.operand(x, min)
+}
+
 func (p *printer) exprs(xs []ast.Expr) {
 	for i, x := range xs {
 		if i > 0 {
@@ -350,21 +362,21 @@ func (p *printer) expr(x ast.Expr) {
 	case *ast.BinaryExpr:
 		prec := binaryPrec(x.Op)
 		if chains(prec) {
-			p.operand(x.X, prec)
+			p.left(x.X, prec)
 		} else {
-			p.operand(x.X, prec+1)
+			p.left(x.X, prec+1)
 		}
 		p.write(" ")
 		p.write(x.Op)
 		p.write(" ")
 		p.operand(x.Y, prec+1)
 	case *ast.InExpr:
-		p.operand(x.X, precEquality+1)
+		p.left(x.X, precEquality+1)
 		p.write(" ")
 		p.write(x.Op)
 		p.list(" (", x.List, ")")
 	case *ast.BetweenExpr:
-		p.operand(x.X, precEquality+1)
+		p.left(x.X, precEquality+1)
 		if x.Not {
 			p.write(" !between (")
 		} else {

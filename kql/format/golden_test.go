@@ -54,7 +54,8 @@ func TestGolden(t *testing.T) {
 
 // FuzzFormatRoundTrip checks, for any text the parser accepts, that
 // formatting does not panic, that the formatted text parses to the same
-// tree, and that formatting it again changes nothing.
+// tree, and that formatting it again changes nothing. Run it with
+// QUARRY_FUZZ_CORPUS=1 to start from the shared corpus.
 func FuzzFormatRoundTrip(f *testing.F) {
 	inputs, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.kql"))
 	for _, in := range inputs {
@@ -68,6 +69,13 @@ func FuzzFormatRoundTrip(f *testing.F) {
 		"let f = (x:long) { x * 2 }; print f(1)", "T | summarize by ['where'], ['a b']",
 	} {
 		f.Add(s)
+	}
+	// QUARRY_FUZZ_CORPUS=1 seeds the fuzzer with every accepted query of
+	// the shared corpus, so that it mutates real hunting queries.
+	if os.Getenv("QUARRY_FUZZ_CORPUS") != "" {
+		for _, q := range acceptedCorpus(f) {
+			f.Add(q.text)
+		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {
 		if problem, _ := roundTrip(src); problem != "" {
