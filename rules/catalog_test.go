@@ -100,6 +100,12 @@ func TestRunnability(t *testing.T) {
 			t.Errorf("%s: got runnable %v tables %v reasons %q notes %q\nwant %v %s %q %q", tc.rule.Name, s.Runnable, s.Tables, s.Reasons, s.Notes, tc.runnable, tc.tables, tc.reasons, tc.notes)
 		}
 	}
+	multi := CheckerFunc(func(string) ([]string, error) {
+		return nil, errors.New("2:3: not supported yet: make-series\n5:1: unknown column 'X'")
+	})
+	if s, _ := NewRunnability(st, multi, now).Check(ctx, rule("two", "EmailEvents")); s.CompileError != "two.yaml:11:3: not supported yet: make-series\ntwo.yaml:14:1: unknown column 'X'" {
+		t.Errorf("multi-line compile error: %q", s.CompileError)
+	}
 	if s, _ := rc.Check(ctx, rule("m", "EmailEvents | where Timestamp > ago(30d)")); s.Rows["EmailEvents"] != 2 || s.Period != "30d" {
 		t.Errorf("rows in 30d: %v %s", s.Rows, s.Period)
 	}

@@ -181,18 +181,26 @@ func (rc *Runnability) Check(ctx context.Context, r *Rule) (*Status, error) {
 	return s, nil
 }
 
-// positionError rewrites a leading "line:col:" of a compile error to the
-// rule file's coordinates.
+// positionError rewrites the "line:col:" at the start of each line of a
+// compile error (a diagnostic list prints one per line) to the rule
+// file's coordinates: path:line:col.
 func (rc *Runnability) positionError(r *Rule, err error) string {
-	msg := err.Error()
-	m := lineColRE.FindStringSubmatch(msg)
-	if m == nil || r.QueryLine == 0 {
+	msg := strings.TrimRight(err.Error(), "\n")
+	if r.QueryLine == 0 {
 		return msg
 	}
-	var line, col int
-	fmt.Sscan(m[1], &line)
-	fmt.Sscan(m[2], &col)
-	return fmt.Sprintf("%s:%d:%d:%s", r.Source.Path, r.QueryLine+line-1, col, msg[len(m[0]):])
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		m := lineColRE.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil {
+			continue
+		}
+		var line, col int
+		fmt.Sscan(m[1], &line)
+		fmt.Sscan(m[2], &col)
+		lines[i] = fmt.Sprintf("%s:%d:%d:%s", r.Source.Path, r.QueryLine+line-1, col, strings.TrimSpace(l)[len(m[0]):])
+	}
+	return strings.Join(lines, "\n")
 }
 
 // countRows counts the rows of table in the window (since, now], or all
