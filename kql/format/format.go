@@ -391,12 +391,9 @@ func (p *printer) expr(x ast.Expr) {
 		p.list("(", x.Args, ")")
 	case *ast.SelectorExpr:
 		p.operand(x.X, precPostfix)
-		if x.Sel != nil && isPlain(x.Sel.Name) {
+		if x.Sel != nil {
 			p.write(".")
-			p.write(x.Sel.Name)
-		} else if x.Sel != nil {
-			p.write(".")
-			p.bracketed(x.Sel.Name)
+			p.ident(x.Sel)
 		}
 	case *ast.IndexExpr:
 		p.operand(x.X, precPostfix)

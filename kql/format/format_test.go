@@ -2,6 +2,8 @@ package format
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -277,6 +279,44 @@ func TestPrecedenceRoundTrip(t *testing.T) {
 		got := s.Stmts[0].(*ast.ExprStmt).X.(*ast.PrintOp).Exprs[0]
 		if d := ast.Diff(stripParens(tt.x), stripParens(got)); d != "" {
 			t.Errorf("%s parses to another tree: %s", text, d)
+		}
+	}
+}
+
+// TestKeywordNames formats trees that use every keyword of Kusto.Language
+// (testdata/kusto-keywords.txt, taken from its syntax tables) and a few
+// ordinary words as names in every kind of name position, and checks that
+// the text parses back to the same tree: a keyword the parser would read
+// as syntax must come out bracketed.
+func TestKeywordNames(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "kusto-keywords.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := append(strings.Fields(string(b)), "Timestamp", "count", "x_1", "$left", "a b", "", "0", "it's")
+	for _, w := range words {
+		s := &ast.Script{Stmts: []ast.Stmt{
+			&ast.LetStmt{Name: id(w), Value: num("1")},
+			&ast.ExprStmt{X: &ast.Pipeline{Source: id(w), Ops: []ast.Operator{
+				&ast.ExtendOp{Exprs: []ast.Expr{named(w, bin(id(w), "+", &ast.SelectorExpr{X: id("d"), Sel: id(w)}))}},
+				&ast.ProjectOp{Kind: "project", Exprs: []ast.Expr{id(w), &ast.SelectorExpr{X: id(w), Sel: id(w)}}},
+				&ast.ProjectOp{Kind: "project-rename", Exprs: []ast.Expr{named(w, id(w))}},
+				&ast.MvExpandOp{Items: []*ast.MvItem{{X: named(w, id(w))}}},
+				&ast.SummarizeOp{Aggs: []ast.Expr{named(w, call("count"))}, By: []ast.Expr{id(w)}},
+				&ast.ParseOp{Kind: "parse", X: id(w), Pattern: []ast.Expr{str("a"), &ast.ColumnRef{Decl: &ast.ColumnDecl{Name: id(w)}}}},
+			}}},
+		}}
+		if w == "$left" {
+			continue // only meaningful in join conditions
+		}
+		text := Script(s)
+		got, errs := parser.Parse(text)
+		if len(errs) > 0 {
+			t.Errorf("name %q: %v\n%s", w, errs, text)
+			continue
+		}
+		if d := ast.Diff(s, got); d != "" {
+			t.Errorf("name %q: %s\n%s", w, d, text)
 		}
 	}
 }
