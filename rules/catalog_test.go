@@ -222,3 +222,21 @@ func TestFilter(t *testing.T) {
 		t.Errorf("runnable split %d + %d", a, b)
 	}
 }
+
+func TestSyntaxTables(t *testing.T) {
+	tests := []struct{ q, want string }{
+		{"EntraIdSignInEvents\n| where Timestamp > ago(7d)", "EntraIdSignInEvents"},
+		{"let x = EmailEvents | take 1;\nx | join (EmailUrlInfo | take 1) on NetworkMessageId | lookup kind=leftouter UrlClickEvents on Url", "EmailEvents,EmailUrlInfo,UrlClickEvents"},
+		{"union withsource=T EmailEvents, (EmailAttachmentInfo | take 1)", "EmailEvents,EmailAttachmentInfo"},
+		{"EmailEvents", "EmailEvents"},
+	}
+	for _, tc := range tests {
+		got, ok := syntaxTables(tc.q)
+		if !ok || strings.Join(got, ",") != tc.want {
+			t.Errorf("syntaxTables(%q) = %v %v, want %s", tc.q, got, ok, tc.want)
+		}
+	}
+	if _, ok := syntaxTables("EmailEvents | where (("); ok {
+		t.Error("a syntax error was accepted")
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quarry-kql/quarry/kql/ast"
+	"github.com/quarry-kql/quarry/kql/parser"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/store"
@@ -231,21 +233,75 @@ var externalRE = regexp.MustCompile(`\bexternaldata\b`)
 var wordRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 
 // textTables is the fallback when the query does not compile: the names
-// of built-in and stored tables that occur as words in the query, plus the
-// rule's requiredDataConnectors, in order of first appearance.
+// used where a table is expected (start of a pipeline, join or lookup
+// right side, union operand), minus names the query declares with let,
+// read from the syntax tree; when even parsing fails, the names of
+// built-in and stored tables that occur as words in the query. Then the
+// rule's requiredDataConnectors. In order of first appearance.
 func textTables(r *Rule, stored map[string]tableInfo) []string {
-	var out []string
-	for _, w := range wordRE.FindAllString(stripComments(r.Query), -1) {
-		_, isStored := stored[w]
-		_, isBuiltin := schema.Builtin(w)
-		if isStored || isBuiltin {
-			out = appendUnique(out, w)
+	out, ok := syntaxTables(r.Query)
+	if !ok {
+		out = nil
+		for _, w := range wordRE.FindAllString(stripComments(r.Query), -1) {
+			_, isStored := stored[w]
+			_, isBuiltin := schema.Builtin(w)
+			if isStored || isBuiltin {
+				out = appendUnique(out, w)
+			}
 		}
 	}
 	for _, t := range r.DeclaredTables() {
 		out = appendUnique(out, t)
 	}
 	return out
+}
+
+// syntaxTables reads table names from the parsed query; ok is false when
+// the query does not parse.
+func syntaxTables(q string) (tables []string, ok bool) {
+	script, errs := parser.Parse(q)
+	if len(errs) > 0 || script == nil {
+		return nil, false
+	}
+	declared := map[string]bool{}
+	ast.Inspect(script, func(n ast.Node) bool {
+		if l, ok := n.(*ast.LetStmt); ok && l.Name != nil {
+			declared[l.Name.Name] = true
+		}
+		return true
+	})
+	add := func(e ast.Expr) {
+		for {
+			p, ok := e.(*ast.ParenExpr)
+			if !ok {
+				break
+			}
+			e = p.X
+		}
+		if id, ok := e.(*ast.Ident); ok && !declared[id.Name] {
+			tables = appendUnique(tables, id.Name)
+		}
+	}
+	ast.Inspect(script, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.ExprStmt:
+			add(x.X)
+		case *ast.Pipeline:
+			if x.Source != nil {
+				add(x.Source)
+			}
+		case *ast.JoinOp:
+			add(x.Right)
+		case *ast.LookupOp:
+			add(x.Right)
+		case *ast.UnionOp:
+			for _, t := range x.Tables {
+				add(t)
+			}
+		}
+		return true
+	})
+	return tables, true
 }
 
 func stripComments(q string) string {
