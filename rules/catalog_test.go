@@ -115,6 +115,14 @@ func TestRunnability(t *testing.T) {
 	if s, _ := rc.Check(ctx, rule("broken", "EmailEvents\n| where !! x\n")); s.TablesFrom != "text" || s.Compiles {
 		t.Errorf("fallback tables: %+v", s)
 	}
+	// A query that parses but does not bind: tables from the syntax tree,
+	// not from requiredDataConnectors.
+	unbound := CheckerFunc(func(string) ([]string, error) { return nil, errors.New("1:1: unknown table") })
+	s, _ := NewRunnability(st, unbound, now).Check(ctx, rule("risky", "EntraIdSignInEvents\n| where Timestamp > ago(7d)", "EmailEvents"))
+	if s.TablesFrom != "syntax" || strings.Join(s.Tables, ",") != "EntraIdSignInEvents" ||
+		strings.Join(s.Notes, "|") != "the query reads EntraIdSignInEvents, not listed in requiredDataConnectors (EmailEvents)" {
+		t.Errorf("syntax tables: %+v", s)
+	}
 	none := NewRunnability(st, nil, now)
 	if s, _ := none.Check(ctx, rule("m", "EmailEvents")); s.Runnable || !strings.Contains(s.Reasons[0], "no KQL compiler") {
 		t.Errorf("nil checker: %+v", s)

@@ -37,10 +37,10 @@ type Status struct {
 	// rule file (file:line:col when the error has line:col).
 	CompileError string `json:"compileError,omitempty"`
 	// Tables are the tables the rule reads: from the bound query when it
-	// compiles, else the known table names found in the query text plus
-	// requiredDataConnectors (TablesFrom says which).
+	// compiles, else from its syntax tree, else the known table names found
+	// in the query text plus requiredDataConnectors (TablesFrom says which).
 	Tables     []string `json:"tables"`
-	TablesFrom string   `json:"tablesFrom"` // "query" or "text"
+	TablesFrom string   `json:"tablesFrom"` // "query", "syntax" or "text"
 	// Period is the window checked for data ("30d"), empty when the rule
 	// reads all data.
 	Period string `json:"period,omitempty"`
@@ -127,11 +127,10 @@ func (rc *Runnability) Check(ctx context.Context, r *Rule) (*Status, error) {
 		s.Compiles = false
 		s.CompileError = rc.positionError(r, err)
 		s.Reasons = append(s.Reasons, "does not compile: "+s.CompileError)
-		s.TablesFrom = "text"
-		tables = textTables(r, rc.tables)
+		tables, s.TablesFrom = textTables(r, rc.tables)
 	}
 	s.Tables = tables
-	if declared := r.DeclaredTables(); len(declared) > 0 && s.TablesFrom == "query" {
+	if declared := r.DeclaredTables(); len(declared) > 0 && s.TablesFrom != "text" {
 		var missing []string
 		for _, t := range tables {
 			if !contains(declared, t) {
@@ -236,24 +235,24 @@ var wordRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 // used where a table is expected (start of a pipeline, join or lookup
 // right side, union operand), minus names the query declares with let,
 // read from the syntax tree; when even parsing fails, the names of
-// built-in and stored tables that occur as words in the query. Then the
-// rule's requiredDataConnectors. In order of first appearance.
-func textTables(r *Rule, stored map[string]tableInfo) []string {
-	out, ok := syntaxTables(r.Query)
-	if !ok {
-		out = nil
-		for _, w := range wordRE.FindAllString(stripComments(r.Query), -1) {
-			_, isStored := stored[w]
-			_, isBuiltin := schema.Builtin(w)
-			if isStored || isBuiltin {
-				out = appendUnique(out, w)
-			}
+// built-in and stored tables that occur as words in the query, plus the
+// rule's requiredDataConnectors. In order of first appearance. from is
+// "syntax" or "text".
+func textTables(r *Rule, stored map[string]tableInfo) (out []string, from string) {
+	if out, ok := syntaxTables(r.Query); ok {
+		return out, "syntax"
+	}
+	for _, w := range wordRE.FindAllString(stripComments(r.Query), -1) {
+		_, isStored := stored[w]
+		_, isBuiltin := schema.Builtin(w)
+		if isStored || isBuiltin {
+			out = appendUnique(out, w)
 		}
 	}
 	for _, t := range r.DeclaredTables() {
 		out = appendUnique(out, t)
 	}
-	return out
+	return out, "text"
 }
 
 // syntaxTables reads table names from the parsed query; ok is false when
