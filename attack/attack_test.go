@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/quarry-kql/quarry/internal/testenv"
 )
 
 func fixture(t testing.TB) *Data {
@@ -461,4 +463,42 @@ func TestMatrix(t *testing.T) {
 	if !strings.Contains(buf.String(), "Reconnaissance") {
 		t.Error("--all must show every tactic")
 	}
+}
+
+// TestMITREBundle checks the parser on MITRE's real enterprise-attack.json
+// when the lead has placed it in ../shared/attack/ (it may not be
+// committed here). It skips otherwise.
+func TestMITREBundle(t *testing.T) {
+	path := testenv.Shared(t, "attack", "enterprise-attack.json")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := ParseSTIX(f, "enterprise-attack.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Fixture() || len(d.Tactics) != 14 || d.Version == "" {
+		t.Errorf("%d tactics, %d techniques, version %q", len(d.Tactics), len(d.Techniques), d.Version)
+	}
+	order := []string{"reconnaissance", "resource-development", "initial-access", "execution", "persistence",
+		"privilege-escalation", "defense-evasion", "credential-access", "discovery", "lateral-movement",
+		"collection", "command-and-control", "exfiltration", "impact"}
+	for i, tac := range d.Tactics {
+		if i < len(order) && tac.ShortName != order[i] {
+			t.Errorf("tactic %d is %s, want %s", i, tac.ShortName, order[i])
+		}
+	}
+	for id, name := range map[string]string{"T1566": "Phishing", "T1566.001": "Spearphishing Attachment", "T1114": "Email Collection", "T1021": "Remote Services"} {
+		if tech, ok := d.Technique(id); !ok || tech.Name != name || tech.Description == "" || !strings.HasPrefix(tech.URL, "https://attack.mitre.org/techniques/") {
+			t.Errorf("%s: %+v", id, tech)
+		}
+	}
+	if s, _ := d.Technique("T1566.002"); s == nil || s.Parent != "T1566" {
+		t.Errorf("T1566.002 parent: %+v", s)
+	}
+	var buf bytes.Buffer
+	Compute(d, sampleRules()).WriteNavigator(&buf, "real")
+	validateLayer(t, buf.Bytes(), d)
 }
