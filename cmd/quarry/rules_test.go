@@ -307,3 +307,44 @@ func BenchmarkRulesCoverage(b *testing.B) {
 		attack.Compute(data, refs)
 	}
 }
+
+func TestRulesShowLLM(t *testing.T) {
+	corpus := testenv.Shared(t, "corpus", "sentinel-email")
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if r.URL.Path != "/v1/chat/completions" || r.Header.Get("Authorization") != "Bearer k" {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant",
+			"content": `{"hypothesis": "Stub hypothesis.", "false_positives": "- stub guidance", "confidence": "low"}`}}}})
+	}))
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "q.duckdb")
+	if _, _, err := runRulesCmd(t, db, "rules", "sync", "-q", corpus); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QUARRY_LLM_ENDPOINT", "")
+	if _, _, err := runRulesCmd(t, db, "rules", "show", "--llm", "Mailflow by directionality"); err == nil || !strings.Contains(err.Error(), "QUARRY_LLM_ENDPOINT") {
+		t.Errorf("LLM off by default: %v", err)
+	}
+	t.Setenv("QUARRY_LLM_ENDPOINT", srv.URL+"/v1")
+	t.Setenv("QUARRY_LLM_MODEL", "stub")
+	t.Setenv("QUARRY_LLM_API_KEY", "k")
+	for i := 0; i < 2; i++ {
+		out, _, err := runRulesCmd(t, db, "rules", "show", "--llm", "Mailflow by directionality")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"! This rule was enriched with AI — validate before production.", "Confidence: low", "Stub hypothesis.", "- stub guidance"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("show --llm lacks %q:\n%s", want, out)
+			}
+		}
+	}
+	if calls != 1 {
+		t.Errorf("%d calls to the LLM; the second show must come from the cache", calls)
+	}
+	runRulesCmd(t, db, "rules", "show", "--llm=false", "Mailflow by directionality")
+}
