@@ -84,9 +84,13 @@ type LoadStats struct {
 // from the first file. Input columns are matched to table columns by
 // name; table columns missing from the input are empty strings (string
 // columns) or null, except TimeGenerated, which copies Timestamp. Rows
-// with values that do not convert to the column's type are rejected,
-// counted and reported with file:line; the rest are loaded. Each file is
-// loaded in one transaction.
+// of JSON Lines and CSV files (parsed in Go) with values that do not
+// convert to the column's type are rejected, counted and reported with
+// file:line; the rest are loaded. Parquet files, and files of a table
+// whose schema is being inferred, are read by DuckDB's readers, streaming:
+// there a value that does not convert fails that file with DuckDB's
+// message. Each file is loaded in one transaction. opt.Progress is called
+// with 0 rows when a file starts.
 func (s *Store) Load(ctx context.Context, table string, files []string, opt LoadOptions) (*LoadStats, error) {
 	if s.Restricted() {
 		return nil, errors.New("store: the store is in query mode (file access disabled); load from another process")
@@ -163,6 +167,9 @@ func (s *Store) Load(ctx context.Context, table string, files []string, opt Load
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return st, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(f, 0)
 		}
 		var err error
 		switch formats[i] {

@@ -240,12 +240,12 @@ rejected.`,
 			stats, err := st.Load(ctx, table, files, store.LoadOptions{
 				MemoryLimit: memLimit,
 				Progress: func(file string, rows int64) {
-					if tty && time.Since(start) > time.Second {
-						fmt.Fprintf(stderr, "\rloading %s: %d rows", file, rows)
+					if tty {
+						fmt.Fprintf(stderr, "\r\033[Kloading %s: %d rows", file, rows)
 					}
 				},
 			})
-			if tty && time.Since(start) > time.Second {
+			if tty {
 				fmt.Fprint(stderr, "\r\033[K")
 			}
 			if stats != nil {
