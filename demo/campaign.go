@@ -39,6 +39,7 @@ type campaign struct {
 	auth           string
 	lang           string
 	internetDomain string
+	bomb           bool // subscription bombing: many senders, one victim
 }
 
 // Campaign describes one of the malicious campaigns of a data set, for
@@ -46,7 +47,7 @@ type campaign struct {
 type Campaign struct {
 	Name   string
 	Threat string
-	Sender string
+	Sender string // empty when every message has another sender (bombing)
 	Start  time.Time
 	End    time.Time
 	Rows   int
@@ -146,8 +147,9 @@ func makeCampaigns(opt Options, o *Org, winStart time.Time) []*campaign {
 			c.senderAddr, c.senderName, c.mailFromAddr = "voicemail@"+dom, "Voice Mail", "voicemail@"+dom
 			c.subject = "New voicemail from +1 (555) 01" + strconv.Itoa(10+r.IntN(89))
 			c.names = "Trojan:HTML/Phish.PHL!MTB"
-			c.methods, c.confidence = `{"Malware":["File detonation reputation"]}`, ""
-			c.attachment = &attachment{name: "VM_Message_" + strconv.Itoa(100+r.IntN(900)) + ".html", fileType: "html",
+			c.methods, c.confidence = `{"Malware":["File detonation reputation","URL detonation reputation"]}`, ""
+			// An SVG carrying script: Defender reports its FileType as html.
+			c.attachment = &attachment{name: "VM_Message_" + strconv.Itoa(100+r.IntN(900)) + ".svg", fileType: "html",
 				sha: hexString(r), size: int64(3_000 + r.IntN(6_000)), malicious: true}
 			c.urls = []string{"https://" + dom + "/play?m=" + token()}
 			c.pol, c.blockAction, c.blockLocation = polAntimalware, "Blocked", "Quarantine"
@@ -175,6 +177,22 @@ func makeCampaigns(opt Options, o *Org, winStart time.Time) []*campaign {
 		}
 		out = append(out, c)
 	}
+	// Subscription bombing: in the hours just before now, one user's
+	// address is signed up to dozens of newsletters to bury a real alert.
+	if opt.Rows >= 5000 {
+		r := rand.New(rand.NewPCG(opt.Seed, 0x626f6d62)) // "bomb"
+		rows := opt.Rows / 1000
+		if rows < 40 {
+			rows = 40
+		}
+		c := &campaign{id: len(specs), Name: "Subscription bombing", threat: "Spam", rows: rows, bomb: true, lang: "en",
+			cluster: int64(9_000_000_000_000) + int64(len(specs))*1_000_003, targets: []int{1 + r.IntN(len(o.Users)-1)}}
+		c.end = opt.Now.Add(-time.Duration(20+r.IntN(60)) * time.Minute)
+		c.start = c.end.Add(-time.Duration(25+r.IntN(20)) * time.Minute)
+		if !c.start.Before(winStart) {
+			out = append(out, c)
+		}
+	}
 	return out
 }
 
@@ -200,6 +218,10 @@ func (c *campaign) target(r *rand.Rand, _ int) int {
 // fill sets the sender side of a campaign message and its verdict.
 func (c *campaign) fill(g *generator, r *rand.Rand, at time.Time, v *verdict) {
 	ev := &g.ev
+	if c.bomb {
+		c.fillBomb(g, r, v)
+		return
+	}
 	ev.SenderFromAddress, ev.SenderDisplayName = c.senderAddr, c.senderName
 	ev.SenderFromDomain = DomainOf(c.senderAddr)
 	ev.SenderMailFromAddress, ev.SenderMailFromDomain = c.mailFromAddr, DomainOf(c.mailFromAddr)
@@ -253,4 +275,39 @@ func hexString(r *rand.Rand) string {
 		}
 	}
 	return string(b)
+}
+
+var bombSubjects = []string{"Confirm your subscription", "Welcome to our newsletter!", "Please verify your email address",
+	"Your account has been created", "Thanks for signing up", "Activate your account", "You're on the list!"}
+
+// fillBomb makes one message of a subscription bombing: a different
+// newsletter sender each time, mostly delivered.
+func (c *campaign) fillBomb(g *generator, r *rand.Rand, v *verdict) {
+	ev := &g.ev
+	var dom string
+	if r.IntN(3) == 0 {
+		dom = g.spamDomain(r)
+	} else {
+		dom = g.org.ExternalDomains[len(wellKnown)+r.IntN(len(g.org.ExternalDomains)-len(wellKnown))].Domain
+	}
+	local := []string{"newsletter", "no-reply", "welcome", "info", "hello", "news"}[r.IntN(6)]
+	ev.SenderFromAddress = local + "@" + dom
+	ev.SenderMailFromAddress = "bounce@" + dom
+	ev.SenderFromDomain, ev.SenderMailFromDomain = dom, dom
+	ev.SenderDisplayName = strings.ToUpper(dom[:1]) + dom[1:strings.IndexByte(dom, '.')]
+	ev.SenderIPv4 = randomPublicIP(r)
+	ev.InternetMessageId = g.extMessageID(r, dom)
+	ev.EmailDirection = "Inbound"
+	ev.Subject = bombSubjects[r.IntN(len(bombSubjects))]
+	ev.EmailClusterId = c.cluster + int64(r.IntN(40))
+	ev.EmailLanguage = "en"
+	ev.AuthenticationDetails = pickAuth(r, authBulk)
+	ev.AdditionalFields = `{"IsFirstContact":true}`
+	v.bcl = int32(4 + r.IntN(3))
+	if r.IntN(5) == 0 {
+		v.bcl = 7
+		v.action, v.location = "Junked", "Junk folder"
+		v.threats, v.methods, v.confidence = "Spam", `{"Spam":["Bulk"]}`, `{"Spam":"Normal"}`
+		v.emailAction, v.pol = "Move message to junk mail folder", polBulk
+	}
 }

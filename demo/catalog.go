@@ -70,7 +70,7 @@ var malwareNames = []string{"Trojan:Script/Wacatac.H!ml", "Trojan:Win32/AgentTes
 	"TrojanDownloader:HTML/Adodb.gen!A"}
 
 var malwareMethods = []string{`"Antimalware protection"`, `"File detonation"`, `"File detonation reputation"`,
-	`"File reputation"`, `"Content analysis"`}
+	`"File reputation"`, `"Content analysis"`, `"URL malicious reputation"`}
 
 type fileKind struct {
 	ext, fileType string

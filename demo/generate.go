@@ -800,6 +800,8 @@ func (g *generator) clicks(ar *rand.Rand, at time.Time, nmid string, rcpt *User,
 	p := 0.015
 	if camp != nil {
 		p = camp.clickRate
+	} else if v.zapThreats != "" {
+		p = 0.06 // a lure that got through
 	}
 	if ar.Float64() >= p {
 		return nil
@@ -829,6 +831,13 @@ func (g *generator) clicks(ar *rand.Rand, at time.Time, nmid string, rcpt *User,
 		case x < 60:
 			c.ActionType = "UrlScanInProgress"
 		}
+	} else if v.zapThreats != "" && ar.IntN(2) == 0 {
+		// the verdict was known by the time of the click
+		c.ThreatTypes, c.DetectionMethods = v.zapThreats, v.zapMethods
+		if v.zapThreats != "Spam" {
+			c.ActionType = "ClickBlocked"
+			c.IsClickedThrough = ar.IntN(6) == 0
+		}
 	} else if ar.IntN(400) == 0 {
 		c.ActionType = "UrlErrorPage"
 	}
@@ -851,7 +860,7 @@ func (g *generator) makeAttachments(ar *rand.Rand, n int, camp *campaign, v *ver
 		}
 		if v.threats == "Malware" || v.zap == "Malware ZAP" {
 			if i == 0 {
-				ext := []string{"zip", "docm", "html", "iso", "xlsm", "js"}[ar.IntN(6)]
+				ext := []string{"zip", "docm", "html", "iso", "xlsm", "js", "jnlp"}[ar.IntN(7)]
 				ft := ext
 				if ext == "docm" || ext == "xlsm" {
 					ft = "doc"
