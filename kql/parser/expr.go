@@ -255,8 +255,12 @@ func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
 			p.leave()
 			x = &ast.IndexExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, X: x, Index: idx}
 		case token.LPAREN:
-			switch x.(type) {
-			case *ast.Ident, *ast.SelectorExpr:
+			switch x := x.(type) {
+			case *ast.Ident:
+				if x.Name == "@" {
+					return x
+				}
+			case *ast.SelectorExpr:
 			default:
 				return x
 			}
@@ -274,6 +278,10 @@ func (p *parser) parseMemberName() *ast.Ident {
 	from := p.pos
 	switch p.kind {
 	case token.IDENT, token.INT:
+		if reservedNames[p.lit] {
+			p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
+			panic(bailout{})
+		}
 		name := p.lit
 		p.next()
 		return &ast.Ident{Span: p.span(from), Name: name}
@@ -377,6 +385,8 @@ func (p *parser) parsePrimary() ast.Expr {
 		switch p.lit {
 		case "true", "false":
 			return p.basic(ast.BoolLit)
+		case "in~":
+			reserved = true
 		case "null":
 			return p.basic(ast.NullLit)
 		case "dynamic":
@@ -390,6 +400,14 @@ func (p *parser) parsePrimary() ast.Expr {
 		case "toscalar", "materialize":
 			if next == token.LPAREN {
 				reserved = false
+			}
+		case "datatable":
+			if next == token.LPAREN {
+				return p.parseDatatable()
+			}
+		case "externaldata", "external_data":
+			if next == token.LPAREN {
+				return p.parseExternalData()
 			}
 		}
 		if reserved {

@@ -111,7 +111,7 @@ func (p *parser) parseOperator() ast.Operator {
 	case "project-rename":
 		p.next()
 		var list []ast.Expr
-		for {
+		for p.kind != token.PIPE && !p.isQueryEnd() {
 			f := p.pos
 			n := p.parseName()
 			if p.kind != token.ASSIGN {
@@ -361,51 +361,7 @@ func (p *parser) parseSourceOp() ast.Expr {
 	case "print":
 		from := p.pos
 		p.next()
-		op := &ast.PrintOp{}
-		if !p.isQueryEnd() && p.kind != token.PIPE {
-			op.Exprs = p.parseExprList()
-		}
-		op.Span = p.span(from)
-		return op
-	case "datatable":
-		if next.kind != token.LPAREN {
-			return nil
-		}
-		from := p.pos
-		p.next()
-		op := &ast.DatatableOp{Columns: p.parseTableType()}
-		p.enter()
-		p.expect(token.LBRACK)
-		if p.kind != token.RBRACK {
-			for {
-				op.Values = append(op.Values, p.parseExpr())
-				if !p.got(token.COMMA) || p.kind == token.RBRACK {
-					break
-				}
-			}
-		}
-		p.expect(token.RBRACK)
-		p.leave()
-		op.Span = p.span(from)
-		return op
-	case "externaldata", "external_data":
-		from := p.pos
-		p.next()
-		op := &ast.ExternalDataOp{}
-		op.Columns = p.parseTableType()
-		p.enter()
-		p.expect(token.LBRACK)
-		for p.kind != token.RBRACK {
-			op.URLs = append(op.URLs, p.parseExpr())
-			if !p.got(token.COMMA) {
-				break
-			}
-		}
-		p.expect(token.RBRACK)
-		p.leave()
-		if p.gotWord("with") {
-			op.With = p.parsePropList(false)
-		}
+		op := &ast.PrintOp{Exprs: p.parseExprList()}
 		op.Span = p.span(from)
 		return op
 	case "union":
@@ -420,6 +376,80 @@ func (p *parser) parseSourceOp() ast.Expr {
 		}
 	}
 	return nil
+}
+
+// parseDatatable parses `datatable (Columns) [Values]`; values are
+// literals, as Kusto requires, and a trailing comma is allowed.
+func (p *parser) parseDatatable() ast.Expr {
+	from := p.pos
+	p.next()
+	op := &ast.DatatableOp{Columns: p.parseTableType()}
+	p.enter()
+	p.expect(token.LBRACK)
+	for p.kind != token.RBRACK {
+		op.Values = append(op.Values, p.parseLiteralValue())
+		if !p.got(token.COMMA) {
+			break
+		}
+	}
+	p.expect(token.RBRACK)
+	p.leave()
+	op.Span = p.span(from)
+	return op
+}
+
+// parseLiteralValue parses a literal: a number or timespan with an
+// optional sign, a string, a bool, a typed literal or dynamic(...).
+func (p *parser) parseLiteralValue() ast.Expr {
+	from := p.pos
+	if p.kind == token.SUB || p.kind == token.ADD {
+		op := p.lit
+		p.next()
+		switch p.kind {
+		case token.INT, token.REAL, token.TIMESPAN:
+			x := p.parsePrimary()
+			return &ast.UnaryExpr{Span: p.span(from), Op: op, X: x}
+		}
+		p.fail("number")
+	}
+	switch p.kind {
+	case token.INT, token.REAL, token.TIMESPAN, token.STRING, token.TYPEDLIT:
+		return p.parsePrimary()
+	case token.IDENT:
+		switch p.lit {
+		case "true", "false":
+			return p.parsePrimary()
+		case "dynamic":
+			if p.peek(1).kind == token.LPAREN {
+				return p.parseDynamic()
+			}
+		}
+	}
+	p.fail("literal")
+	return nil
+}
+
+// parseExternalData parses `externaldata (Columns) [URLs] [with (Props)]`.
+func (p *parser) parseExternalData() ast.Expr {
+	from := p.pos
+	p.next()
+	op := &ast.ExternalDataOp{}
+	op.Columns = p.parseTableType()
+	p.enter()
+	p.expect(token.LBRACK)
+	for p.kind != token.RBRACK {
+		op.URLs = append(op.URLs, p.parseExpr())
+		if !p.got(token.COMMA) {
+			break
+		}
+	}
+	p.expect(token.RBRACK)
+	p.leave()
+	if p.gotWord("with") {
+		op.With = p.parsePropList(false)
+	}
+	op.Span = p.span(from)
+	return op
 }
 
 func (p *parser) parseEvaluate() *ast.EvaluateOp {
@@ -648,13 +678,10 @@ func (p *parser) parseParsePattern() []ast.Expr {
 		case p.kind == token.MUL:
 			p.next()
 			out = append(out, &ast.Star{Span: p.span(from)})
-		case p.isNameStart():
+		case p.isNameStart() && !(p.kind == token.IDENT && reservedNames[p.lit]):
 			d := p.parseColumnDecl(false)
 			out = append(out, &ast.ColumnRef{Span: p.span(from), Decl: d})
 		default:
-			if len(out) == 0 {
-				p.fail("parse pattern")
-			}
 			return out
 		}
 	}

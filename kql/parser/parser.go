@@ -294,6 +294,9 @@ func (p *parser) parseScript() *ast.Script {
 func (p *parser) parseStmt() ast.Stmt {
 	from := p.pos
 	switch {
+	case p.kind == token.DOT && p.i == 0:
+		p.errorf(p.pos, "control commands (text starting with '.') are not supported; expected a query")
+		panic(bailout{})
 	case p.isWord("let") && (p.peek(1).kind == token.IDENT || p.peek(1).kind == token.LBRACK):
 		return p.parseLet()
 	case p.isWord("set") && p.peek(1).kind == token.IDENT:
