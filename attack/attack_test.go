@@ -334,8 +334,10 @@ func validateLayer(t *testing.T, raw []byte, d *Data) {
 				t.Errorf("tactic %q is not a tactic short name", tac)
 			}
 		}
-		if _, ok := m["score"].(float64); !ok {
-			t.Errorf("%s: score must be a number", id)
+		if v, ok := m["score"]; ok {
+			if _, isNum := v.(float64); !isNum {
+				t.Errorf("%s: score must be a number", id)
+			}
 		}
 		if _, ok := m["enabled"].(bool); !ok {
 			t.Errorf("%s: enabled must be a boolean", id)
@@ -374,13 +376,24 @@ func TestNavigatorLayer(t *testing.T) {
 	for _, tech := range l.Techniques {
 		if tech.TechniqueID == "T1078" && tech.Tactic == "initial-access" {
 			found = true
-			if tech.Score != 1 || tech.Comment != "Risky sign-in; Admin sign-in" {
-				t.Errorf("T1078 initial-access: score %d comment %q", tech.Score, tech.Comment)
+			if tech.Score == nil || *tech.Score != 1 || tech.Comment != "Risky sign-in; Admin sign-in" {
+				t.Errorf("T1078 initial-access: score %v comment %q", tech.Score, tech.Comment)
 			}
 		}
 	}
 	if !found || len(l.Techniques) != 8 || l.Gradient.MaxValue != 1 || l.Versions.Attack != "" {
 		t.Errorf("layer: found %v techniques %d gradient %+v versions %+v", found, len(l.Techniques), l.Gradient, l.Versions)
+	}
+	// A sub-technique claimed alone brings an unscored parent entry that
+	// expands it.
+	buf.Reset()
+	Compute(d, []RuleRef{{ID: "s", Name: "Forward rule", Techniques: []string{"T1114.003"}, Runnable: true}}).WriteNavigator(&buf, "sub")
+	validateLayer(t, buf.Bytes(), d)
+	var sl NavigatorLayer
+	json.Unmarshal(buf.Bytes(), &sl)
+	if len(sl.Techniques) != 2 || sl.Techniques[0].TechniqueID != "T1114" || sl.Techniques[0].Score != nil || !sl.Techniques[0].ShowSubtechniques ||
+		sl.Techniques[1].TechniqueID != "T1114.003" || *sl.Techniques[1].Score != 1 {
+		t.Errorf("sub-technique layer: %+v", sl.Techniques)
 	}
 	// A layer with no coverage is still valid (maxValue > minValue).
 	buf.Reset()

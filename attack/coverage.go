@@ -203,9 +203,10 @@ type NavigatorLayout struct {
 
 // NavigatorTech is one technique entry of a layer.
 type NavigatorTech struct {
-	TechniqueID       string              `json:"techniqueID"`
-	Tactic            string              `json:"tactic,omitempty"`
-	Score             int                 `json:"score"`
+	TechniqueID string `json:"techniqueID"`
+	Tactic      string `json:"tactic,omitempty"`
+	Score       *int   `json:"score,omitempty"` // nil: unscored
+
 	Comment           string              `json:"comment"`
 	Enabled           bool                `json:"enabled"`
 	Metadata          []NavigatorMetadata `json:"metadata"`
@@ -272,14 +273,28 @@ func (c *Coverage) Navigator(name string) *NavigatorLayer {
 			subParents[cell.Technique.Parent+"/"+cell.Tactic] = true
 		}
 	}
+	covered := map[string]bool{}
+	for _, cell := range c.Cells() {
+		covered[cell.Technique.ID+"/"+cell.Tactic] = true
+	}
 	for _, cell := range c.Cells() {
 		if cell.Runnable > max {
 			max = cell.Runnable
 		}
+		// A parent whose sub-techniques are covered but which no rule
+		// claims itself gets an unscored entry that expands them.
+		if p := cell.Technique.Parent; p != "" && !covered[p+"/"+cell.Tactic] {
+			covered[p+"/"+cell.Tactic] = true
+			layer.Techniques = append(layer.Techniques, NavigatorTech{
+				TechniqueID: p, Tactic: cell.Tactic, Comment: "sub-techniques claimed by rules", Enabled: true,
+				Metadata: []NavigatorMetadata{}, ShowSubtechniques: true,
+			})
+		}
+		score := cell.Runnable
 		layer.Techniques = append(layer.Techniques, NavigatorTech{
 			TechniqueID: cell.Technique.ID,
 			Tactic:      cell.Tactic,
-			Score:       cell.Runnable,
+			Score:       &score,
 			Comment:     strings.Join(ruleNames(cell.Rules), "; "),
 			Enabled:     true,
 			Metadata: []NavigatorMetadata{
