@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/quarry-kql/quarry/kql/token"
 )
@@ -14,18 +15,107 @@ import (
 // empty one. It is what "the formatter round-trips" means:
 // Equal(parse(q), parse(format(parse(q)))).
 func Equal(a, b Node) bool {
-	return Diff(a, b) == ""
+	// An explicit work list instead of recursion: trees of 100,000
+	// chained operators are compared without a deep stack.
+	work := [][2]reflect.Value{{reflect.ValueOf(&a).Elem(), reflect.ValueOf(&b).Elem()}}
+	for len(work) > 0 {
+		pair := work[len(work)-1]
+		work = work[:len(work)-1]
+		x, y := pair[0], pair[1]
+		if x.Type() != y.Type() {
+			return false
+		}
+		switch x.Kind() {
+		case reflect.Interface:
+			if nilish(x) || nilish(y) {
+				if nilish(x) != nilish(y) {
+					return false
+				}
+				continue
+			}
+			work = append(work, [2]reflect.Value{x.Elem(), y.Elem()})
+		case reflect.Pointer:
+			if x.IsNil() || y.IsNil() {
+				if x.IsNil() != y.IsNil() {
+					return false
+				}
+				continue
+			}
+			if x.Pointer() != y.Pointer() {
+				work = append(work, [2]reflect.Value{x.Elem(), y.Elem()})
+			}
+		case reflect.Struct:
+			for _, i := range comparedFields(x.Type()) {
+				work = append(work, [2]reflect.Value{x.Field(i), y.Field(i)})
+			}
+		case reflect.Slice:
+			if x.Len() != y.Len() {
+				return false
+			}
+			for i := x.Len() - 1; i >= 0; i-- {
+				work = append(work, [2]reflect.Value{x.Index(i), y.Index(i)})
+			}
+		case reflect.String:
+			if x.String() != y.String() {
+				return false
+			}
+		case reflect.Bool:
+			if x.Bool() != y.Bool() {
+				return false
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if x.Int() != y.Int() {
+				return false
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			if x.Uint() != y.Uint() {
+				return false
+			}
+		default:
+			// Kinds the tree does not use today (floats, maps): the
+			// recursive comparison handles them.
+			var path []string
+			if diffValue(x, y, &path) != "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fieldCache maps a struct type to the indices of its fields that Equal
+// compares (all but Span and token.Pos fields).
+var fieldCache sync.Map // reflect.Type -> []int
+
+func comparedFields(t reflect.Type) []int {
+	if v, ok := fieldCache.Load(t); ok {
+		return v.([]int)
+	}
+	var idx []int
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Type != spanType && f.Type != posType {
+			idx = append(idx, i)
+		}
+	}
+	fieldCache.Store(t, idx)
+	return idx
 }
 
 // Diff returns "" when Equal(a, b), else a description of the first
 // difference found, with the path to it from the roots, for test messages:
 // "Script.Stmts[0].X(*ast.Pipeline).Ops[1](*ast.WhereOp).Pred: Op "==" != "!="".
 func Diff(a, b Node) string {
-	var path []string
+	if Equal(a, b) {
+		return ""
+	}
+	var path []string // built in reverse while unwinding from a difference
 	if d := diffValue(reflect.ValueOf(&a).Elem(), reflect.ValueOf(&b).Elem(), &path); d != "" {
+		for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+			path[i], path[j] = path[j], path[i]
+		}
 		return strings.Join(path, "") + ": " + d
 	}
-	return ""
+	return "trees differ"
 }
 
 var (
@@ -34,7 +124,8 @@ var (
 )
 
 // diffValue compares two values of the same static type. On a difference
-// it returns a description and leaves path pointing at it.
+// it returns a description, and each level adds its step to path (in
+// reverse order) as the recursion unwinds, so equal trees cost no strings.
 func diffValue(a, b reflect.Value, path *[]string) string {
 	if a.Type() != b.Type() {
 		return fmt.Sprintf("type %v != %v", a.Type(), b.Type())
@@ -51,11 +142,10 @@ func diffValue(a, b reflect.Value, path *[]string) string {
 		if ea.Type() != eb.Type() {
 			return fmt.Sprintf("%s != %s", describe(a), describe(b))
 		}
-		*path = append(*path, "("+ea.Type().String()+")")
 		if d := diffValue(ea, eb, path); d != "" {
+			*path = append(*path, "("+ea.Type().String()+")")
 			return d
 		}
-		*path = (*path)[:len(*path)-1]
 		return ""
 	case reflect.Pointer:
 		if a.IsNil() || b.IsNil() {
@@ -70,16 +160,11 @@ func diffValue(a, b reflect.Value, path *[]string) string {
 		return diffValue(a.Elem(), b.Elem(), path)
 	case reflect.Struct:
 		t := a.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if f.Type == spanType || f.Type == posType {
-				continue
-			}
-			*path = append(*path, "."+f.Name)
+		for _, i := range comparedFields(t) {
 			if d := diffValue(a.Field(i), b.Field(i), path); d != "" {
+				*path = append(*path, "."+t.Field(i).Name)
 				return d
 			}
-			*path = (*path)[:len(*path)-1]
 		}
 		return ""
 	case reflect.Slice:
@@ -87,11 +172,10 @@ func diffValue(a, b reflect.Value, path *[]string) string {
 			return fmt.Sprintf("length %d != %d", a.Len(), b.Len())
 		}
 		for i := 0; i < a.Len(); i++ {
-			*path = append(*path, fmt.Sprintf("[%d]", i))
 			if d := diffValue(a.Index(i), b.Index(i), path); d != "" {
+				*path = append(*path, fmt.Sprintf("[%d]", i))
 				return d
 			}
-			*path = (*path)[:len(*path)-1]
 		}
 		return ""
 	case reflect.String:
@@ -128,11 +212,10 @@ func diffValue(a, b reflect.Value, path *[]string) string {
 			if !vb.IsValid() {
 				return fmt.Sprintf("key %v missing", k)
 			}
-			*path = append(*path, fmt.Sprintf("[%v]", k))
 			if d := diffValue(a.MapIndex(k), vb, path); d != "" {
+				*path = append(*path, fmt.Sprintf("[%v]", k))
 				return d
 			}
-			*path = (*path)[:len(*path)-1]
 		}
 		return ""
 	}

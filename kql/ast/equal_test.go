@@ -60,3 +60,28 @@ func TestEqualCases(t *testing.T) {
 		}
 	}
 }
+
+func TestEqualDeepChain(t *testing.T) {
+	chain := func(n int, last string) Expr {
+		var x Expr = &Ident{Name: "a"}
+		for i := 0; i < n; i++ {
+			name := "b"
+			if i == n-1 {
+				name = last
+			}
+			x = &BinaryExpr{X: x, Op: "+", Y: &Ident{Name: name}}
+		}
+		return x
+	}
+	a, b, c := chain(200000, "z"), chain(200000, "z"), chain(200000, "y")
+	if !Equal(a, b) {
+		t.Error("equal 200,000-deep chains are not Equal")
+	}
+	if Equal(a, c) {
+		t.Error("chains differing in their last operand are Equal")
+	}
+	// Diff recurses (it is for failure messages): a shorter chain.
+	if d := Diff(chain(1000, "z"), chain(1000, "y")); !strings.HasSuffix(d, `.Y(*ast.Ident).Name: "z" != "y"`) {
+		t.Errorf("Diff = %q", d)
+	}
+}

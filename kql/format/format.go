@@ -361,15 +361,31 @@ func (p *printer) expr(x ast.Expr) {
 		p.operand(x.X, precUnary)
 	case *ast.BinaryExpr:
 		prec := binaryPrec(x.Op)
-		if chains(prec) {
-			p.left(x.X, prec)
-		} else {
+		if !chains(prec) {
 			p.left(x.X, prec+1)
+			p.write(" ")
+			p.write(x.Op)
+			p.write(" ")
+			p.operand(x.Y, prec+1)
+			return
 		}
-		p.write(" ")
-		p.write(x.Op)
-		p.write(" ")
-		p.operand(x.Y, prec+1)
+		// a + b + c + ... nests to the left; walk the chain in a loop so
+		// that long chains do not cost deep recursion.
+		chain := []*ast.BinaryExpr{x}
+		for {
+			l, ok := chain[len(chain)-1].X.(*ast.BinaryExpr)
+			if !ok || l == nil || binaryPrec(l.Op) != prec {
+				break
+			}
+			chain = append(chain, l)
+		}
+		p.left(chain[len(chain)-1].X, prec)
+		for i := len(chain) - 1; i >= 0; i-- {
+			p.write(" ")
+			p.write(chain[i].Op)
+			p.write(" ")
+			p.operand(chain[i].Y, prec+1)
+		}
 	case *ast.InExpr:
 		p.left(x.X, precEquality+1)
 		p.write(" ")
