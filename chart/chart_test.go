@@ -317,3 +317,27 @@ func TestCategoryLabelsDoNotOverlap(t *testing.T) {
 		t.Errorf("%d date labels on a %v px axis, want at most %d and at least %d", labels, plot, max, max/2)
 	}
 }
+
+// TestYSplitAxes: with ysplit=axes each series gets its own value axis in
+// its colour, so a small series is not flattened by a large one.
+func TestYSplitAxes(t *testing.T) {
+	cols := []schema.Column{{Name: "t", Type: types.DateTime}, {Name: "small", Type: types.Long}, {Name: "large", Type: types.Long}}
+	rows := [][]any{{day(1), int64(1), int64(1000)}, {day(2), int64(3), int64(3000)}}
+	svgOf := func(props map[string]string) string {
+		var buf bytes.Buffer
+		if err := Render(&buf, "svg", cols, rows, &Spec{Kind: "linechart", Props: props}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	axes := svgOf(map[string]string{"ysplit": "axes"})
+	one := svgOf(nil)
+	// each series' colour labels its own axis: 0..3 on the left, 0..3000
+	// on the right
+	if !strings.Contains(axes, `fill="#f28e2b">3000<`) || !strings.Contains(axes, `fill="#4e79a7" text-anchor="end">3<`) {
+		t.Errorf("ysplit=axes: no axis per series:\n%s", axes)
+	}
+	if strings.Contains(one, `fill="#4e79a7" text-anchor="end">3<`) || !strings.Contains(one, `fill="#777777" text-anchor="end">3000<`) {
+		t.Error("without ysplit the series share one grey axis up to 3000")
+	}
+}

@@ -231,28 +231,48 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 			xlo, xhi = math.Min(xlo, q.X), math.Max(xhi, q.X)
 		}
 	}
-	if math.IsInf(lo, 0) {
-		lo, hi = 0, 1
-	}
-	if m.Kind != "scatterchart" || lo > 0 {
-		lo = math.Min(lo, 0)
-	}
-	hi = math.Max(hi, 0)
-	if m.YMin != nil {
-		lo = *m.YMin
-	}
-	if m.YMax != nil {
-		hi = *m.YMax
-	}
-	if hi <= lo {
-		hi = lo + 1
-	}
-	ticks := niceTicks(lo, hi, 5)
-	lo = math.Min(lo, ticks[0])
-	hi = math.Max(hi, ticks[len(ticks)-1])
+	lo, hi, ticks := valueScale(m, lo, hi)
 
 	if p.Title != "" {
 		c.text(x0, y0-6, p.Title, start, black, true, false)
+	}
+	colors := seriesIndex(m)
+
+	// ysplit=axes: one value axis per series, the first on the left, the
+	// others on the right
+	var axes []func(float64) float64
+	if m.SplitAxes && !horizontal && stack == "" && len(p.Series) > 1 {
+		n := min(len(p.Series), 5)
+		x1 -= 52 * float64(n-1)
+		for si, s := range p.Series {
+			if si >= n {
+				axes = append(axes, axes[0])
+				continue
+			}
+			slo, shi := math.Inf(1), math.Inf(-1)
+			for _, q := range s.Points {
+				slo, shi = math.Min(slo, q.Y), math.Max(shi, q.Y)
+			}
+			slo, shi, sticks := valueScale(m, slo, shi)
+			pos := func(v float64) float64 { return y1 - (v-slo)/(shi-slo)*(y1-y0) }
+			axes = append(axes, pos)
+			ax, a, dx := x0, end, -6.0
+			if si > 0 {
+				ax, a, dx = x1+52*float64(si-1), start, 6
+			}
+			col := seriesColor(colors[s.Name])
+			c.polyline([]pt{{ax, y0}, {ax, y1}}, col, 1)
+			for _, t := range sticks {
+				if t < slo || t > shi {
+					continue
+				}
+				if si == 0 {
+					c.polyline([]pt{{x0, pos(t)}, {x1, pos(t)}}, grid, 1)
+				}
+				c.text(ax+dx, pos(t)+4, numLabel(t), a, col, false, false)
+			}
+		}
+		c.polyline([]pt{{x0, y1}, {x1, y1}}, grey, 1)
 	}
 
 	// value axis
@@ -263,30 +283,37 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		}
 		return y1 - f*(y1-y0)
 	}
-	for _, t := range ticks {
-		if t < lo || t > hi {
-			continue
+	ysOf := func(si int) func(float64) float64 {
+		if axes != nil {
+			return axes[si]
 		}
-		label := numLabel(t)
-		if stack == "stacked100" {
-			label += "%"
-		}
-		if horizontal {
-			x := valPos(t)
-			c.polyline([]pt{{x, y0}, {x, y1}}, grid, 1)
-			if last {
-				c.text(x, y1+16, label, middle, grey, false, false)
-			}
-		} else {
-			y := valPos(t)
-			c.polyline([]pt{{x0, y}, {x1, y}}, grid, 1)
-			c.text(x0-6, y+4, label, end, grey, false, false)
-		}
+		return valPos
 	}
-	c.polyline([]pt{{x0, y1}, {x1, y1}}, grey, 1)
-	c.polyline([]pt{{x0, y0}, {x0, y1}}, grey, 1)
+	if axes == nil {
+		for _, t := range ticks {
+			if t < lo || t > hi {
+				continue
+			}
+			label := numLabel(t)
+			if stack == "stacked100" {
+				label += "%"
+			}
+			if horizontal {
+				x := valPos(t)
+				c.polyline([]pt{{x, y0}, {x, y1}}, grid, 1)
+				if last {
+					c.text(x, y1+16, label, middle, grey, false, false)
+				}
+			} else {
+				y := valPos(t)
+				c.polyline([]pt{{x0, y}, {x1, y}}, grid, 1)
+				c.text(x0-6, y+4, label, end, grey, false, false)
+			}
+		}
+		c.polyline([]pt{{x0, y1}, {x1, y1}}, grey, 1)
+		c.polyline([]pt{{x0, y0}, {x0, y1}}, grey, 1)
+	}
 
-	colors := seriesIndex(m)
 	if m.XType == XCategory {
 		n := len(m.Labels)
 		if n == 0 {
@@ -351,7 +378,7 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		}
 		// lines, areas or points over categories
 		xs := func(x float64) float64 { return catPos(x) + band/2 }
-		plotXY(c, m, p, xs, valPos, colors, base, tops, y1)
+		plotXY(c, m, p, xs, ysOf, colors, base, tops)
 		return
 	}
 
@@ -366,12 +393,13 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 			c.text(xs(t.v), y1+16, t.label, middle, grey, false, false)
 		}
 	}
-	plotXY(c, m, p, xs, valPos, colors, base, tops, y1)
+	plotXY(c, m, p, xs, ysOf, colors, base, tops)
 }
 
-func plotXY(c canvas, m *Model, p *Panel, xs, ys func(float64) float64, colors map[string]int, base, tops []map[float64]float64, y1 float64) {
-	zero := ys(0)
+func plotXY(c canvas, m *Model, p *Panel, xs func(float64) float64, ysOf func(int) func(float64) float64, colors map[string]int, base, tops []map[float64]float64) {
 	for si, s := range p.Series {
+		ys := ysOf(si)
+		zero := ys(0)
 		col := seriesColor(colors[s.Name])
 		var line []pt
 		for _, q := range s.Points {
@@ -409,6 +437,28 @@ func plotXY(c canvas, m *Model, p *Panel, xs, ys func(float64) float64, colors m
 			c.polyline(line, col, 2)
 		}
 	}
+}
+
+// valueScale widens a value range to round ticks, including zero except
+// on scatter charts; ymin and ymax override the ends.
+func valueScale(m *Model, lo, hi float64) (float64, float64, []float64) {
+	if math.IsInf(lo, 0) {
+		lo, hi = 0, 1
+	}
+	if m.Kind != "scatterchart" {
+		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
+	}
+	if m.YMin != nil {
+		lo = *m.YMin
+	}
+	if m.YMax != nil {
+		hi = *m.YMax
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	ticks := niceTicks(lo, hi, 5)
+	return math.Min(lo, ticks[0]), math.Max(hi, ticks[len(ticks)-1]), ticks
 }
 
 type tick struct {

@@ -49,22 +49,25 @@ const (
 // Model is a chart ready to draw: what Build derives from a result and a
 // render request.
 type Model struct {
-	Kind     string // one of Kinds
-	Title    string
-	XTitle   string
-	YTitle   string
-	XType    XType
-	Stack    string   // "", "stacked" or "stacked100"
-	Legend   bool     // draw the legend
-	Labels   []string // category labels when XType is XCategory (x is the index)
-	Panels   []Panel  // one, or one per y column with ysplit=panels
-	Omitted  int      // series left out beyond MaxSeries
-	YMin     *float64
-	YMax     *float64
-	Default  bool // chosen by Default, not by a render operator
-	XColumn  string
-	YColumns []string
-	SeriesBy []string
+	Kind    string // one of Kinds
+	Title   string
+	XTitle  string
+	YTitle  string
+	XType   XType
+	Stack   string   // "", "stacked" or "stacked100"
+	Legend  bool     // draw the legend
+	Labels  []string // category labels when XType is XCategory (x is the index)
+	Panels  []Panel  // one, or one per y column with ysplit=panels
+	Omitted int      // series left out beyond MaxSeries
+	// SplitAxes draws one value axis per series (ysplit=axes) on line,
+	// area and scatter charts.
+	SplitAxes bool
+	YMin      *float64
+	YMax      *float64
+	Default   bool // chosen by Default, not by a render operator
+	XColumn   string
+	YColumns  []string
+	SeriesBy  []string
 }
 
 // Panel is one plotting area with its series.
@@ -384,6 +387,7 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 		return numeric(v)
 	}
 
+	m.SplitAxes = strings.ToLower(props["ysplit"]) == "axes"
 	split := strings.ToLower(props["ysplit"]) == "panels" && len(ys) > 1
 	nPanels := 1
 	if split {
