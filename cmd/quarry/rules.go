@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -11,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -198,6 +198,7 @@ with warnings. With --strict the exit status is 1 when a file had an error.`,
 		lNow     string
 		lFormat  string
 		lNoCheck bool
+		lReasons bool
 	)
 	listCmd := &cobra.Command{
 		Use:   "list",
@@ -257,7 +258,7 @@ access"); --text searches id, name, descriptions and query.`,
 					keepSt = append(keepSt, s)
 				}
 			}
-			return rulesWriteList(cmd.OutOrStdout(), lFormat, keep, keepSt)
+			return rulesWriteList(cmd.OutOrStdout(), lFormat, keep, keepSt, lReasons)
 		},
 	}
 	listCmd.Flags().StringVar(&lf.Table, "table", "", "only rules reading this table")
@@ -270,6 +271,7 @@ access"); --text searches id, name, descriptions and query.`,
 	listCmd.Flags().Lookup("runnable").NoOptDefVal = "true"
 	listCmd.Flags().StringVar(&lNow, "now", "", "end of the rules' windows for the data check (default $"+EnvNow+" or the current time)")
 	listCmd.Flags().StringVar(&lFormat, "format", "table", "output format: table, json or csv")
+	listCmd.Flags().BoolVarP(&lReasons, "reasons", "r", false, "table: print under each rule that cannot run the reasons why")
 	listCmd.Flags().BoolVar(&lNoCheck, "no-check", false, "do not check whether rules can run (faster; RUNNABLE is left empty)")
 
 	var (
@@ -609,7 +611,7 @@ func firstNonEmptyStr(s ...string) string {
 }
 
 // rulesWriteList prints rules as a table, JSON or CSV.
-func rulesWriteList(w io.Writer, format string, rs []*rules.Rule, sts []*rules.Status) error {
+func rulesWriteList(w io.Writer, format string, rs []*rules.Rule, sts []*rules.Status, reasons bool) error {
 	tables := func(i int) []string {
 		if sts[i] != nil {
 			return sts[i].Tables
@@ -659,8 +661,7 @@ func rulesWriteList(w io.Writer, format string, rs []*rules.Rule, sts []*rules.S
 		cw.Flush()
 		return cw.Error()
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tTABLES\tTECHNIQUES\tRUNNABLE")
+	rows := [][]string{{"ID", "NAME", "TABLES", "TECHNIQUES", "RUNNABLE"}}
 	runnableCount := 0
 	for i, r := range rs {
 		id := r.ID
@@ -674,9 +675,31 @@ func rulesWriteList(w io.Writer, format string, rs []*rules.Rule, sts []*rules.S
 		if runnable(i) == "yes" {
 			runnableCount++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", id, name, strings.Join(tables(i), ","), strings.Join(r.Techniques, ","), runnable(i))
+		rows = append(rows, []string{id, name, strings.Join(tables(i), ","), strings.Join(r.Techniques, ","), runnable(i)})
 	}
-	if err := tw.Flush(); err != nil {
+	width := make([]int, 5)
+	for _, row := range rows {
+		for j, c := range row {
+			width[j] = max(width[j], len([]rune(c)))
+		}
+	}
+	bw := bufio.NewWriter(w)
+	for k, row := range rows {
+		var line strings.Builder
+		for j, c := range row {
+			line.WriteString(c)
+			if j < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", width[j]-len([]rune(c))+2))
+			}
+		}
+		fmt.Fprintln(bw, strings.TrimRight(line.String(), " "))
+		if i := k - 1; reasons && k > 0 && sts[i] != nil {
+			for _, reason := range sts[i].Reasons {
+				fmt.Fprintf(bw, "          - %s\n", strings.SplitN(reason, "\n", 2)[0])
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if len(sts) > 0 && sts[0] != nil {

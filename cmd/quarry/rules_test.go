@@ -57,11 +57,12 @@ func TestRulesCommands(t *testing.T) {
 	if len(recs) != 5 || recs[0][0] != "id" || recs[1][6] != "EmailEvents" {
 		t.Errorf("list --technique T1114 csv:\n%s", out)
 	}
-	out, _, _ = runRulesCmd(t, db, "rules", "list", "--format", "table", "--table", "", "--technique", "", "--text", "bombing")
-	if !strings.Contains(out, "Email bombing attacks") || !strings.Contains(out, "Hunt for email bombing attacks") || !strings.Contains(out, "2 rules") {
+	out, _, _ = runRulesCmd(t, db, "rules", "list", "--format", "table", "--table", "", "--technique", "", "--text", "bombing", "-r")
+	if !strings.Contains(out, "Email bombing attacks") || !strings.Contains(out, "Hunt for email bombing attacks") || !strings.Contains(out, "2 rules, 0 runnable") ||
+		!strings.Contains(out, "\n          - table EmailEvents is not in the store\n") {
 		t.Errorf("list --text bombing:\n%s", out)
 	}
-	runRulesCmd(t, db, "rules", "list", "--text", "") // reset the flag for later runs
+	runRulesCmd(t, db, "rules", "list", "--text", "", "-r=false") // reset the flags for later runs
 	out, _, err = runRulesCmd(t, db, "rules", "show", "6b478186", "--now", "2026-11-01T00:00:00Z")
 	if err != nil {
 		t.Fatal(err)
