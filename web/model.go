@@ -19,7 +19,7 @@ type RuleSource interface {
 }
 
 // runnable is the rule's runnable status; a rule never checked is not
-// runnable.
+// runnable (and the runnable filter, yes or no, leaves it out).
 func runnable(p *enrich.Page) bool { return p.Status != nil && p.Status.Runnable }
 
 // Filter selects and orders rules for the feed and GET /api/rules: the
@@ -52,15 +52,6 @@ func (f Filter) Apply(all []*enrich.Page) []*enrich.Page {
 	}
 	var out []*enrich.Page
 	for _, p := range all {
-		// a rule never checked counts as not runnable
-		if rf.Runnable != nil && !*rf.Runnable && p.Status == nil {
-			f2 := rf
-			f2.Runnable = nil
-			if f2.Match(p.Rule, nil) {
-				out = append(out, p)
-			}
-			continue
-		}
 		if rf.Match(p.Rule, p.Status) {
 			out = append(out, p)
 		}
