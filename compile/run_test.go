@@ -28,7 +28,7 @@ var (
 func mem(t testing.TB) *store.Store {
 	t.Helper()
 	memOnce.Do(func() {
-		memStore, memErr = store.Open(":memory:", store.Options{})
+		memStore, memErr = store.Open(":memory:", store.Options{MemoryLimit: "1GB"})
 		if memErr != nil {
 			return
 		}
@@ -84,7 +84,9 @@ func runKQL(st *store.Store, q string, cat check.Catalog) (*result, error) {
 		names = append(names, fmt.Sprintf("c%d", i))
 	}
 	sql = "SELECT " + strings.Join(sel, ", ") + " FROM (" + sql + "\n) AS t(" + strings.Join(names, ", ") + ")"
-	rows, err := st.DB.Query(sql)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := st.DB.QueryContext(ctx, sql)
 	if err != nil {
 		return nil, fmt.Errorf("%v\nSQL: %s", err, p.SQL)
 	}

@@ -52,10 +52,14 @@ func TestIndexofAndUTF16(t *testing.T) {
 		"a,b,c,d,e,f,g\n2,-1,4,2,b@c,c,5")
 }
 
-// "long/long" keeps integer arithmetic, truncating toward zero.
+// "long/long" keeps integer arithmetic, truncating toward zero. Modulo is
+// never negative: numerical-operators.md prints 14 % 12 = 2, -14 % 12 =
+// 10, 14 % -12 = 2, -14 % -12 = 10.
 func TestLongDivisionTruncates(t *testing.T) {
 	expect(t, `print a = 7 / 2, b = -7 / 2, c = 7 % 3, d = -7 % 3, e = 7.0 / 2, f = 1 / 4`,
-		"a,b,c,d,e,f\n3,-3,1,-1,3.5,0")
+		"a,b,c,d,e,f\n3,-3,1,2,3.5,0")
+	expect(t, `print plusPlus = 14 % 12, minusPlus = -14 % 12, plusMinus = 14 % -12, minusMinus = -14 % -12`,
+		"plusPlus,minusPlus,plusMinus,minusMinus\n2,10,2,10")
 }
 
 // bin(): "Rounds values down to an integer multiple of a given bin size."

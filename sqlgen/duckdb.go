@@ -213,7 +213,7 @@ func (d duckdb) Convert(x string, from, to types.Type) string {
 	case types.Dynamic:
 		switch from {
 		case types.String:
-			return "(CASE WHEN json_valid(" + x + ") THEN CAST(" + x + " AS JSON) ELSE to_json(" + x + ") END)"
+			return "(CASE WHEN " + x + " = '' THEN NULL WHEN json_valid(" + x + ") THEN CAST(" + x + " AS JSON) ELSE to_json(" + x + ") END)"
 		case types.DateTime, types.TimeSpan:
 			return "to_json(" + d.Convert(x, from, types.String) + ")"
 		default:
@@ -385,10 +385,11 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		return "(" + args[0] + " // " + args[1] + ")", nil
 	case "mod":
+		// Kusto's modulo is never negative: -14 % 12 is 10.
 		if call.T == types.Real {
-			return "fmod(" + args[0] + ", " + args[1] + ")", nil
+			return "fmod(fmod(" + args[0] + ", " + args[1] + ") + abs(" + args[1] + "), abs(" + args[1] + "))", nil
 		}
-		return "(" + args[0] + " % " + args[1] + ")", nil
+		return "(((" + args[0] + " % " + args[1] + ") + abs(" + args[1] + ")) % abs(" + args[1] + "))", nil
 	case "eq", "ne":
 		a, b := args[0], args[1]
 		nn := func(i int) bool {
@@ -552,6 +553,59 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return d.substring(g, call, args)
 	case "indexof":
 		return d.indexof(g, call, args)
+	case "startof":
+		name := call.F.Name
+		end := strings.HasPrefix(name, "endof")
+		unit := strings.TrimPrefix(strings.TrimPrefix(name, "startof"), "endof")
+		x := args[0]
+		var start string
+		switch unit {
+		case "day":
+			start = "date_trunc('day', " + x + ")"
+		case "week":
+			start = "(date_trunc('day', " + x + ") - to_days(CAST(dayofweek(" + x + ") AS INTEGER)))"
+		case "month":
+			start = "CAST(date_trunc('month', " + x + ") AS TIMESTAMP)"
+		case "year":
+			start = "CAST(date_trunc('year', " + x + ") AS TIMESTAMP)"
+		}
+		step := map[string]string{"day": "to_days", "week": "to_weeks", "month": "to_months", "year": "to_years"}[unit]
+		if len(args) > 1 {
+			start = "(" + start + " + " + step + "(CAST(" + args[1] + " AS INTEGER)))"
+		}
+		if end {
+			return "(" + start + " + " + step + "(1) - INTERVAL 1 MICROSECOND)", nil
+		}
+		return start, nil
+	case "tohex":
+		s := "lower(to_hex(CAST(" + args[0] + " AS BIGINT)))"
+		if len(args) > 1 {
+			s = "lpad(" + s + ", CAST(" + args[1] + " AS INTEGER), '0')"
+		}
+		return s, nil
+	case "indexof_regex":
+		m := "regexp_extract(" + args[0] + ", " + args[1] + ")"
+		return "(CASE WHEN regexp_matches(" + args[0] + ", " + args[1] + ") THEN CAST(strpos(" + args[0] + ", " + m + ") - 1 AS BIGINT) ELSE -1 END)", nil
+	case "array_slice":
+		l := "json_extract(" + args[0] + ", '$[*]')"
+		st := "(CASE WHEN " + args[1] + " < 0 THEN len(" + l + ") + " + args[1] + " ELSE " + args[1] + " END)"
+		en := "(CASE WHEN " + args[2] + " < 0 THEN len(" + l + ") + " + args[2] + " ELSE " + args[2] + " END)"
+		return "to_json(coalesce(list_slice(" + l + ", " + st + " + 1, " + en + " + 1), []))", nil
+	case "bag_zip":
+		k := "json_extract_string(" + args[0] + ", '$[*]')"
+		v := "json_extract(" + args[1] + ", '$[*]')"
+		return "CAST(to_json(map_from_entries(list_transform(range(1, len(" + k + ") + 1), i -> struct_pack(k := " + k + "[i], v := " + v + "[i])))) AS JSON)", nil
+	case "range":
+		step := "1"
+		if len(args) > 2 {
+			step = args[2]
+		}
+		// Kusto caps the array at 1,048,576 elements.
+		stop := args[1]
+		if call.Args[0].Type().IsNumeric() {
+			stop = "least(" + args[1] + ", " + args[0] + " + " + step + " * 1048575)"
+		}
+		return "to_json(generate_series(" + args[0] + ", " + stop + ", " + step + "))", nil
 	case "strcat_delim":
 		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
 	case "trim":
@@ -639,7 +693,8 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			t := ts[0].String()
 			return quoteString(t), nil
 		}
-		return "(CASE json_type(" + args[0] + ") WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long' WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' ELSE 'null' END)", nil
+		x := args[0]
+		return "(CASE WHEN " + x + " IS NULL THEN 'null' WHEN json_type(" + x + ") IN ('BIGINT', 'UBIGINT') AND TRY_CAST(" + x + " AS INTEGER) IS NOT NULL THEN 'int' ELSE CASE json_type(" + x + ") WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long' WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'dictionary' ELSE 'null' END END)", nil
 	case "datetime_diff":
 		part, ok := litString(call.Args[0])
 		if !ok {
@@ -924,10 +979,8 @@ func (d duckdb) indexof(g *Gen, call *plan.Call, args []string) (string, error) 
 func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (string, error) {
 	switch name {
 	case "count":
-		if len(args) == 0 {
-			return "count(*)", nil
-		}
-		return "count(" + args[0] + ")", nil
+		// count(x) counts rows, like count(), whatever x is.
+		return "count(*)", nil
 	case "sum":
 		s := "sum(" + args[0] + ")"
 		if len(args) > 1 {

@@ -169,7 +169,8 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 			}
 			return g.add("SELECT "+selectList(exprs, out)+" WHERE FALSE", out, false), nil
 		}
-		var parts []string
+		// VALUES keeps the rows in order (UNION ALL may not).
+		var rowsSQL []string
 		for _, row := range n.Rows {
 			exprs := make([]string, len(row))
 			for i, e := range row {
@@ -182,9 +183,15 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 				}
 				exprs[i] = s
 			}
-			parts = append(parts, "SELECT "+selectList(exprs, out))
+			rowsSQL = append(rowsSQL, "("+strings.Join(exprs, ", ")+")")
 		}
-		return g.add(strings.Join(parts, " UNION ALL "), out, false), nil
+		tmp := make([]string, len(out))
+		casts := make([]string, len(out))
+		for i := range out {
+			tmp[i] = g.D.QuoteIdent(fmt.Sprintf("v%d", i))
+			casts[i] = "CAST(" + tmp[i] + " AS " + g.D.TypeName(n.Columns[i].Type) + ")"
+		}
+		return g.add("SELECT "+selectList(casts, out)+" FROM (VALUES "+strings.Join(rowsSQL, ", ")+") AS v("+strings.Join(tmp, ", ")+")", out, false), nil
 	case *plan.Range:
 		s, err := g.D.Range(g, n, out[0])
 		if err != nil {
@@ -349,7 +356,10 @@ func (g *Gen) aggregate(n *plan.Aggregate, out []string) (*rel, error) {
 				fields = append(fields, fmt.Sprintf("f%d := %s", i+1, s))
 			}
 			sname := g.D.QuoteIdent(fmt.Sprintf("__agg%d", ai))
-			exprs = append(exprs, fmt.Sprintf("%s(struct_pack(%s), %s) FILTER (WHERE %s IS NOT NULL)", a.F.Name, strings.Join(fields, ", "), args[0], args[0]))
+			// A group whose values are all null still gives a row: its
+			// first.
+			sp := "struct_pack(" + strings.Join(fields, ", ") + ")"
+			exprs = append(exprs, fmt.Sprintf("coalesce(%s(%s, %s), first(%s))", a.F.Name, sp, args[0], sp))
 			names = append(names, sname)
 			for i := 0; i <= len(a.Extra); i++ {
 				outer = append(outer, fmt.Sprintf("%s.f%d AS %s", sname, i, out[oi]))
@@ -401,7 +411,9 @@ func (g *Gen) join(n *plan.Join, out []string) (*rel, error) {
 		for _, k := range n.LeftKeys {
 			keys = append(keys, l.cols[k])
 		}
-		dd := g.add("SELECT * FROM "+l.name+" QUALIFY row_number() OVER (PARTITION BY "+strings.Join(keys, ", ")+") = 1", l.cols, false)
+		// Kusto keeps the first; number the rows in their order.
+		num := g.add("SELECT *, row_number() OVER () AS \"__rn\" FROM "+l.name, append(append([]string(nil), l.cols...), "\"__rn\""), false)
+		dd := g.add("SELECT "+strings.Join(l.cols, ", ")+" FROM "+num.name+" QUALIFY row_number() OVER (PARTITION BY "+strings.Join(keys, ", ")+" ORDER BY \"__rn\") = 1", l.cols, false)
 		left = dd.name
 	}
 	var on []string

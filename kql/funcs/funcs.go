@@ -42,6 +42,7 @@ const (
 // Param kinds beyond concrete types, used in signatures.
 const (
 	anyT     = "any"     // any scalar
+	toStr    = "tostr"   // any scalar, converted to string
 	numT     = "num"     // int, long, real or decimal
 	integral = "integer" // int or long
 )
@@ -119,7 +120,7 @@ func Accepts(p string, t types.Type) bool {
 		return true
 	}
 	switch p {
-	case anyT:
+	case anyT, toStr:
 		return true
 	case numT:
 		return t.IsNumeric()
@@ -227,6 +228,8 @@ func ParamType(p string) types.Type {
 	switch p {
 	case anyT, numT, integral:
 		return types.Unknown
+	case toStr:
+		return types.String
 	}
 	t, _ := types.Lookup(p)
 	return t
