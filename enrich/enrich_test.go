@@ -194,7 +194,7 @@ func TestPage(t *testing.T) {
 		"Mailflow by directionality\n",
 		"[kql] [Azure-Sentinel] [T1566] [EmailEvents] [hunting] [microsoft] [official]",
 		"ID: 6b478186-da3b-4d71-beaa-aa5b42908499 · version 1.0.0",
-		"Retrieved: 2026-11-01T00:00:00Z · commit 0ad0c9ca9695",
+		"Retrieved: 2026-11-01T00:00:00Z · commit fe2521b0d95e",
 		"Runnable on this store: yes (data in the last 30d)",
 		"## Hunt Hypothesis",
 		"(" + GeneratedNotice + ")",
@@ -210,7 +210,7 @@ func TestPage(t *testing.T) {
 		"## References",
 		"- https://attack.mitre.org/techniques/T1566",
 		"## False Positive Guidance",
-		"View original rule: https://github.com/Azure/Azure-Sentinel/blob/0ad0c9ca9695195e8b2425fe155e0d81ac264a9e/Hunting%20Queries/Microsoft%20365%20Defender/Email%20and%20Collaboration%20Queries/Mailflow/Mailflow%20by%20directionality.yaml",
+		"View original rule: https://github.com/Azure/Azure-Sentinel/blob/fe2521b0d95eaeba390140228667a9220fea23a7/Hunting%20Queries/Microsoft%20365%20Defender/Email%20and%20Collaboration%20Queries/Mailflow/Mailflow%20by%20directionality.yaml",
 	}
 	pos := 0
 	for _, want := range order {

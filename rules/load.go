@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -70,6 +71,10 @@ func LoadDir(root string, opt LoadOptions) (*LoadResult, error) {
 	}
 	sort.Strings(files)
 	res := &LoadResult{}
+	manifest, err := readManifest(root)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -83,6 +88,9 @@ func LoadDir(root string, opt LoadOptions) (*LoadResult, error) {
 		src := opt.Source
 		src.Path = rel
 		src.RetrievedAt = opt.Now
+		if m, ok := manifest[filepath.ToSlash(mustRel(root, p))]; ok {
+			src.Repo, src.Path, src.Commit = m.SourceRepo, m.Path, m.SourceCommit
+		}
 		src.URL = blobURL(src)
 		res.Files++
 		var fr fileResult
@@ -95,6 +103,56 @@ func LoadDir(root string, opt LoadOptions) (*LoadResult, error) {
 	}
 	res.checkDuplicates()
 	return res, nil
+}
+
+// ManifestFile is the optional provenance manifest of a rule pack copied
+// out of its repository (as ../shared/corpus/sentinel-email is): one JSON
+// object per line with the rule file's name relative to the pack
+// ("file"), the repository it came from ("source_repo", "owner/name"), its
+// path there ("path") and the commit ("source_commit"). Rules loaded from
+// a listed file record that provenance instead of the local directory.
+const ManifestFile = "index.jsonl"
+
+type manifestEntry struct {
+	File         string `json:"file"`
+	SourceRepo   string `json:"source_repo"`
+	Path         string `json:"path"`
+	SourceCommit string `json:"source_commit"`
+}
+
+// readManifest reads root/index.jsonl when it exists. Lines without file,
+// source_repo and path are ignored; a line that is not JSON is an error
+// naming the line.
+func readManifest(root string) (map[string]manifestEntry, error) {
+	data, err := os.ReadFile(filepath.Join(root, ManifestFile))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	out := map[string]manifestEntry{}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var e manifestEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			return nil, fmt.Errorf("rules: %s:%d: %v", filepath.Join(root, ManifestFile), i+1, err)
+		}
+		if e.File != "" && e.SourceRepo != "" && e.Path != "" {
+			out[filepath.ToSlash(e.File)] = e
+		}
+	}
+	return out, nil
+}
+
+func mustRel(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return p
+	}
+	return rel
 }
 
 func (res *LoadResult) add(fr fileResult, src Source) {

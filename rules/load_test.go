@@ -52,7 +52,11 @@ func TestLoadCorpus(t *testing.T) {
 	if d, ok := m.Period(); !ok || d != 30*24*time.Hour {
 		t.Errorf("Mailflow period = %v %v, want 720h", d, ok)
 	}
-	want := "https://github.com/Azure/Azure-Sentinel/blob/HEAD/Hunting%20Queries/Microsoft%20365%20Defender/Email%20and%20Collaboration%20Queries/Mailflow%20by%20directionality.yaml"
+	// Provenance comes from the pack's index.jsonl manifest.
+	want := "https://github.com/Azure/Azure-Sentinel/blob/fe2521b0d95eaeba390140228667a9220fea23a7/Hunting%20Queries/Microsoft%20365%20Defender/Email%20and%20Collaboration%20Queries/Mailflow/Mailflow%20by%20directionality.yaml"
+	if m.Source.Repo != "Azure/Azure-Sentinel" || m.Source.Commit != "fe2521b0d95eaeba390140228667a9220fea23a7" {
+		t.Errorf("source %+v", m.Source)
+	}
 	if m.Source.URL != want {
 		t.Errorf("URL = %s\nwant %s", m.Source.URL, want)
 	}

@@ -255,3 +255,26 @@ func TestParseDefenderRepoMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadDirManifest(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("id: 6b478186-da3b-4d71-beaa-aa5b42908499\nname: a\nquery: T\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("id: 6b478186-da3b-4d71-beaa-aa5b42908490\nname: b\nquery: T\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"file": "a.yaml", "source_repo": "Azure/Azure-Sentinel", "path": "Hunting Queries/a.yaml", "source_commit": "c0ffee"}`+"\n"), 0o644)
+	res, err := LoadDir(dir, LoadOptions{Source: Source{Repo: dir}})
+	if err != nil || len(res.Rules) != 2 {
+		t.Fatalf("%v %v", err, res)
+	}
+	a, b := res.Rules[0], res.Rules[1]
+	if a.Source.Repo != "Azure/Azure-Sentinel" || a.Source.Path != "Hunting Queries/a.yaml" || a.Source.Commit != "c0ffee" ||
+		a.Source.URL != "https://github.com/Azure/Azure-Sentinel/blob/c0ffee/Hunting%20Queries/a.yaml" {
+		t.Errorf("a: %+v", a.Source)
+	}
+	if b.Source.Repo != dir || b.Source.Path != "b.yaml" || b.Source.URL != "" {
+		t.Errorf("b (not in the manifest): %+v", b.Source)
+	}
+	os.WriteFile(filepath.Join(dir, ManifestFile), []byte("{}\nnot json\n"), 0o644)
+	if _, err := LoadDir(dir, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "index.jsonl:2:") {
+		t.Errorf("bad manifest: %v", err)
+	}
+}
