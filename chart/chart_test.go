@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"math"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -339,5 +341,37 @@ func TestYSplitAxes(t *testing.T) {
 	}
 	if strings.Contains(one, `fill="#4e79a7" text-anchor="end">3<`) || !strings.Contains(one, `fill="#777777" text-anchor="end">3000<`) {
 		t.Error("without ysplit the series share one grey axis up to 3000")
+	}
+}
+
+// TestLogAxes: yaxis=log and xaxis=log put the ticks at powers of ten and
+// place 10 a third of the way from 1 to 1000.
+func TestLogAxes(t *testing.T) {
+	cols := []schema.Column{{Name: "x", Type: types.Long}, {Name: "y", Type: types.Long}}
+	rows := [][]any{{int64(1), int64(1)}, {int64(10), int64(10)}, {int64(1000), int64(1000)}}
+	m, err := Build(cols, rows, &Spec{Kind: "linechart", Props: map[string]string{"yaxis": "log", "xaxis": "log"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	Draw(&buf, "svg", m)
+	svg := buf.String()
+	for _, want := range []string{`text-anchor="end">1<`, `text-anchor="end">10<`, `text-anchor="end">100<`, `text-anchor="end">1000<`, `text-anchor="middle">100<`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("log axes lack the tick %s", want)
+		}
+	}
+	if strings.Contains(svg, ">500<") {
+		t.Error("a linear tick on a log axis")
+	}
+	// the polyline's points: x and y of 1, 10, 1000 are evenly spaced
+	// in log terms (0, 1/3, 1)
+	i := strings.Index(svg, `<polyline points="`)
+	j := strings.LastIndex(svg, `<polyline points="`)
+	var x [3]float64
+	var y [3]float64
+	fmt.Sscanf(svg[j+len(`<polyline points="`):], "%g,%g %g,%g %g,%g", &x[0], &y[0], &x[1], &y[1], &x[2], &y[2])
+	if i < 0 || math.Abs((x[1]-x[0])/(x[2]-x[0])-1.0/3) > 0.01 || math.Abs((y[1]-y[0])/(y[2]-y[0])-1.0/3) > 0.01 {
+		t.Errorf("points %v %v are not log-spaced", x, y)
 	}
 }

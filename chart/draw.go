@@ -213,25 +213,26 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 	horizontal := m.Kind == "barchart"
 	stack := m.Stack
 	var base, tops []map[float64]float64
-	lo, hi := math.Inf(1), math.Inf(-1)
-	xlo, xhi := math.Inf(1), math.Inf(-1)
+	var ys, xv span
 	if stack != "" {
 		base, tops = stacked(p, stack)
 		for i := range tops {
 			for x, v := range tops[i] {
-				lo, hi = math.Min(lo, math.Min(v, base[i][x])), math.Max(hi, math.Max(v, base[i][x]))
+				ys.add(v)
+				ys.add(base[i][x])
 			}
 		}
 	}
 	for _, s := range p.Series {
 		for _, q := range s.Points {
 			if stack == "" {
-				lo, hi = math.Min(lo, q.Y), math.Max(hi, q.Y)
+				ys.add(q.Y)
 			}
-			xlo, xhi = math.Min(xlo, q.X), math.Max(xhi, q.X)
+			xv.add(q.X)
 		}
 	}
-	lo, hi, ticks := valueScale(m, lo, hi)
+	sc := valueScale(m, ys)
+	lo, hi, ticks := sc.lo, sc.hi, sc.ticks
 
 	if p.Title != "" {
 		c.text(x0, y0-6, p.Title, start, black, true, false)
@@ -249,12 +250,13 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 				axes = append(axes, axes[0])
 				continue
 			}
-			slo, shi := math.Inf(1), math.Inf(-1)
+			var sv span
 			for _, q := range s.Points {
-				slo, shi = math.Min(slo, q.Y), math.Max(shi, q.Y)
+				sv.add(q.Y)
 			}
-			slo, shi, sticks := valueScale(m, slo, shi)
-			pos := func(v float64) float64 { return y1 - (v-slo)/(shi-slo)*(y1-y0) }
+			ssc := valueScale(m, sv)
+			slo, shi, sticks := ssc.lo, ssc.hi, ssc.ticks
+			pos := func(v float64) float64 { return y1 - ssc.frac(v)*(y1-y0) }
 			axes = append(axes, pos)
 			ax, a, dx := x0, end, -6.0
 			if si > 0 {
@@ -277,7 +279,7 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 
 	// value axis
 	valPos := func(v float64) float64 { // screen coordinate of a value
-		f := (v - lo) / (hi - lo)
+		f := sc.frac(v)
 		if horizontal {
 			return x0 + f*(x1-x0)
 		}
@@ -383,12 +385,15 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 	}
 
 	// continuous x axis
-	if xhi <= xlo {
-		xlo, xhi = xlo-1, xhi+1
+	xsc := scale{lo: xv.lo, hi: xv.hi}
+	if m.XLog && m.XType == XNumber {
+		xsc = logScale(xv, nil, nil)
+	} else if xsc.hi <= xsc.lo {
+		xsc.lo, xsc.hi = xsc.lo-1, xsc.hi+1
 	}
-	xs := func(x float64) float64 { return x0 + (x-xlo)/(xhi-xlo)*(x1-x0) }
+	xs := func(x float64) float64 { return x0 + xsc.frac(x)*(x1-x0) }
 	if last {
-		for _, t := range xTicks(m.XType, xlo, xhi) {
+		for _, t := range xTicks(m.XType, xsc) {
 			c.polyline([]pt{{xs(t.v), y1}, {xs(t.v), y1 + 4}}, grey, 1)
 			c.text(xs(t.v), y1+16, t.label, middle, grey, false, false)
 		}
@@ -439,10 +444,50 @@ func plotXY(c canvas, m *Model, p *Panel, xs func(float64) float64, ysOf func(in
 	}
 }
 
+// span is the range of a set of values, and its smallest positive value
+// (for log axes).
+type span struct {
+	lo, hi, minPos float64
+	n              int
+}
+
+func (s *span) add(v float64) {
+	if s.n == 0 {
+		s.lo, s.hi, s.minPos = v, v, math.Inf(1)
+	}
+	s.n++
+	s.lo, s.hi = math.Min(s.lo, v), math.Max(s.hi, v)
+	if v > 0 {
+		s.minPos = math.Min(s.minPos, v)
+	}
+}
+
+// scale maps values to [0, 1] along an axis, linearly or by log10.
+type scale struct {
+	lo, hi float64
+	log    bool
+	ticks  []float64
+}
+
+func (s scale) frac(v float64) float64 {
+	if s.log {
+		if v <= s.lo {
+			return 0
+		}
+		return (math.Log10(v) - math.Log10(s.lo)) / (math.Log10(s.hi) - math.Log10(s.lo))
+	}
+	return (v - s.lo) / (s.hi - s.lo)
+}
+
 // valueScale widens a value range to round ticks, including zero except
-// on scatter charts; ymin and ymax override the ends.
-func valueScale(m *Model, lo, hi float64) (float64, float64, []float64) {
-	if math.IsInf(lo, 0) {
+// on scatter charts; ymin and ymax override the ends. With yaxis=log the
+// axis runs between powers of ten around the positive values.
+func valueScale(m *Model, v span) scale {
+	if m.YLog {
+		return logScale(v, m.YMin, m.YMax)
+	}
+	lo, hi := v.lo, v.hi
+	if v.n == 0 {
 		lo, hi = 0, 1
 	}
 	if m.Kind != "scatterchart" {
@@ -458,7 +503,31 @@ func valueScale(m *Model, lo, hi float64) (float64, float64, []float64) {
 		hi = lo + 1
 	}
 	ticks := niceTicks(lo, hi, 5)
-	return math.Min(lo, ticks[0]), math.Max(hi, ticks[len(ticks)-1]), ticks
+	return scale{lo: math.Min(lo, ticks[0]), hi: math.Max(hi, ticks[len(ticks)-1]), ticks: ticks}
+}
+
+// logScale spans the powers of ten around the positive values; values at
+// or below zero sit at the bottom of the axis.
+func logScale(v span, min, max *float64) scale {
+	lo, hi := 1.0, 10.0
+	if v.n > 0 && !math.IsInf(v.minPos, 1) {
+		lo = math.Pow(10, math.Floor(math.Log10(v.minPos)))
+		hi = math.Pow(10, math.Ceil(math.Log10(v.hi)))
+	}
+	if min != nil && *min > 0 {
+		lo = *min
+	}
+	if max != nil && *max > lo {
+		hi = *max
+	}
+	if hi <= lo {
+		hi = lo * 10
+	}
+	sc := scale{lo: lo, hi: hi, log: true}
+	for t := math.Pow(10, math.Ceil(math.Log10(lo)-1e-9)); t <= hi*(1+1e-9); t *= 10 {
+		sc.ticks = append(sc.ticks, t)
+	}
+	return sc
 }
 
 type tick struct {
@@ -467,8 +536,15 @@ type tick struct {
 }
 
 // xTicks chooses about six ticks for a time or numeric axis.
-func xTicks(t XType, lo, hi float64) []tick {
+func xTicks(t XType, sc scale) []tick {
 	var out []tick
+	lo, hi := sc.lo, sc.hi
+	if sc.log {
+		for _, v := range sc.ticks {
+			out = append(out, tick{v, numLabel(v)})
+		}
+		return out
+	}
 	if t == XTime {
 		span := hi - lo
 		steps := []float64{1, 5, 15, 30, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 365 * 86400}

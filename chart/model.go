@@ -62,12 +62,15 @@ type Model struct {
 	// SplitAxes draws one value axis per series (ysplit=axes) on line,
 	// area and scatter charts.
 	SplitAxes bool
-	YMin      *float64
-	YMax      *float64
-	Default   bool // chosen by Default, not by a render operator
-	XColumn   string
-	YColumns  []string
-	SeriesBy  []string
+	// YLog and XLog are yaxis=log and xaxis=log (x only on a numeric
+	// axis).
+	YLog, XLog bool
+	YMin       *float64
+	YMax       *float64
+	Default    bool // chosen by Default, not by a render operator
+	XColumn    string
+	YColumns   []string
+	SeriesBy   []string
 }
 
 // Panel is one plotting area with its series.
@@ -388,6 +391,8 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 	}
 
 	m.SplitAxes = strings.ToLower(props["ysplit"]) == "axes"
+	m.YLog = strings.ToLower(props["yaxis"]) == "log"
+	m.XLog = strings.ToLower(props["xaxis"]) == "log"
 	split := strings.ToLower(props["ysplit"]) == "panels" && len(ys) > 1
 	nPanels := 1
 	if split {
