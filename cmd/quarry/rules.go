@@ -174,9 +174,18 @@ with warnings. With --strict the exit status is 1 when a file had an error.`,
 					fmt.Fprintln(stderr, d)
 				}
 			}
+			// The commit, when every rule was read at the same one.
 			commit := ""
-			if len(res.Rules) > 0 && res.Rules[0].Source.Commit != "" {
-				commit = " at " + res.Rules[0].Source.Commit
+			for i, r := range res.Rules {
+				if i == 0 {
+					commit = r.Source.Commit
+				} else if r.Source.Commit != commit {
+					commit = ""
+					break
+				}
+			}
+			if commit != "" {
+				commit = " at " + commit
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "synced %d rules from %s%s: %d files, %d not rules, %d warnings, %d errors\n",
 				len(res.Rules), name, commit, res.Files, res.Skipped, len(res.Warnings), len(res.Errors))
