@@ -2,9 +2,20 @@ package demo
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
+
+// benchRows is the size of the load benchmark: QUARRY_DEMO_BENCH_ROWS, or
+// 500,000.
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("QUARRY_DEMO_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 500_000
+}
 
 // BenchmarkGenerate measures the generator alone (EmailEvents only), in
 // rows per second.
@@ -24,7 +35,7 @@ func BenchmarkGenerate(b *testing.B) {
 // BenchmarkLoad measures generating and loading EmailEvents into a DuckDB
 // file, in rows per second.
 func BenchmarkLoad(b *testing.B) {
-	const rows = 500_000
+	rows := benchRows()
 	for i := 0; i < b.N; i++ {
 		st := openStoreAt(b, filepath.Join(b.TempDir(), "bench.duckdb"))
 		if _, err := Load(context.Background(), st, Options{Seed: 1, Rows: rows, Now: testNow}, []string{"EmailEvents"}); err != nil {

@@ -48,7 +48,9 @@ func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
 		o.Now = time.Now().UTC().Truncate(time.Hour)
 	}
-	o.Now = o.Now.UTC()
+	// DuckDB keeps microseconds: a window end with finer precision would
+	// not survive a round trip through the store.
+	o.Now = o.Now.UTC().Truncate(time.Microsecond)
 	if o.Org == nil {
 		o.Org = NewOrg(o.Seed, DefaultUsers)
 	}
@@ -339,7 +341,7 @@ func (g *generator) noise(hour time.Time) float64 {
 // slot generates the messages of one hour, in time order.
 func (g *generator) slot(idx int, s *slot) error {
 	sr := rand.New(rand.NewPCG(g.opt.Seed, 0x736c6f74<<32|uint64(idx))) // "slot"
-	span := s.end.Sub(s.start).Microseconds()
+	span := max(s.end.Sub(s.start).Microseconds(), 1)
 	g.msgs = g.msgs[:0]
 	var probs [nKinds]float64
 	for k := range probs {
@@ -367,7 +369,7 @@ func (g *generator) slot(idx int, s *slot) error {
 		}
 		rows := c.rowsBetween(lo, hi)
 		cs := lo.Sub(s.start).Microseconds()
-		cspan := hi.Sub(lo).Microseconds()
+		cspan := max(hi.Sub(lo).Microseconds(), 1)
 		for rows > 0 {
 			n := drawSpan(sr, recipientDist[kCampaign])
 			if n > rows {

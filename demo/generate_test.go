@@ -177,15 +177,20 @@ func TestRowCountAndWindow(t *testing.T) {
 		{17, 1, testNow},
 		{10_000, 35, testNow},
 		{10_000, 7, time.Date(2026, 3, 4, 17, 23, 45, 123456789, time.UTC)}, // now not on an hour
+		{2_000, 2, time.Date(2026, 3, 4, 10, 0, 0, 500, time.UTC)},          // a sub-microsecond first slot
 	} {
 		c := collect(t, Options{Seed: 3, Rows: tc.rows, Days: tc.days, Now: tc.now})
 		if len(c.events) != tc.rows {
 			t.Errorf("%+v: %d rows", tc, len(c.events))
 		}
-		start := tc.now.Add(-time.Duration(tc.days) * 24 * time.Hour)
+		now := tc.now.Truncate(time.Microsecond)
+		start := now.Add(-time.Duration(tc.days) * 24 * time.Hour)
 		for i, e := range c.events {
-			if e.Timestamp.Before(start) || !e.Timestamp.Before(tc.now) {
-				t.Fatalf("%+v: row %d at %s outside [%s, %s)", tc, i, e.Timestamp, start, tc.now)
+			if e.Timestamp.Before(start) || !e.Timestamp.Before(now) {
+				t.Fatalf("%+v: row %d at %s outside [%s, %s)", tc, i, e.Timestamp, start, now)
+			}
+			if e.Timestamp.Nanosecond()%1000 != 0 {
+				t.Fatalf("row %d: %s has sub-microsecond precision", i, e.Timestamp)
 			}
 			if i > 0 && e.Timestamp.Before(c.events[i-1].Timestamp) {
 				t.Fatalf("%+v: row %d goes back in time", tc, i)

@@ -322,6 +322,13 @@ func (p *progress) set(n int64) {
 	}
 	p.mu.Lock()
 	p.last = n
+	if p.max > 0 && n >= p.max && p.desc != "writing to disk" {
+		// All rows are generated; DuckDB now compresses and commits them.
+		p.desc = "writing to disk"
+		if p.bar != nil {
+			p.bar.Describe(p.desc)
+		}
+	}
 	p.render()
 	p.mu.Unlock()
 }
