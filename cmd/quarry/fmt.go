@@ -22,7 +22,8 @@ var fmtCmd = &cobra.Command{
 	Long: `Print each KQL file (or standard input, with no file or "-") in the
 canonical form: one tabular operator per line starting with "| ", two-space
 indentation, spaces around binary operators. The canonical text parses to
-the same syntax tree as the input; comments are not kept.
+the same syntax tree as the input, and keeps the input's // comments, each
+before the same part of the query as in the input.
 
 Files with syntax errors are reported as file:line:col: message on standard
 error and left unformatted; the command then exits with status 1. With -w
@@ -94,5 +95,5 @@ func formatSource(w io.Writer, name, src string) (string, bool) {
 		}
 		return "", false
 	}
-	return format.Script(s), true
+	return format.ScriptWithComments(s, format.Comments(src)), true
 }

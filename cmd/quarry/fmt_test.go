@@ -39,7 +39,7 @@ func TestFmtCommand(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("EmailEvents\n| where (x > \n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := "EmailEvents\n| where Timestamp > ago(1d)\n| summarize n = count() by SenderFromDomain\n"
+	want := "EmailEvents\n| where Timestamp > ago(1d)\n| summarize n = count() by SenderFromDomain // top senders\n"
 
 	out, errs, err := runFmtCommand(t, "", "fmt", good)
 	if err != nil || out != want || errs != "" {

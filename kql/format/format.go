@@ -49,9 +49,27 @@ type printer struct {
 	b      strings.Builder
 	indent int // current indentation level, two spaces each
 	err    error
+
+	// Comments to put back (ScriptWithComments), the next one to print,
+	// and the state of the current line.
+	comments    []Comment
+	next        int
+	midLine     bool // something other than indentation is on the line
+	needNewline bool // a comment ends the line: the next text goes on a new one
 }
 
-func (p *printer) write(s string) { p.b.WriteString(s) }
+func (p *printer) write(s string) {
+	if s == "" {
+		return
+	}
+	if p.needNewline {
+		// A comment ended the line: go on with the text on the next one.
+		p.newline()
+		s = strings.TrimLeft(s, " ")
+	}
+	p.b.WriteString(s)
+	p.midLine = true
+}
 
 // newline starts a new line at the current indentation.
 func (p *printer) newline() {
@@ -59,6 +77,8 @@ func (p *printer) newline() {
 	for i := 0; i < p.indent; i++ {
 		p.b.WriteString("  ")
 	}
+	p.midLine = false
+	p.needNewline = false
 }
 
 func (p *printer) unknown(n any) {
@@ -119,11 +139,17 @@ func (p *printer) script(s *ast.Script) {
 		if i < len(s.Stmts)-1 || !isExpr || isLet {
 			p.write(";")
 		}
+		if i+1 < len(s.Stmts) {
+			p.flushTrailing(s.Stmts[i+1].Pos())
+		} else {
+			p.flushTrailing(endOfText)
+		}
 		p.newline()
 	}
 }
 
 func (p *printer) stmt(s ast.Stmt) {
+	p.flushBefore(s)
 	switch s := s.(type) {
 	case *ast.LetStmt:
 		p.let(s)
@@ -318,6 +344,7 @@ func (p *printer) exprs(xs []ast.Expr) {
 }
 
 func (p *printer) expr(x ast.Expr) {
+	p.flushBefore(x)
 	switch x := x.(type) {
 	case nil:
 		return
@@ -363,6 +390,7 @@ func (p *printer) expr(x ast.Expr) {
 		prec := binaryPrec(x.Op)
 		if !chains(prec) {
 			p.left(x.X, prec+1)
+			p.flushPos(x.OpPos)
 			p.write(" ")
 			p.write(x.Op)
 			p.write(" ")
@@ -381,6 +409,7 @@ func (p *printer) expr(x ast.Expr) {
 		}
 		p.left(chain[len(chain)-1].X, prec)
 		for i := len(chain) - 1; i >= 0; i-- {
+			p.flushPos(chain[i].OpPos)
 			p.write(" ")
 			p.write(chain[i].Op)
 			p.write(" ")
@@ -664,6 +693,7 @@ func (p *printer) pipeline(pl *ast.Pipeline) {
 	}
 	for _, op := range pl.Ops {
 		if !first {
+			p.flushBefore(op)
 			p.newline()
 			p.write("| ")
 		}
@@ -735,6 +765,7 @@ func (p *printer) tabular(x ast.Expr) {
 }
 
 func (p *printer) op(o ast.Operator) {
+	p.flushBefore(o)
 	switch o := o.(type) {
 	case *ast.WhereOp:
 		p.write("where ")

@@ -87,6 +87,7 @@ func (p *printer) ident(id *ast.Ident) {
 	if id == nil {
 		return
 	}
+	p.flushBefore(id)
 	if isPlain(id.Name) && !keywords[id.Name] {
 		p.write(id.Name)
 		return

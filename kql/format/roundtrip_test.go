@@ -3,6 +3,7 @@ package format
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,6 +34,28 @@ func roundTrip(src string) (problem string, ok bool) {
 	}
 	if again := Script(s2); again != out {
 		return "formatting is not idempotent:\n--- first:\n" + out + "\n--- second:\n" + again, true
+	}
+	// With comments kept: same tree, every comment kept, and stable.
+	cs := Comments(src)
+	outc := ScriptWithComments(s1, cs)
+	s3, errs := parser.Parse(outc)
+	if len(errs) > 0 {
+		return "text formatted with comments does not parse: " + errs.Error() + "\n--- formatted:\n" + outc, true
+	}
+	if d := ast.Diff(s1, s3); d != "" {
+		return "tree changed when formatting with comments: " + d + "\n--- formatted:\n" + outc, true
+	}
+	cs3 := Comments(outc)
+	if len(cs3) != len(cs) {
+		return fmt.Sprintf("%d comments in, %d out:\n--- formatted:\n%s", len(cs), len(cs3), outc), true
+	}
+	for i := range cs {
+		if cs[i].Text != cs3[i].Text {
+			return fmt.Sprintf("comment %d changed: %q became %q", i, cs[i].Text, cs3[i].Text), true
+		}
+	}
+	if again := ScriptWithComments(s3, cs3); again != outc {
+		return "formatting with comments is not idempotent:\n--- first:\n" + outc + "\n--- second:\n" + again, true
 	}
 	return "", true
 }
