@@ -11,7 +11,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 // Series is one named component of the stacked bars: Values[i] belongs to
@@ -79,7 +80,7 @@ func StackedBars(w io.Writer, labels []string, series []Series, opt Options) err
 	}
 	labelW := 0
 	for _, l := range labels {
-		labelW = maxInt(labelW, utf8.RuneCountInString(l))
+		labelW = maxInt(labelW, textWidth(l))
 	}
 	numW := 0
 	for _, t := range totals {
@@ -101,7 +102,7 @@ func StackedBars(w io.Writer, labels []string, series []Series, opt Options) err
 	}
 	for i, l := range labels {
 		b.WriteString(l)
-		b.WriteString(strings.Repeat(" ", labelW-utf8.RuneCountInString(l)+1))
+		b.WriteString(strings.Repeat(" ", labelW-textWidth(l)+1))
 		b.WriteString(sep)
 		drawn := 0
 		var cum float64
@@ -122,7 +123,7 @@ func StackedBars(w io.Writer, labels []string, series []Series, opt Options) err
 	// Legend: glyph, name, total, and a sparkline of the series.
 	nameW := 0
 	for _, s := range series {
-		nameW = maxInt(nameW, utf8.RuneCountInString(s.Name))
+		nameW = maxInt(nameW, textWidth(s.Name))
 	}
 	for k, s := range series {
 		var sum float64
@@ -133,7 +134,7 @@ func StackedBars(w io.Writer, labels []string, series []Series, opt Options) err
 		b.WriteRune(Glyph(k, opt.ASCII))
 		b.WriteByte(' ')
 		b.WriteString(s.Name)
-		b.WriteString(strings.Repeat(" ", nameW-utf8.RuneCountInString(s.Name)+1))
+		b.WriteString(strings.Repeat(" ", nameW-textWidth(s.Name)+1))
 		total := Thousands(int64(math.Round(sum)))
 		b.WriteString(strings.Repeat(" ", maxInt(0, numW+2-len(total))))
 		b.WriteString(total)
@@ -234,3 +235,7 @@ func maxInt(a, b int) int {
 	}
 	return b
 }
+
+// width is the number of terminal columns s takes (East Asian wide
+// characters take two).
+func textWidth(s string) int { return uniseg.StringWidth(s) }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 )
 
 func TestStackedBarsExact(t *testing.T) {
@@ -135,5 +137,22 @@ func TestThousands(t *testing.T) {
 		if got := Thousands(in); got != want {
 			t.Errorf("Thousands(%d) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestWideLabels(t *testing.T) {
+	var b strings.Builder
+	err := StackedBars(&b, []string{"月曜日", "Tue"}, []Series{{Name: "受信", Values: []float64{4, 2}}, {Name: "Out", Values: []float64{0, 2}}},
+		Options{Width: 30, ASCII: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	// "月曜日" is 6 columns wide: "Tue" is padded to 6 so the bars line up.
+	if !strings.HasPrefix(lines[0], "月曜日 |") || !strings.HasPrefix(lines[1], "Tue    |") {
+		t.Errorf("labels not aligned by display width:\n%s", b.String())
+	}
+	if i0, i1 := strings.Index(lines[0], "|"), strings.Index(lines[1], "|"); uniseg.StringWidth(lines[0][:i0]) != uniseg.StringWidth(lines[1][:i1]) {
+		t.Errorf("separator columns differ:\n%s", b.String())
 	}
 }
