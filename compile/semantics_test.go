@@ -175,7 +175,7 @@ func TestTimespanArithmetic(t *testing.T) {
 	expect(t, `print a = datetime(2024-01-02) - datetime(2024-01-01 01:30), b = 1d / 1h, c = 2h * 3, d = datetime(2024-01-01) + 36h, e = -90m, f = 1d + 1ms, g = totimespan("1.02:03:04.5")`,
 		"a,b,c,d,e,f,g\n22:30:00,24,06:00:00,2024-01-02T12:00:00Z,-01:30:00,1.00:00:00.0010000,1.02:03:04.5000000")
 	expect(t, `print a = tostring(1d + 2h), b = tostring(datetime(2024-01-01 10:00:00.5)), c = tostring(datetime(2024-01-01))`,
-		"a,b,c\n1.02:00:00,2024-01-01T10:00:00.5000000Z,2024-01-01T00:00:00Z")
+		"a,b,c\n1.02:00:00,2024-01-01T10:00:00.5000000Z,2024-01-01T00:00:00.0000000Z")
 }
 
 // Dynamic values: property and index access, parse_json/todynamic,

@@ -138,7 +138,7 @@ func (d duckdb) Convert(x string, from, to types.Type) string {
 		case types.Real:
 			return "coalesce(CASE WHEN isnan(" + x + ") THEN 'NaN' WHEN isinf(" + x + ") AND " + x + " > 0 THEN 'Infinity' WHEN isinf(" + x + ") THEN '-Infinity' WHEN " + x + " = trunc(" + x + ") AND abs(" + x + ") < 1e15 THEN CAST(CAST(" + x + " AS BIGINT) AS VARCHAR) ELSE CAST(" + x + " AS VARCHAR) END, '')"
 		case types.DateTime:
-			return "coalesce(CASE WHEN microsecond(" + x + ") % 1000000 = 0 THEN strftime(" + x + ", '%Y-%m-%dT%H:%M:%SZ') ELSE strftime(" + x + ", '%Y-%m-%dT%H:%M:%S.%f0Z') END, '')"
+			return "coalesce(strftime(" + x + ", '%Y-%m-%dT%H:%M:%S.%f0Z'), '')"
 		case types.TimeSpan:
 			return "coalesce(" + timespanText(x) + ", '')"
 		case types.Dynamic:
@@ -593,8 +593,9 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return "to_json(coalesce(list_slice(" + l + ", " + st + " + 1, " + en + " + 1), []))", nil
 	case "bag_zip":
 		k := "json_extract_string(" + args[0] + ", '$[*]')"
+		kt := "json_extract(" + args[0] + ", '$[*]')"
 		v := "json_extract(" + args[1] + ", '$[*]')"
-		return "CAST(to_json(map_from_entries(list_transform(range(1, len(" + k + ") + 1), i -> struct_pack(k := " + k + "[i], v := " + v + "[i])))) AS JSON)", nil
+		return "(CASE WHEN json_type(" + args[0] + ") = 'ARRAY' THEN CAST(to_json(map_from_entries(list_filter(list_transform(range(1, len(" + k + ") + 1), i -> struct_pack(k := " + k + "[i], v := " + v + "[i], t := json_type(" + kt + "[i]))), e -> e.t = 'VARCHAR').list_transform(e -> struct_pack(k := e.k, v := e.v)))) AS JSON) END)", nil
 	case "range":
 		step := "1"
 		if len(args) > 2 {
@@ -606,6 +607,30 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			stop = "least(" + args[1] + ", " + args[0] + " + " + step + " * 1048575)"
 		}
 		return "to_json(generate_series(" + args[0] + ", " + stop + ", " + step + "))", nil
+	case "codepoints":
+		var parts []string
+		for i, a := range call.Args {
+			if a.Type() == types.Dynamic {
+				parts = append(parts, "CAST(json_extract("+args[i]+", '$[*]') AS BIGINT[])")
+			} else {
+				parts = append(parts, "[CAST("+args[i]+" AS BIGINT)]")
+			}
+		}
+		return "coalesce(array_to_string(list_transform(flatten([" + strings.Join(parts, ", ") + "]), c -> chr(CAST(c AS INTEGER))), ''), '')", nil
+	case "translate":
+		from, to := args[0], args[1]
+		if f, ok := litString(call.Args[0]); ok {
+			if t, ok := litString(call.Args[1]); ok {
+				fr, tr := []rune(f), []rune(t)
+				if len(tr) > 0 && len(tr) < len(fr) {
+					for len(tr) < len(fr) {
+						tr = append(tr, tr[len(tr)-1])
+					}
+					to = quoteString(string(tr))
+				}
+			}
+		}
+		return "translate(" + args[2] + ", " + from + ", " + to + ")", nil
 	case "strcat_delim":
 		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
 	case "trim":
@@ -1002,6 +1027,16 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 			distinct = "DISTINCT "
 		}
 		s := "list(" + distinct + x + ") FILTER (WHERE " + filter + ")"
+		if a.Args[0].Type() == types.Dynamic {
+			// Arrays are flattened into the set or list.
+			s = "flatten(list(CASE WHEN json_type(" + x + ") = 'ARRAY' THEN json_extract(" + x + ", '$[*]') ELSE [" + x + "] END) FILTER (WHERE " + filter + "))"
+			if name == "make_set" {
+				s = "list_distinct(" + s + ")"
+			}
+		}
+		if name == "make_set" {
+			s = "list_sort(" + s + ")"
+		}
 		limitArg := 1
 		if strings.HasSuffix(a.F.Name, "_if") {
 			limitArg = 2

@@ -86,8 +86,9 @@ func Check(file *token.File, script *ast.Script, cat Catalog, opt Options) (*Inf
 			Funcs:   map[*ast.CallExpr]*funcs.Func{},
 			Schemas: map[ast.Node][]plan.Column{},
 		},
-		tables: map[string]bool{},
-		scope:  &scope{names: map[string]*object{}},
+		tables:  map[string]bool{},
+		asNames: map[plan.Node]string{},
+		scope:   &scope{names: map[string]*object{}},
 	}
 	c.script(script)
 	for t := range c.tables {
@@ -109,6 +110,7 @@ type checker struct {
 	depth   int // user-function inlining depth
 	nextExt int
 	aggs    *aggCtx
+	asNames map[plan.Node]string
 }
 
 // objKind is the kind of a name bound by let, a function parameter or a
@@ -421,6 +423,9 @@ func exprName(e ast.Expr) string {
 				if _, star := e.Args[0].(*ast.Star); !star {
 					arg = exprName(e.Args[0])
 				}
+			}
+			if strings.HasPrefix(f.Name, "covariance") && len(e.Args) > 1 {
+				return f.Prefix + "_" + arg + "_" + exprName(e.Args[1])
 			}
 			return f.Prefix + "_" + arg
 		}

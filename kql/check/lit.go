@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -144,6 +145,7 @@ var datetimeLayouts = []string{
 	"2006/01/02",
 	"01/02/2006 15:04:05",
 	"01/02/2006",
+	"01-02-2006",
 	"Mon, 02 Jan 2006 15:04:05 MST",
 	"Mon, 02 Jan 2006 15:04:05 GMT",
 	"02 Jan 2006 15:04:05",
@@ -151,10 +153,28 @@ var datetimeLayouts = []string{
 	time.RFC1123Z,
 }
 
+var (
+	spacedDash = regexp.MustCompile(`(\d)\s+-\s+(\d)`)
+	shortDate  = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(.*)$`)
+)
+
 // ParseDatetime parses the datetime formats KQL accepts (ISO 8601 and
 // RFC 822 variants), as UTC.
 func ParseDatetime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		s = s[1 : len(s)-1]
+	}
+	s = spacedDash.ReplaceAllString(s, "$1-$2")
+	if m := shortDate.FindStringSubmatch(s); m != nil {
+		pad := func(x string) string {
+			if len(x) == 1 {
+				return "0" + x
+			}
+			return x
+		}
+		s = m[1] + "-" + pad(m[2]) + "-" + pad(m[3]) + m[4]
+	}
 	for _, l := range datetimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true

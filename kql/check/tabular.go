@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -237,6 +238,8 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		c.info.Render = rd
 		return in
 	case *ast.AsOp:
+		c.asNames[in] = o.Name.Name
+		c.scope.names[o.Name.Name] = &object{kind: objTabular, node: in, name: o.Name.Name}
 		return in
 	case *ast.InvokeOp:
 		id, ok := o.Call.Fun.(*ast.Ident)
@@ -439,7 +442,16 @@ func (c *checker) matchCols(e ast.Expr, cols []plan.Column) []int {
 		}
 		return out
 	case *ast.SortExpr:
-		return c.matchCols(e.X, cols)
+		idx := c.matchCols(e.X, cols)
+		if e.Order != "" {
+			sort.SliceStable(idx, func(i, j int) bool {
+				if e.Order == "desc" {
+					return cols[idx[i]].Name > cols[idx[j]].Name
+				}
+				return cols[idx[i]].Name < cols[idx[j]].Name
+			})
+		}
+		return idx
 	}
 	c.errorf(e, "expected a column name, found %s", describeExpr(e))
 	return nil
@@ -1000,7 +1012,11 @@ func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
 			return nil
 		}
 		inputs = append(inputs, n)
-		names = append(names, fmt.Sprintf("union_arg%d", i+len(inputs)-len(names)))
+		if an, ok := c.asNames[n]; ok {
+			names = append(names, an)
+		} else {
+			names = append(names, fmt.Sprintf("union_arg%d", i))
+		}
 	}
 	if len(inputs) == 0 {
 		c.errorf(o, "union has no tables")
