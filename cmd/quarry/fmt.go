@@ -26,9 +26,9 @@ the same syntax tree as the input, and keeps the input's // comments, each
 before the same part of the query as in the input.
 
 Files with syntax errors are reported as file:line:col: message on standard
-error and left unformatted; the command then exits with status 1. With -w
-the files are rewritten in place (only when their text changes) instead of
-printed.`,
+error and left unformatted; the command then exits with status 1 (2 when a
+file cannot be read or written). With -w the files are rewritten in place
+(only when their text changes) instead of printed.`,
 	RunE: runFmt,
 }
 
@@ -42,7 +42,12 @@ func runFmt(cmd *cobra.Command, args []string) error {
 		args = []string{"-"}
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	failed := false
+	code := 0
+	fail := func(c int) {
+		if c > code {
+			code = c
+		}
+	}
 	for _, name := range args {
 		var src []byte
 		var err error
@@ -57,20 +62,21 @@ func runFmt(cmd *cobra.Command, args []string) error {
 			src, err = os.ReadFile(name)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, err)
-			failed = true
+			fmt.Fprintln(stderr, "quarry fmt:", err)
+			fail(2)
 			continue
 		}
 		out, ok := formatSource(stderr, display, string(src))
 		if !ok {
-			failed = true
+			fail(1)
 			continue
 		}
 		if fmtWrite {
 			if !bytes.Equal(src, []byte(out)) {
+				// An existing file keeps its permissions.
 				if err := os.WriteFile(name, []byte(out), 0o644); err != nil {
-					fmt.Fprintln(stderr, err)
-					failed = true
+					fmt.Fprintln(stderr, "quarry fmt:", err)
+					fail(2)
 				}
 			}
 			continue
@@ -79,21 +85,8 @@ func runFmt(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
-	if failed {
-		return exitError{1}
+	if code != 0 {
+		return exitError{code}
 	}
 	return nil
-}
-
-// formatSource parses src and returns its canonical text; on syntax errors
-// it reports them to w as name:line:col: message and returns false.
-func formatSource(w io.Writer, name, src string) (string, bool) {
-	s, errs := parser.ParseFile(token.NewFile(name, src))
-	if len(errs) > 0 {
-		for _, d := range errs {
-			fmt.Fprintln(w, d.Error())
-		}
-		return "", false
-	}
-	return format.ScriptWithComments(s, format.Comments(src)), true
 }

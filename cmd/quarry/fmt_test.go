@@ -63,6 +63,11 @@ func TestFmtCommand(t *testing.T) {
 		t.Errorf("fmt bad.kql good.kql: the good file was not printed: %q", out)
 	}
 
+	_, errs, err = runFmtCommand(t, "", "fmt", filepath.Join(dir, "missing.kql"))
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(errs, "missing.kql") {
+		t.Errorf("fmt missing.kql: err %v, stderr %q; want exit status 2 naming the file", err, errs)
+	}
+
 	if _, _, err := runFmtCommand(t, "", "fmt", "-w", good); err != nil {
 		t.Fatal(err)
 	}
