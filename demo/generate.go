@@ -630,10 +630,7 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	if v.zap != "" && !at.Add(v.zapDelay).Before(g.opt.Now) {
 		v.zap = "" // would happen after now: not yet
 	}
-	if ev.EmailDirection == "Outbound" || ev.EmailDirection == "Intra-org" {
-		// Users delete a few delivered internal messages; Defender does not
-		// see that, nothing to do.
-	} else if v.zap == "" && v.action == "Delivered" && r.IntN(200) == 0 && at.Add(time.Hour).Before(g.opt.Now) {
+	if ev.EmailDirection == "Inbound" && v.zap == "" && v.action == "Delivered" && r.IntN(200) == 0 && at.Add(time.Hour).Before(g.opt.Now) {
 		// The occasional admin clean-up of a delivered message.
 		v.zap = "Manual Remediation"
 		v.zapDelay = time.Duration(30+r.IntN(2000)) * time.Minute
