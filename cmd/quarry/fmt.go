@@ -90,3 +90,17 @@ func runFmt(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+// formatSource parses src and returns its canonical text, comments kept;
+// on syntax errors it reports them to w as name:line:col: message and
+// returns false.
+func formatSource(w io.Writer, name, src string) (string, bool) {
+	s, errs := parser.ParseFile(token.NewFile(name, src))
+	if len(errs) > 0 {
+		for _, d := range errs {
+			fmt.Fprintln(w, d.Error())
+		}
+		return "", false
+	}
+	return format.ScriptWithComments(s, format.Comments(src)), true
+}
