@@ -158,6 +158,17 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 			return err
 		}
 	}
+	if camps := demo.Campaigns(opt); len(camps) > 0 {
+		fmt.Fprintf(out, "\nPlanted in the data, for you to hunt:\n")
+		for _, c := range camps {
+			from := "from " + c.Sender
+			if c.Sender == "" {
+				from = "from many senders"
+			}
+			fmt.Fprintf(out, "  %-34s %-7s %s, %s to %s UTC, %s rows\n", c.Name, c.Threat, from,
+				c.Start.Format("Mon 2006-01-02 15:04"), c.End.Format("15:04"), termchart.Thousands(int64(c.Rows)))
+		}
+	}
 	fmt.Fprintf(out, "\nThe data is in %s. Try:\n", path)
 	db := ""
 	if dbPath != "" {

@@ -66,6 +66,8 @@ func TestDemoCommand(t *testing.T) {
 		"# Inbound",
 		"= Outbound",
 		"+ Intra-org",
+		"Planted in the data, for you to hunt:",
+		"Password expiry credential phish",
 		"quarry query --db " + db,
 	} {
 		if !strings.Contains(out, want) {
