@@ -631,6 +631,8 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			}
 		}
 		return "translate(" + args[2] + ", " + from + ", " + to + ")", nil
+	case "ipv4":
+		return d.ipv4(g, call, args)
 	case "strcat_delim":
 		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
 	case "trim":
@@ -1250,4 +1252,113 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 		q += " GROUP BY " + strings.Join(gb, ", ")
 	}
 	return q, nil
+}
+
+// IPv4 helpers: an address a.b.c.d[/n] as a number, its prefix length,
+// and the mask of a prefix length.
+func ipv4Valid(s string) string {
+	return "regexp_matches(" + s + ", '^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}(/(3[0-2]|[12]?\\d))?$')"
+}
+
+func ipv4Num(s string) string {
+	l := "string_split(split_part(" + s + ", '/', 1), '.')"
+	return "(CASE WHEN " + ipv4Valid(s) + " THEN CAST(" + l + "[1] AS BIGINT) * 16777216 + CAST(" + l + "[2] AS BIGINT) * 65536 + CAST(" + l + "[3] AS BIGINT) * 256 + CAST(" + l + "[4] AS BIGINT) END)"
+}
+
+func ipv4Prefix(s string) string {
+	return "(CASE WHEN contains(" + s + ", '/') THEN CAST(split_part(" + s + ", '/', 2) AS BIGINT) ELSE 32 END)"
+}
+
+func ipv4Mask(n string) string {
+	return "((4294967295 << (32 - least(greatest(" + n + ", 0), 32))) & 4294967295)"
+}
+
+func ipv4Text(n string) string {
+	return "(CAST((" + n + " >> 24) & 255 AS VARCHAR) || '.' || CAST((" + n + " >> 16) & 255 AS VARCHAR) || '.' || CAST((" + n + " >> 8) & 255 AS VARCHAR) || '.' || CAST(" + n + " & 255 AS VARCHAR))"
+}
+
+// ipv4InRange: ip (with its own optional prefix) lies in rng.
+func ipv4InRange(ip, rng string) string {
+	p := "least(" + ipv4Prefix(ip) + ", " + ipv4Prefix(rng) + ")"
+	return "((" + ipv4Num(ip) + " & " + ipv4Mask(p) + ") = (" + ipv4Num(rng) + " & " + ipv4Mask(p) + "))"
+}
+
+// listArgs expands the arguments from index i: dynamic arrays into their
+// string elements, scalars as themselves; fn builds one test per element
+// (e is the element's SQL) and the tests are joined by op.
+func (d duckdb) anyOf(call *plan.Call, args []string, from int, op string, fn func(e string) string) string {
+	var parts []string
+	for i := from; i < len(args); i++ {
+		if call.Args[i].Type() == types.Dynamic {
+			agg := "list_bool_or"
+			if op == " AND " {
+				agg = "list_bool_and"
+			}
+			parts = append(parts, "coalesce("+agg+"(list_transform(json_extract_string("+args[i]+", '$[*]'), e -> "+fn("e")+")), FALSE)")
+			continue
+		}
+		parts = append(parts, fn(args[i]))
+	}
+	if len(parts) == 0 {
+		return "FALSE"
+	}
+	return "(" + strings.Join(parts, op) + ")"
+}
+
+func (d duckdb) ipv4(g *Gen, call *plan.Call, args []string) (string, error) {
+	switch call.F.Name {
+	case "parse_ipv4":
+		return ipv4Num(args[0]), nil
+	case "parse_ipv4_mask":
+		return "(" + ipv4Num(args[0]) + " & " + ipv4Mask("least("+ipv4Prefix(args[0])+", "+args[1]+")") + ")", nil
+	case "ipv4_is_in_range":
+		return ipv4InRange(args[0], args[1]), nil
+	case "ipv4_is_in_any_range":
+		return d.anyOf(call, args, 1, " OR ", func(e string) string { return "coalesce(" + ipv4InRange(args[0], e) + ", FALSE)" }), nil
+	case "ipv4_is_private":
+		var parts []string
+		for _, r := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} {
+			parts = append(parts, ipv4InRange(args[0], quoteString(r)))
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", nil
+	case "ipv4_compare", "ipv4_is_match":
+		p := "least(" + ipv4Prefix(args[0]) + ", " + ipv4Prefix(args[1]) + ")"
+		if len(args) > 2 {
+			p = "least(" + p + ", " + args[2] + ")"
+		}
+		a := "(" + ipv4Num(args[0]) + " & " + ipv4Mask(p) + ")"
+		b := "(" + ipv4Num(args[1]) + " & " + ipv4Mask(p) + ")"
+		if call.F.Name == "ipv4_is_match" {
+			return "(" + a + " = " + b + ")", nil
+		}
+		return "CAST(sign(" + a + " - " + b + ") AS BIGINT)", nil
+	case "format_ipv4", "format_ipv4_mask":
+		p := ipv4Prefix(args[0])
+		if len(args) > 1 {
+			p = "least(" + p + ", " + args[1] + ")"
+		}
+		n := "(" + ipv4Num(args[0]) + " & " + ipv4Mask(p) + ")"
+		s := ipv4Text(n)
+		if call.F.Name == "format_ipv4_mask" {
+			s = "(" + s + " || '/' || CAST(" + p + " AS VARCHAR))"
+		}
+		cond := ipv4Valid(args[0])
+		if len(args) > 1 {
+			cond += " AND " + args[1] + " >= 0 AND " + args[1] + " <= 32"
+		}
+		return "(CASE WHEN " + cond + " THEN " + s + " ELSE '' END)", nil
+	case "has_ipv4", "has_any_ipv4":
+		from := 1
+		return d.anyOf(call, args, from, " OR ", func(e string) string {
+			return "(" + ipv4Valid(e) + " AND regexp_matches(" + args[0] + ", '(?:^|[^\\w.])' || regexp_escape(" + e + ") || '(?:$|[^\\w.])'))"
+		}), nil
+	case "has_ipv4_prefix", "has_any_ipv4_prefix":
+		return d.anyOf(call, args, 1, " OR ", func(e string) string {
+			// A prefix is whole octets: it ends with '.', or is a
+			// complete address.
+			ok := "(regexp_matches(" + e + ", '^(\\d{1,3}\\.){1,3}$') OR " + ipv4Valid(e) + ")"
+			return "(" + ok + " AND regexp_matches(" + args[0] + ", '(?:^|[^\\w.])' || regexp_escape(" + e + ") || CASE WHEN suffix(" + e + ", '.') THEN '\\d' ELSE '(?:$|[^\\w.])' END))"
+		}), nil
+	}
+	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
 }

@@ -182,6 +182,21 @@ func init() {
 	fn("max_of", NameNone, "any, any... -> T0", "greatest({*})")
 	fn("min_of", NameNone, "any, any... -> T0", "least({*})")
 
+	// IPv4.
+	fn("parse_ipv4", NameNone, "string -> long", "@ipv4")
+	fn("parse_ipv4_mask", NameNone, "string, integer -> long", "@ipv4")
+	fn("ipv4_is_in_range", NameNone, "string, string -> bool", "@ipv4")
+	fn("ipv4_is_in_any_range", NameNone, "string, any... -> bool", "@ipv4")
+	fn("ipv4_is_private", NameNone, "string -> bool", "@ipv4")
+	fn("ipv4_compare", NameNone, "string, string, [integer] -> long", "@ipv4")
+	fn("ipv4_is_match", NameNone, "string, string, [integer] -> bool", "@ipv4")
+	fn("format_ipv4", NameNone, "string, [integer] -> string", "@ipv4")
+	fn("format_ipv4_mask", NameNone, "string, [integer] -> string", "@ipv4")
+	fn("has_ipv4", NameNone, "string, string -> bool", "@ipv4")
+	fn("has_any_ipv4", NameNone, "string, any... -> bool", "@ipv4")
+	fn("has_ipv4_prefix", NameNone, "string, string -> bool", "@ipv4")
+	fn("has_any_ipv4_prefix", NameNone, "string, any... -> bool", "@ipv4")
+
 	// Dynamic.
 	fn("array_length", NameNone, "dynamic -> long", "(CASE WHEN json_type({0}) = 'ARRAY' THEN CAST(json_array_length({0}) AS BIGINT) END)")
 	fn("pack_array", NameNone, "any... -> dynamic", "@pack_array")
