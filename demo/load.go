@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -84,13 +85,22 @@ func ReadMarker(ctx context.Context, st *store.Store) (*Marker, error) {
 	return &m, nil
 }
 
-// ForeignTables returns the demo's tables that exist in st with rows in
-// them although the store has no demo marker: data the demo did not write
-// and must not replace without being told to.
+// ForeignTables returns the demo's tables that hold rows the demo did not
+// write, which it must not replace without being told to: any rows when
+// the store has no demo marker; rows in a table the marker does not list;
+// an EmailEvents row count other than the marker's (rows were loaded into
+// it, or deleted, since). Changes to the other demo tables that keep the
+// marker's EmailEvents count are not detected.
 func ForeignTables(ctx context.Context, st *store.Store) ([]string, error) {
 	m, err := ReadMarker(ctx, st)
-	if err != nil || m != nil {
+	if err != nil {
 		return nil, err
+	}
+	written := map[string]bool{}
+	if m != nil {
+		for _, t := range strings.Split(m.Tables, ",") {
+			written[t] = true
+		}
 	}
 	var out []string
 	for _, name := range TableNames {
@@ -103,10 +113,14 @@ func ForeignTables(ctx context.Context, st *store.Store) ([]string, error) {
 			continue
 		}
 		var rows int64
-		if err := st.DB.QueryRowContext(ctx, `SELECT count(*) FROM `+store.QuoteIdent(name)).Scan(&rows); err != nil {
+		if err := st.DB.QueryRowContext(ctx, `SELECT count(*) FROM main.`+store.QuoteIdent(name)).Scan(&rows); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
-		if rows > 0 {
+		switch {
+		case rows == 0:
+		case !written[name]:
+			out = append(out, name)
+		case name == "EmailEvents" && rows != int64(m.Rows):
 			out = append(out, name)
 		}
 	}

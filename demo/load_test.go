@@ -136,6 +136,27 @@ func TestForeignTables(t *testing.T) {
 	if f, err := ForeignTables(ctx, st); err != nil || len(f) != 0 {
 		t.Fatalf("after a demo load: %v %v", f, err)
 	}
+	// Rows loaded into the demo's EmailEvents afterwards are the user's.
+	if _, err := st.DB.Exec(`INSERT INTO EmailEvents ("Timestamp", EmailDirection) VALUES (TIMESTAMP '2026-10-10 10:00:00', 'Inbound')`); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := ForeignTables(ctx, st); err != nil || len(f) != 1 || f[0] != "EmailEvents" {
+		t.Fatalf("after adding a row to the demo's EmailEvents: %v %v", f, err)
+	}
+	// A table the demo did not write this time, filled by the user.
+	if _, err := Load(ctx, st, Options{Rows: 10, Now: testNow}, []string{"EmailEvents"}); err != nil {
+		t.Fatal(err)
+	}
+	urls, _ := schema.Builtin("EmailUrlInfo")
+	if err := st.EnsureTable(ctx, urls); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Exec(`INSERT INTO EmailUrlInfo (Url) VALUES ('https://mine.example/')`); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := ForeignTables(ctx, st); err != nil || len(f) != 1 || f[0] != "EmailUrlInfo" {
+		t.Fatalf("user rows in a table the demo did not write: %v %v", f, err)
+	}
 }
 
 func TestMailflowHuntSQL(t *testing.T) {

@@ -187,21 +187,19 @@ func ensureDemoData(ctx context.Context, st *store.Store, opt demo.Options, f de
 	if err != nil {
 		return err
 	}
-	if m != nil && !f.regenerate && m.Matches(opt, demo.TableNames) {
+	foreign, err := demo.ForeignTables(ctx, st)
+	if err != nil {
+		return err
+	}
+	if m != nil && !f.regenerate && len(foreign) == 0 && m.Matches(opt, demo.TableNames) {
 		fmt.Fprintf(out, "Reusing the demo data in %s: %s EmailEvents rows, seed %d, %d days up to %s (--regenerate to rebuild).\n",
 			st.Path, termchart.Thousands(int64(m.Rows)), m.Seed, m.Days, m.Now.Format(time.RFC3339))
 		return nil
 	}
-	if m == nil && !f.replace {
-		foreign, err := demo.ForeignTables(ctx, st)
-		if err != nil {
-			return err
-		}
-		if len(foreign) > 0 {
-			return fmt.Errorf("the database %s already holds rows in %s that quarry demo did not write; "+
-				"run the demo in another database with --db, or give --replace to drop those tables",
-				st.Path, strings.Join(foreign, ", "))
-		}
+	if len(foreign) > 0 && !f.replace {
+		return fmt.Errorf("the database %s already holds rows in %s that quarry demo did not write; "+
+			"run the demo in another database with --db, or give --replace to drop those tables",
+			st.Path, strings.Join(foreign, ", "))
 	}
 	fmt.Fprintf(out, "Generating %s demo EmailEvents rows (seed %d, %d days up to %s) into %s ...\n",
 		termchart.Thousands(int64(opt.Rows)), opt.Seed, opt.Days, opt.Now.Format(time.RFC3339), st.Path)
