@@ -191,9 +191,14 @@ func runConformance(e *Engine, c *confTest) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	res, err := e.Query(context.Background(), c.Query, QueryOptions{Timeout: 10 * time.Second})
+	// Expected results are small: a cut result fails anyway, and the cap
+	// keeps a runaway query from exhausting memory.
+	res, err := e.Query(context.Background(), c.Query, QueryOptions{Timeout: 10 * time.Second, MaxRows: 10000})
 	if err != nil {
 		return err
+	}
+	if res.Truncated {
+		return fmt.Errorf("more than 10000 rows, want %d", len(c.Rows))
 	}
 	var names []string
 	for _, col := range res.Columns {
@@ -234,6 +239,7 @@ func TestConformance(t *testing.T) {
 		t.Skip("skipping: no KQL compiler in this build")
 	}
 	e := newEngine(t)
+	e.Limits.MemoryLimit = "2GB"
 	passing := map[string]bool{}
 	failures := map[string]string{}
 	var scope, scopePass, nonSuspect, nonSuspectPass int
