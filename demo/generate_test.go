@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -132,7 +133,7 @@ func checksum(c *collected) string {
 }
 
 // pinnedChecksum is the checksum of Options{Seed: 1, Rows: 5000, Now:
-// testNow}. When a change to the generator changes it on purpose, bump
+// testNow} on amd64. When a change to the generator changes it on purpose, bump
 // GeneratorVersion (so stored demo data sets are regenerated) and update it.
 const pinnedChecksum = "17dc9c1c006543bee2edc76ca33e54c8da802d471e3571af9751da9faa00afe5"
 
@@ -143,7 +144,9 @@ func TestDeterminism(t *testing.T) {
 	if ca != cb {
 		t.Fatalf("same options, different data: %s vs %s", ca, cb)
 	}
-	if ca != pinnedChecksum {
+	// Go may fuse floating-point multiply-adds on arm64 and others, which
+	// can move a rare draw across a boundary: the pinned value is for amd64.
+	if runtime.GOARCH == "amd64" && ca != pinnedChecksum {
 		t.Errorf("checksum %s, pinned %s: the generator's output changed; if on purpose, bump GeneratorVersion and update pinnedChecksum", ca, pinnedChecksum)
 	}
 	opt.Seed = 2
