@@ -219,3 +219,14 @@ a,[3,-1,-1],[2,0,0],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000
 b,[-1,-1,5],[0,0,1],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]`)
 	expect(t, `range x from 1 to 5 step 1 | make-series c = count() on x from 0 to 6 step 2`, "c,x\n[1,2,2],[0,2,4]")
 }
+
+// parse: the example of parse-operator.md (simple mode: "*" skips,
+// columns capture up to the next literal, typed columns convert).
+func TestParse(t *testing.T) {
+	expect(t, `print s = "Event: NotifySliceRelease (resourceName=PipelineScheduler, totalSlices=27, sliceNumber=23, lockTime=02/17/2016 08:40:01, releaseTime=02/17/2016 08:40:01, previousLockTime=02/17/2016 08:39:01)"
+| parse s with * "resourceName=" resourceName ", totalSlices=" totalSlices:long * "sliceNumber=" sliceNumber:long * "lockTime=" lockTime ", releaseTime=" releaseTime:date "," * "previousLockTime=" previousLockTime:date ")" *
+| project-away s`, `resourceName,totalSlices,sliceNumber,lockTime,releaseTime,previousLockTime
+PipelineScheduler,27,23,02/17/2016 08:40:01,2016-02-17T08:40:01Z,2016-02-17T08:39:01Z`)
+	expect(t, `datatable(s:string)["a=1", "b", "a=x"] | parse-where s with "a=" v:long`, "s,v\na=1,1")
+	expect(t, `datatable(s:string)["a=1", "b"] | parse s with "a=" v`, "s,v\na=1,1\nb,")
+}

@@ -193,9 +193,9 @@ func (d duckdb) Convert(x string, from, to types.Type) string {
 	case types.DateTime:
 		switch from {
 		case types.String:
-			return "TRY_CAST(" + x + " AS TIMESTAMP)"
+			return datetimeParse(x)
 		case types.Dynamic:
-			return "TRY_CAST(json_extract_string(" + x + ", '$') AS TIMESTAMP)"
+			return datetimeParse("json_extract_string(" + x + ", '$')")
 		case types.Long, types.Int:
 			return "make_timestamp((CAST(" + x + " AS BIGINT) - " + ticksOffset + ") // 10)"
 		}
@@ -633,6 +633,9 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return "translate(" + args[2] + ", " + from + ", " + to + ")", nil
 	case "ipv4":
 		return d.ipv4(g, call, args)
+	case "regex_group":
+		n := call.Args[2].(*plan.Lit).V.(int64)
+		return "regexp_extract(" + args[0] + ", " + args[1] + ", " + strconv.FormatInt(n, 10) + ")", nil
 	case "strcat_delim":
 		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
 	case "trim":
@@ -1361,4 +1364,10 @@ func (d duckdb) ipv4(g *Gen, call *plan.Call, args []string) (string, error) {
 		}), nil
 	}
 	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
+}
+
+// datetimeParse parses text as a datetime: ISO 8601, then the US and
+// RFC 822 forms Kusto also accepts.
+func datetimeParse(x string) string {
+	return "coalesce(TRY_CAST(" + x + " AS TIMESTAMP), CAST(try_strptime(" + x + ", ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%m-%d-%Y', '%a, %d %b %Y %H:%M:%S GMT', '%a, %d %b %Y %H:%M:%S %Z', '%d %b %Y %H:%M:%S', '%Y%m%d']) AS TIMESTAMP))"
 }

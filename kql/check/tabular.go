@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -1273,11 +1274,111 @@ func (c *checker) externaldata(o *ast.ExternalDataOp) plan.Node {
 	return &plan.Scan{Table: ext.Table, Columns: cols}
 }
 
-// parseOp binds `parse X with "lit" Col:type "lit" ...` in its simple
-// mode: each column captures the text up to the next literal.
+// parseOp binds `parse [kind=simple|regex|relaxed] X with Pattern`:
+// string literals are matched as written (as regular expressions with
+// kind=regex), `*` skips text, and each column captures the text up to
+// the next element (typed columns capture a number or convert their
+// text). The pattern is anchored at the start of the text. parse keeps
+// every row (columns are empty or null when the text does not match);
+// parse-where keeps only the rows that match.
 func (c *checker) parseOp(o *ast.ParseOp, in plan.Node) plan.Node {
-	c.unsupported(o, o.Kind)
-	return nil
+	r := &row{cols: in.Cols()}
+	ps := c.params(o.Params)
+	kind := "simple"
+	if v, ok := ps["kind"]; ok {
+		kind = propText(v)
+	}
+	flags := ""
+	if v, ok := ps["flags"]; ok {
+		flags = propText(v)
+	}
+	x := c.expr(o.X, r)
+	if x.Type() != types.String {
+		x = &plan.Convert{X: x, T: types.String}
+	}
+	var re strings.Builder
+	re.WriteString("(?s)")
+	if strings.Contains(flags, "i") {
+		re.WriteString("(?i)")
+	}
+	re.WriteString("^")
+	type capture struct {
+		name string
+		t    types.Type
+	}
+	var caps []capture
+	for i, el := range o.Pattern {
+		last := i == len(o.Pattern)-1
+		lazy := "?"
+		if last {
+			lazy = ""
+		}
+		switch el := el.(type) {
+		case *ast.BasicLit:
+			if el.Kind != ast.StringLit {
+				c.errorf(el, "expected a string, a column or * in the parse pattern")
+				return nil
+			}
+			if kind == "regex" {
+				re.WriteString(el.Value)
+			} else {
+				re.WriteString(regexp.QuoteMeta(el.Value))
+			}
+		case *ast.Star:
+			re.WriteString(".*" + lazy)
+		case *ast.ColumnRef:
+			t := types.String
+			if el.Decl.Type != nil {
+				var ok bool
+				if t, ok = types.Lookup(el.Decl.Type.Name); !ok {
+					c.errorf(el.Decl.Type, "unknown type '%s'", el.Decl.Type.Name)
+					return nil
+				}
+			}
+			switch {
+			case t.IsIntegral() && kind != "regex":
+				re.WriteString(`(-?\d+)`)
+			case (t == types.Real || t == types.Decimal) && kind != "regex":
+				re.WriteString(`(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)`)
+			default:
+				re.WriteString("(.*" + lazy + ")")
+			}
+			caps = append(caps, capture{el.Decl.Name.Name, t})
+		default:
+			c.errorf(el, "expected a string, a column or * in the parse pattern")
+			return nil
+		}
+	}
+	if _, err := regexp.Compile(re.String()); err != nil {
+		c.errorf(o, "parse pattern is not a valid regular expression: %v", err)
+		return nil
+	}
+	pattern := &plan.Lit{V: re.String(), T: types.String}
+	grp, _ := funcs.Lookup("__regex_group")
+	mt, _ := funcs.Lookup("matches regex")
+	cols := append([]plan.Column(nil), in.Cols()...)
+	exprs := make([]plan.Expr, len(cols))
+	for i, col := range cols {
+		exprs[i] = &plan.ColRef{Index: i, T: col.Type}
+	}
+	for i, cp := range caps {
+		var e plan.Expr = &plan.Call{F: grp, Args: []plan.Expr{x, pattern, &plan.Lit{V: int64(i + 1), T: types.Long}}, T: types.String}
+		if cp.t != types.String {
+			e = &plan.Convert{X: e, T: cp.t}
+		}
+		if j := colIndex(cols, cp.name); j >= 0 {
+			exprs[j] = e
+			cols[j].Type = cp.t
+		} else {
+			exprs = append(exprs, e)
+			cols = append(cols, plan.Column{Name: cp.name, Type: cp.t})
+		}
+	}
+	var src plan.Node = in
+	if o.Kind == "parse-where" {
+		src = &plan.Filter{In: in, Pred: &plan.Call{F: mt, Args: []plan.Expr{x, pattern}, T: types.Bool}}
+	}
+	return &plan.Project{In: src, Exprs: exprs, Columns: cols}
 }
 
 // knownTables are Microsoft Defender XDR and Sentinel tables quarry has no

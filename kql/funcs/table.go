@@ -216,6 +216,10 @@ func init() {
 	fn("pack_all", NameNone, "[bool] -> dynamic", "@pack_all")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
+	// Internal: capture group n of a regular expression, "" when no match
+	// (parse).
+	fn("__regex_group", NameNone, "string, string, long -> string", "@regex_group")
+
 	// Tabular helpers lowered by the binder.
 	fn("toscalar", NameNone, "any -> T0", "@toscalar")
 	fn("materialize", NameNone, "any -> T0", "@materialize")
