@@ -16,8 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -130,6 +132,15 @@ func commas(n int64) string {
 	return string(out)
 }
 
+// GoMemoryLimit is the soft limit on the Go heap during an ingest. With
+// the DuckDB memory_limit the CLI sets (DuckDBMemoryLimit), a run stays
+// under 1 GB whatever the input size.
+const GoMemoryLimit = 320 << 20
+
+// DuckDBMemoryLimit is the DuckDB memory_limit `quarry ingest` opens the
+// store with.
+const DuckDBMemoryLimit = "512MB"
+
 // hashLen is how many leading bytes identify a file. Logs and exports
 // start with timestamps or unique ids, so 64 KiB tell files apart; a file
 // that grows keeps its identity because its first bytes do not change.
@@ -156,6 +167,14 @@ func Run(ctx context.Context, st *store.Store, paths []string, opt Options) ([]R
 		if _, ok := parsers[opt.Source]; !ok {
 			return nil, fmt.Errorf("unknown source %q (known: %s)", opt.Source, strings.Join(SourceNames(), ", "))
 		}
+	}
+	// Parsing allocates many short-lived values: collect garbage less
+	// often, but cap the Go heap so that memory stays bounded whatever the
+	// input size (DuckDB's own memory is capped by the store's
+	// memory_limit).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(GoMemoryLimit))
 	}
 	if _, err := st.DB.ExecContext(ctx, metaDDL); err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)

@@ -121,7 +121,7 @@ func runIngest(cmd *cobra.Command, args []string) error {
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && !ingNoBar {
 		opt.Progress = os.Stderr
 	}
-	st, err := store.Open(databasePath(), store.Options{})
+	st, err := store.Open(databasePath(), store.Options{MemoryLimit: ingest.DuckDBMemoryLimit})
 	if err != nil {
 		return err
 	}

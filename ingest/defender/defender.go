@@ -62,35 +62,14 @@ type streamState struct {
 	out    source.Sink
 	tables map[string]*table
 	vals   []any
+	// worker is set on the parallel workers' states: they handle only
+	// what the fast path can, and hand everything else back.
+	worker bool
 }
 
 // Parse implements source.Parser.
 func (Stream) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg source.Config) error {
-	s := &streamState{cfg: cfg, out: out, tables: map[string]*table{}}
-	n := 0
-	for in.Next() {
-		n++
-		if n&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if in.TooLong() {
-			if err := out.Reject(in.No(), fmt.Sprintf("line longer than %d bytes", source.DefaultMaxLine)); err != nil {
-				return err
-			}
-			continue
-		}
-		line := bytes.TrimSpace(in.Bytes())
-		if len(line) == 0 {
-			out.Skip()
-			out.Safe(in.Offset())
-			continue
-		}
-		if err := s.line(in.No(), line, in.Truncated()); err != nil {
-			return err
-		}
-		out.Safe(in.Offset())
-	}
-	return nil
+	return parseParallel(ctx, in, out, cfg)
 }
 
 // envelope is one Streaming API record; unknown keys are ignored.
@@ -338,4 +317,9 @@ func inferType(v any) types.Type {
 		return types.Dynamic
 	}
 	return types.String
+}
+
+func isBuiltin(name string) bool {
+	_, ok := schema.Builtin(name)
+	return ok
 }

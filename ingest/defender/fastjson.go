@@ -1,0 +1,704 @@
+package defender
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/quarry-kql/quarry/ingest/source"
+	"github.com/quarry-kql/quarry/kql/types"
+)
+
+// This file is the fast path of the streaming JSON reader: a validating
+// scanner over one line that walks objects without building maps and
+// converts property values straight to column values. Anything unusual
+// (invalid JSON, escapes in keys, unknown categories) goes to the
+// encoding/json path, which decides and words the error.
+
+var errSyntax = errors.New("syntax")
+
+// jv is a scanned JSON value: its kind and raw bytes (for a string, the
+// bytes between the quotes; esc tells whether they contain escapes).
+type jv struct {
+	kind byte // 's' string, 'n' number, 't' true, 'f' false, 'z' null, 'o' object, 'a' array
+	raw  []byte
+	esc  bool
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// strStop marks the bytes that end the fast loop inside a string: the
+// quote, the backslash, control characters and non-ASCII bytes.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+	}
+	return
+}()
+
+// scanString scans a string starting at b[i] == '"'. esc is set when the
+// string has escapes or non-ASCII bytes (it then needs the careful path).
+func scanString(b []byte, i int) (raw []byte, esc bool, next int, err error) {
+	j := i + 1
+	for j < len(b) {
+		c := b[j]
+		if !strStop[c] {
+			j++
+			continue
+		}
+		switch {
+		case c == '"':
+			return b[i+1 : j], esc, j + 1, nil
+		case c == '\\':
+			esc = true
+			if j+1 >= len(b) {
+				return nil, false, 0, errSyntax
+			}
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				if j+6 > len(b) {
+					return nil, false, 0, errSyntax
+				}
+				for _, h := range b[j+2 : j+6] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return nil, false, 0, errSyntax
+					}
+				}
+				j += 6
+			default:
+				return nil, false, 0, errSyntax
+			}
+		case c < 0x20:
+			return nil, false, 0, errSyntax
+		default: // non-ASCII
+			esc = true
+			j++
+		}
+	}
+	return nil, false, 0, errSyntax
+}
+
+func scanNumber(b []byte, i int) (int, error) {
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	if j >= len(b) {
+		return 0, errSyntax
+	}
+	if b[j] == '0' {
+		j++
+	} else if b[j] >= '1' && b[j] <= '9' {
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	} else {
+		return 0, errSyntax
+	}
+	if j < len(b) && b[j] == '.' {
+		j++
+		k := j
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return 0, errSyntax
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		k := j
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == k {
+			return 0, errSyntax
+		}
+	}
+	return j, nil
+}
+
+// scanValue scans any value at b[i] (after white space), validating
+// nested objects and arrays.
+func scanValue(b []byte, i int, depth int) (jv, int, error) {
+	i = skipWS(b, i)
+	if i >= len(b) || depth > 1000 {
+		return jv{}, 0, errSyntax
+	}
+	switch c := b[i]; {
+	case c == '"':
+		raw, esc, n, err := scanString(b, i)
+		return jv{kind: 's', raw: raw, esc: esc}, n, err
+	case c == '{' || c == '[':
+		start := i
+		n, err := skipContainer(b, i, depth)
+		if err != nil {
+			return jv{}, 0, err
+		}
+		k := byte('o')
+		if c == '[' {
+			k = 'a'
+		}
+		return jv{kind: k, raw: b[start:n]}, n, nil
+	case c == 't' && len(b)-i >= 4 && string(b[i:i+4]) == "true":
+		return jv{kind: 't'}, i + 4, nil
+	case c == 'f' && len(b)-i >= 5 && string(b[i:i+5]) == "false":
+		return jv{kind: 'f'}, i + 5, nil
+	case c == 'n' && len(b)-i >= 4 && string(b[i:i+4]) == "null":
+		return jv{kind: 'z'}, i + 4, nil
+	case c == '-' || c >= '0' && c <= '9':
+		n, err := scanNumber(b, i)
+		if err != nil {
+			return jv{}, 0, err
+		}
+		return jv{kind: 'n', raw: b[i:n]}, n, nil
+	}
+	return jv{}, 0, errSyntax
+}
+
+func skipContainer(b []byte, i int, depth int) (int, error) {
+	if b[i] == '{' {
+		return eachMember(b, i, depth+1, nil)
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		_, n, err := scanValue(b, i, depth+1)
+		if err != nil {
+			return 0, err
+		}
+		i = skipWS(b, n)
+		if i >= len(b) {
+			return 0, errSyntax
+		}
+		if b[i] == ']' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errSyntax
+		}
+		i++
+	}
+}
+
+// eachMember walks the object at b[i] == '{', calling fn (if not nil)
+// with each key (raw, without escapes: a key with escapes is a syntax
+// error here, sending the line to the slow path) and value.
+func eachMember(b []byte, i int, depth int, fn func(key []byte, v jv) error) (int, error) {
+	if i >= len(b) || b[i] != '{' {
+		return 0, errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return 0, errSyntax
+		}
+		key, esc, n, err := scanString(b, i)
+		if err != nil || esc {
+			return 0, errSyntax
+		}
+		i = skipWS(b, n)
+		if i >= len(b) || b[i] != ':' {
+			return 0, errSyntax
+		}
+		v, n, err := scanValue(b, i+1, depth)
+		if err != nil {
+			return 0, err
+		}
+		if fn != nil {
+			if err := fn(key, v); err != nil {
+				return 0, err
+			}
+		}
+		i = skipWS(b, n)
+		if i >= len(b) {
+			return 0, errSyntax
+		}
+		if b[i] == '}' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errSyntax
+		}
+		i = skipWS(b, i+1)
+	}
+}
+
+func bytesIndexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
+
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// str returns a string value's text (a new string).
+func (v jv) str() (string, error) {
+	if !v.esc {
+		return string(v.raw), nil
+	}
+	if bytesIndexByte(v.raw, '\\') < 0 {
+		if !utf8.Valid(v.raw) {
+			// encoding/json replaces invalid bytes; keep the same text.
+			return string([]rune(string(v.raw))), nil
+		}
+		return string(v.raw), nil
+	}
+	return unescape(v.raw), nil
+}
+
+// unescape decodes a JSON string's escapes (the scanner validated them),
+// replacing invalid UTF-8 and lone surrogates with U+FFFD as encoding/json
+// does.
+func unescape(raw []byte) string {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			if c < utf8.RuneSelf {
+				out = append(out, c)
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRune(raw[i:])
+			out = utf8.AppendRune(out, r) // RuneError for invalid bytes
+			i += size
+			continue
+		}
+		e := raw[i+1]
+		i += 2
+		switch e {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := rune(hex4(raw[i : i+4]))
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					r2 := rune(hex4(raw[i+2 : i+6]))
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						out = utf8.AppendRune(out, d)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		default: // " \ /
+			out = append(out, e)
+		}
+	}
+	return string(out)
+}
+
+func hex4(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			n |= int(c - '0')
+		case c >= 'a' && c <= 'f':
+			n |= int(c-'a') + 10
+		default:
+			n |= int(c-'A') + 10
+		}
+	}
+	return n
+}
+
+// any decodes the value the way encoding/json with UseNumber would.
+func (v jv) any() (any, error) {
+	switch v.kind {
+	case 's':
+		return v.str()
+	case 'n':
+		return json.Number(string(v.raw)), nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case 'z':
+		return nil, nil
+	}
+	var x any
+	d := json.NewDecoder(bytesReader(v.raw))
+	d.UseNumber()
+	err := d.Decode(&x)
+	return x, err
+}
+
+// convert turns a scanned value into the stored value of a column.
+func convert(t types.Type, v jv) (any, error) {
+	switch {
+	case v.kind == 'z':
+		if t == types.String {
+			return "", nil
+		}
+		return nil, nil
+	case t == types.String && v.kind == 's':
+		return v.str()
+	case t == types.String && v.kind == 'n':
+		return string(v.raw), nil
+	case t == types.DateTime && v.kind == 's' && !v.esc:
+		if tm, ok := fastISO(v.raw); ok {
+			return tm, nil
+		}
+	case (t == types.Long || t == types.Int) && v.kind == 'n':
+		if n, err := strconv.ParseInt(bstr(v.raw), 10, 64); err == nil {
+			if t == types.Int {
+				if n < math.MinInt32 || n > math.MaxInt32 {
+					return nil, errors.New("int out of range: " + string(v.raw))
+				}
+				return int32(n), nil
+			}
+			return n, nil
+		}
+	case t == types.Real && v.kind == 'n':
+		if f, err := strconv.ParseFloat(bstr(v.raw), 64); err == nil {
+			return f, nil
+		}
+	case t == types.Bool && (v.kind == 't' || v.kind == 'f'):
+		return v.kind == 't', nil
+	}
+	x, err := v.any()
+	if err != nil {
+		return nil, err
+	}
+	return source.Convert(t, x)
+}
+
+func d2(b []byte, i int) (int, bool) {
+	c0, c1 := b[i]-'0', b[i+1]-'0'
+	if c0 > 9 || c1 > 9 {
+		return 0, false
+	}
+	return int(c0)*10 + int(c1), true
+}
+
+// fastISO parses "YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z]" (UTC).
+func fastISO(b []byte) (time.Time, bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y1, ok1 := d2(b, 0)
+	y2, ok2 := d2(b, 2)
+	mo, ok3 := d2(b, 5)
+	d, ok4 := d2(b, 8)
+	h, ok5 := d2(b, 11)
+	mi, ok6 := d2(b, 14)
+	s, ok7 := d2(b, 17)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 {
+		return time.Time{}, false
+	}
+	i, ns := 19, 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		k := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if k < 9 {
+				ns = ns*10 + int(b[i]-'0')
+			}
+			k++
+			i++
+		}
+		if k == 0 || k > 9 {
+			return time.Time{}, false
+		}
+		for ; k < 9; k++ {
+			ns *= 10
+		}
+	}
+	if i < len(b) && b[i] == 'Z' {
+		i++
+	}
+	if i != len(b) {
+		return time.Time{}, false
+	}
+	y := y1*100 + y2
+	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // Feb 30: let the slow path word the error
+	}
+	return t, true
+}
+
+type byteReader struct {
+	b []byte
+	i int
+}
+
+func (r *byteReader) Read(p []byte) (int, error) {
+	if r.i >= len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.i:])
+	r.i += n
+	return n, nil
+}
+
+func bytesReader(b []byte) *byteReader { return &byteReader{b: b} }
+
+// fastLine handles a line on the fast path; false means the line must go
+// to the encoding/json path (which then handles all of it). A line that is
+// one record is scanned once: its properties are converted while they are
+// validated, provided the category came first (as the Streaming API
+// writes it).
+func (s *streamState) fastLine(no int64, line []byte) (bool, error) {
+	i := skipWS(line, 0)
+	if i < len(line) && line[i] == '{' && !bytes.Contains(line[:min(len(line), i+64)], []byte(`"records"`)) {
+		ok, err := s.fastRecord(no, "", line[i:], true)
+		return ok, err
+	}
+	var recs jv
+	var hasRecs bool
+	end, err := eachMember(line, i, 0, func(key []byte, v jv) error {
+		if string(key) == "records" {
+			recs, hasRecs = v, true
+		}
+		return nil
+	})
+	if err != nil || skipWS(line, end) != len(line) {
+		return false, nil
+	}
+	if !hasRecs {
+		return s.fastRecord(no, "", line[i:end], false)
+	}
+	if recs.kind != 'a' {
+		return false, nil
+	}
+	// Every element must be an object for the fast path.
+	b := recs.raw
+	i = skipWS(b, 1)
+	var objs [][]byte
+	for i < len(b) && b[i] != ']' {
+		v, n, err := scanValue(b, i, 1)
+		if err != nil || v.kind != 'o' {
+			return false, nil
+		}
+		objs = append(objs, v.raw)
+		i = skipWS(b, n)
+		if i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+	}
+	for k, o := range objs {
+		where := "record " + strconv.Itoa(k+1) + ": "
+		ok, err := s.fastRecord(no, where, o, false)
+		if err != nil {
+			return true, err
+		}
+		if !ok {
+			if s.worker {
+				return false, nil
+			}
+			var e envelope
+			if err := decode(o, &e); err != nil {
+				if err := s.out.Reject(no, where+"invalid JSON: "+err.Error()); err != nil {
+					return true, err
+				}
+				continue
+			}
+			if err := s.record(no, where, &e); err != nil {
+				return true, err
+			}
+		}
+	}
+	return true, nil
+}
+
+// fastRecord loads one envelope object of a built-in category; false means
+// the slow path must handle this record. With whole set, obj is the whole
+// line, not yet validated: it must be one object followed by nothing.
+func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool) (bool, error) {
+	var cat, tm, props jv
+	var hasCat, hasTime, hasProps, done, slow, tsSeen bool
+	var tb *table
+	vals := s.vals[:0]
+	setTable := func() bool {
+		c := bstr(cat.raw)
+		if cat.kind != 's' || cat.esc || len(c) <= len(categoryPrefix) || c[:len(categoryPrefix)] != categoryPrefix {
+			return false
+		}
+		name := c[len(categoryPrefix):]
+		tb = s.tables[name]
+		if tb == nil && isBuiltin(name) {
+			tb, _ = s.table(name, nil)
+		}
+		if tb == nil || !tb.builtin {
+			return false
+		}
+		for range tb.t.Columns {
+			vals = append(vals, nil)
+		}
+		return true
+	}
+	member := func(key []byte, v jv) error {
+		i, ok := tb.idx[bstr(key)]
+		if !ok {
+			if _, ok := tb.lower[lowerASCII(key)]; ok {
+				slow = true // a column spelt differently: let the slow path decide
+			}
+			return nil
+		}
+		if i == tb.ts {
+			tsSeen = true
+		}
+		x, err := convert(tb.t.Columns[i].Type, v)
+		if err != nil {
+			slow = true
+			return errSyntax
+		}
+		vals[i] = x
+		return nil
+	}
+	end, err := eachMemberLazy(obj, 0, 1, func(key []byte, b []byte, i int) (int, error) {
+		switch string(key) {
+		case "category":
+			v, n, err := scanValue(b, i, 1)
+			cat, hasCat = v, true
+			return n, err
+		case "time":
+			v, n, err := scanValue(b, i, 1)
+			tm, hasTime = v, true
+			return n, err
+		case "properties":
+			hasProps = true
+			j := skipWS(b, i)
+			if hasCat && !done && j < len(b) && b[j] == '{' {
+				if !setTable() {
+					slow = true
+					return skipContainer(b, j, 1)
+				}
+				done = true
+				props.kind = 'o'
+				return eachMember(b, j, 2, member)
+			}
+			v, n, err := scanValue(b, i, 1)
+			props = v
+			return n, err
+		}
+		_, n, err := scanValue(b, i, 1)
+		return n, err
+	})
+	if err != nil || slow || (whole && skipWS(obj, end) != len(obj)) {
+		s.vals = vals
+		return false, nil
+	}
+	if !hasCat || !hasProps || props.kind != 'o' {
+		s.vals = vals
+		return false, nil
+	}
+	if !done {
+		// properties came before category: a second pass.
+		if !setTable() {
+			s.vals = vals
+			return false, nil
+		}
+		if _, err := eachMember(props.raw, 0, 2, member); err != nil || slow {
+			s.vals = vals
+			return false, nil
+		}
+	}
+	if tb.ts >= 0 && vals[tb.ts] == nil {
+		if tsSeen || !hasTime {
+			s.vals = vals
+			return false, nil
+		}
+		x, err := convert(types.DateTime, tm)
+		if err != nil || x == nil {
+			s.vals = vals
+			return false, nil
+		}
+		vals[tb.ts] = x
+	}
+	for i, col := range tb.t.Columns {
+		if vals[i] == nil && col.Type == types.String {
+			vals[i] = ""
+		}
+	}
+	if tb.tg >= 0 && vals[tb.tg] == nil {
+		vals[tb.tg] = vals[tb.ts]
+	}
+	s.vals = vals
+	s.out.Record()
+	return true, s.out.Emit(tb.t, vals)
+}
+
+// eachMemberLazy walks the object at b[i] == '{' like eachMember, but lets
+// fn scan each value itself (from index i) and return where it ends.
+func eachMemberLazy(b []byte, i int, depth int, fn func(key []byte, b []byte, i int) (int, error)) (int, error) {
+	if i >= len(b) || b[i] != '{' {
+		return 0, errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return 0, errSyntax
+		}
+		key, esc, n, err := scanString(b, i)
+		if err != nil || esc {
+			return 0, errSyntax
+		}
+		i = skipWS(b, n)
+		if i >= len(b) || b[i] != ':' {
+			return 0, errSyntax
+		}
+		n, err = fn(key, b, i+1)
+		if err != nil {
+			return 0, err
+		}
+		i = skipWS(b, n)
+		if i >= len(b) {
+			return 0, errSyntax
+		}
+		if b[i] == '}' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errSyntax
+		}
+		i = skipWS(b, i+1)
+	}
+}
+
+func lowerASCII(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
+}
