@@ -26,15 +26,19 @@ func ChromiumPath() string {
 }
 
 // ArtifactsDir is where screenshots go: $QUARRY_ARTIFACTS/browser/<test
-// name>, or a temporary directory named in the test log.
+// name>, by default under the system's temporary directory
+// (quarry-artifacts/browser/<test name>), kept after the test and named in
+// its log. Each run overwrites the previous run's files.
 func ArtifactsDir(t testing.TB) string {
-	dir := t.TempDir()
-	if base := os.Getenv("QUARRY_ARTIFACTS"); base != "" {
-		dir = filepath.Join(base, "browser", strings.ReplaceAll(t.Name(), "/", "_"))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	base := os.Getenv("QUARRY_ARTIFACTS")
+	if base == "" {
+		base = filepath.Join(os.TempDir(), "quarry-artifacts")
 	}
+	dir := filepath.Join(base, "browser", strings.ReplaceAll(t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots go to %s", dir)
 	return dir
 }
 
