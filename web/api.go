@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/quarry-kql/quarry/engine"
 	"github.com/quarry-kql/quarry/enrich"
 	"github.com/quarry-kql/quarry/kql/diag"
+	"github.com/quarry-kql/quarry/kql/funcs"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/rules"
 )
@@ -316,6 +318,31 @@ func (s *Server) handleTables(w http.ResponseWriter, r *http.Request) {
 		out = append(out, at)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+type apiFunction struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // "scalar" or "aggregate"
+}
+
+// functionList is the binder's function catalog, for completion.
+var functionList = func() []apiFunction {
+	var out []apiFunction
+	for _, n := range funcs.Names() {
+		f, _ := funcs.Lookup(n)
+		kind := "scalar"
+		if f.Kind == funcs.Aggregate {
+			kind = "aggregate"
+		}
+		out = append(out, apiFunction{Name: n, Kind: kind})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}()
+
+// handleFunctions answers GET /api/functions.
+func (s *Server) handleFunctions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, functionList)
 }
 
 // ruleSummary is one rule in GET /api/rules.

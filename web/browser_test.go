@@ -131,6 +131,7 @@ func TestBrowserScripts(t *testing.T) {
 		HTML     string
 		ErrSpan  []int
 		Compl    []string
+		Funcs    []string
 		Accepted string
 		SQL      string
 	}
@@ -190,6 +191,10 @@ func TestBrowserScripts(t *testing.T) {
 		chromedp.Evaluate(`Array.from(document.querySelectorAll("#completions .item")).map(e => e.textContent)`, &got.Compl),
 		chromedp.SendKeys("#editor", "\t", chromedp.ByQuery),
 		chromedp.Value("#editor", &got.Accepted, chromedp.ByQuery),
+		// functions come from the compiler's catalog
+		chromedp.SendKeys("#editor", " | summarize dcou", chromedp.ByQuery),
+		chromedp.WaitVisible("#completions .item", chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#completions .item")).map(e => e.textContent)`, &got.Funcs),
 		chromedp.Click("#explain", chromedp.ByQuery),
 		chromedp.WaitVisible("#sql", chromedp.ByQuery),
 		chromedp.Text("#sql", &got.SQL, chromedp.ByQuery),
@@ -199,6 +204,9 @@ func TestBrowserScripts(t *testing.T) {
 	}
 	if len(got.Compl) == 0 || got.Compl[0] != "EmailEvents" || got.Accepted != "EmailEvents" {
 		t.Errorf("completion offered %v and accepted %q, want EmailEvents", got.Compl, got.Accepted)
+	}
+	if len(got.Funcs) == 0 || got.Funcs[0] != "dcount" {
+		t.Errorf("completion after 'dcou' offered %v, want dcount first", got.Funcs)
 	}
 	if !strings.HasPrefix(got.SQL, "SELECT") {
 		t.Errorf("Show SQL gave %q", got.SQL)

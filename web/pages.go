@@ -21,7 +21,7 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var funcs = template.FuncMap{
+var templateFuncs = template.FuncMap{
 	"join":     strings.Join,
 	"lower":    strings.ToLower,
 	"source":   enrich.SourceLabel,
@@ -38,7 +38,7 @@ var funcs = template.FuncMap{
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range []string{"feed", "rule", "console", "coverage", "error"} {
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/badges.html", "templates/"+name+".html"))
+		t := template.Must(template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/badges.html", "templates/"+name+".html"))
 		out[name] = t
 	}
 	return out
@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/rules/{id}", s.handleRule)
 	m.HandleFunc("GET /api/coverage", s.handleCoverage)
 	m.HandleFunc("GET /api/tables", s.handleTables)
+	m.HandleFunc("GET /api/functions", s.handleFunctions)
 	m.HandleFunc("/api/query", postOnly(s.handleQuery))
 	m.HandleFunc("/api/explain", postOnly(s.handleExplain))
 	m.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)

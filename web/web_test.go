@@ -344,7 +344,7 @@ func TestOpenAPIListsEveryEndpoint(t *testing.T) {
 	}
 	for _, ep := range []struct{ method, path string }{
 		{"get", "/api/rules"}, {"get", "/api/rules/{id}"}, {"post", "/api/query"}, {"get", "/api/coverage"},
-		{"post", "/api/explain"}, {"get", "/api/tables"}, {"get", "/api/openapi.json"},
+		{"post", "/api/explain"}, {"get", "/api/tables"}, {"get", "/api/functions"}, {"get", "/api/openapi.json"},
 	} {
 		if doc.Paths[ep.path][ep.method] == nil {
 			t.Errorf("openapi.json lacks %s %s", ep.method, ep.path)
@@ -372,5 +372,27 @@ func TestStaticAssetsAreEmbedded(t *testing.T) {
 	rec := do(t, s, "GET", "/console?q=StormEvents+%7C+take+3", "", nil)
 	if !strings.Contains(rec.Body.String(), "StormEvents | take 3</textarea>") {
 		t.Error("console does not prefill ?q=")
+	}
+}
+
+func TestAPITablesAndFunctions(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	var tabs []apiTable
+	json.Unmarshal(do(t, s, "GET", "/api/tables", "", nil).Body.Bytes(), &tabs)
+	stored := map[string]bool{}
+	for _, tb := range tabs {
+		stored[tb.Name] = tb.Stored
+	}
+	if v, ok := stored["EmailEvents"]; !ok || !v || stored["UrlClickEvents"] {
+		t.Errorf("tables: %v, want EmailEvents stored and UrlClickEvents built-in only", stored)
+	}
+	var fns []apiFunction
+	json.Unmarshal(do(t, s, "GET", "/api/functions", "", nil).Body.Bytes(), &fns)
+	kinds := map[string]string{}
+	for _, f := range fns {
+		kinds[f.Name] = f.Kind
+	}
+	if kinds["bin"] != "scalar" || kinds["dcount"] != "aggregate" || kinds["substring"] != "scalar" {
+		t.Errorf("functions: bin %q, dcount %q, substring %q (of %d)", kinds["bin"], kinds["dcount"], kinds["substring"], len(fns))
 	}
 }

@@ -329,12 +329,13 @@
     const box = document.getElementById("completions");
     let words = Array.from(KEYWORDS);
     let items = [], sel = 0, start = 0;
-    fetch("/api/tables", { credentials: "same-origin" }).then((r) => r.ok ? r.json() : []).then((tabs) => {
+    const get = (path) => fetch(path, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : [])).catch(() => []);
+    Promise.all([get("/api/tables"), get("/api/functions")]).then(([tabs, fns]) => {
       const set = new Set(words);
       for (const t of tabs) { set.add(t.name); for (const c of t.columns) set.add(c.name); }
-      ["count", "dcount", "sum", "avg", "min", "max", "ago", "now", "bin", "strcat", "tolower", "toupper", "substring", "indexof", "extract", "split", "parse_json", "todynamic", "tostring", "toint", "tolong", "todouble", "todatetime", "isempty", "isnotempty", "iff", "case", "countif", "dcountif", "make_set", "make_list", "arg_max", "arg_min", "startofday", "format_datetime"].forEach((f) => set.add(f));
+      for (const f of fns) set.add(f.name);
       words = Array.from(set).sort();
-    }).catch(() => {});
+    });
     function hide() { box.classList.add("hidden"); items = []; }
     function show() {
       const upto = ed.value.slice(0, ed.selectionStart);
