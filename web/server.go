@@ -58,12 +58,10 @@ type Config struct {
 	// Token, when not empty, is required on every request (Authorization:
 	// Bearer, the quarry_token cookie, or ?token= once on a page, which
 	// sets the cookie). cmd/quarry sets one whenever the address is not
-	// loopback.
+	// loopback. Without a token the server answers only Host names that
+	// are loopback (localhost, 127.0.0.1, [::1]), which defeats DNS
+	// rebinding against a loopback server.
 	Token string
-	// AllowAnyHost accepts any Host header. Without a token the server
-	// answers only Host names that are loopback (localhost, 127.0.0.1,
-	// [::1]), which defeats DNS rebinding against a loopback server.
-	AllowAnyHost bool
 	// QueryTimeout bounds one query (default 30s).
 	QueryTimeout time.Duration
 	// MaxRows caps the rows a query returns (default 10,000).
@@ -177,7 +175,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-		if s.cfg.Token == "" && !s.cfg.AllowAnyHost && !loopbackHost(r.Host) {
+		if s.cfg.Token == "" && !loopbackHost(r.Host) {
 			http.Error(w, "quarry serves loopback host names only (start it with a token to serve others)", http.StatusMisdirectedRequest)
 			return
 		}
