@@ -232,7 +232,6 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		}
 	}
 	sc := valueScale(m, ys)
-	lo, hi, ticks := sc.lo, sc.hi, sc.ticks
 
 	if p.Title != "" {
 		c.text(x0, y0-6, p.Title, start, black, true, false)
@@ -242,7 +241,7 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 	// ysplit=axes: one value axis per series, the first on the left, the
 	// others on the right
 	var axes []func(float64) float64
-	if m.SplitAxes && !horizontal && stack == "" && len(p.Series) > 1 {
+	if m.SplitAxes && m.Kind != "columnchart" && !horizontal && stack == "" && len(p.Series) > 1 {
 		n := min(len(p.Series), 5)
 		x1 -= 52 * float64(n-1)
 		for si, s := range p.Series {
@@ -255,7 +254,6 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 				sv.add(q.Y)
 			}
 			ssc := valueScale(m, sv)
-			slo, shi, sticks := ssc.lo, ssc.hi, ssc.ticks
 			pos := func(v float64) float64 { return y1 - ssc.frac(v)*(y1-y0) }
 			axes = append(axes, pos)
 			ax, a, dx := x0, end, -6.0
@@ -264,8 +262,8 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 			}
 			col := seriesColor(colors[s.Name])
 			c.polyline([]pt{{ax, y0}, {ax, y1}}, col, 1)
-			for _, t := range sticks {
-				if t < slo || t > shi {
+			for _, t := range ssc.ticks {
+				if t < ssc.lo || t > ssc.hi {
 					continue
 				}
 				if si == 0 {
@@ -292,8 +290,8 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		return valPos
 	}
 	if axes == nil {
-		for _, t := range ticks {
-			if t < lo || t > hi {
+		for _, t := range sc.ticks {
+			if t < sc.lo || t > sc.hi {
 				continue
 			}
 			label := numLabel(t)
@@ -321,11 +319,11 @@ func drawPanel(c canvas, m *Model, p *Panel, x0, y0, x1, y1 float64, last bool) 
 		if n == 0 {
 			return
 		}
-		span := x1 - x0
+		length := x1 - x0
 		if horizontal {
-			span = y1 - y0
+			length = y1 - y0
 		}
-		band := span / float64(n)
+		band := length / float64(n)
 		catPos := func(i float64) float64 {
 			if horizontal {
 				return y0 + i*band

@@ -60,7 +60,7 @@ type Model struct {
 	Panels  []Panel  // one, or one per y column with ysplit=panels
 	Omitted int      // series left out beyond MaxSeries
 	// SplitAxes draws one value axis per series (ysplit=axes) on line,
-	// area and scatter charts.
+	// area and scatter charts (unstacked); column and bar charts keep one.
 	SplitAxes bool
 	// YLog and XLog are yaxis=log and xaxis=log (x only on a numeric
 	// axis).
