@@ -18,6 +18,7 @@ import (
 
 	"github.com/quarry-kql/quarry/demo"
 	"github.com/quarry-kql/quarry/engine"
+	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/store"
 	"github.com/quarry-kql/quarry/termchart"
 )
@@ -126,7 +127,7 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	took := time.Since(start)
 
 	fmt.Fprintf(out, "\nMailflow by directionality (examples/mailflow-by-directionality.kql), now = %s:\n\n",
-		engine.FormatValue(res.Columns[2].Type, now))
+		engine.FormatValue(types.DateTime, now))
 	for _, line := range strings.Split(strings.TrimSpace(demo.MailflowHunt), "\n") {
 		fmt.Fprintf(out, "    %s\n", line)
 	}
