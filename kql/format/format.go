@@ -436,6 +436,9 @@ func (p *printer) expr(x ast.Expr) {
 		p.list("(", x.Args, ")")
 	case *ast.SelectorExpr:
 		p.operand(x.X, precPostfix)
+		if l, ok := x.X.(*ast.BasicLit); ok && l != nil && (l.Kind == ast.IntLit || l.Kind == ast.RealLit) {
+			p.write(" ") // 0.x would scan as a number
+		}
 		if x.Sel != nil {
 			p.write(".")
 			p.ident(x.Sel)
@@ -500,12 +503,23 @@ func (p *printer) sub(x ast.Expr) {
 	p.paren(x)
 }
 
+// specialCallee are the words that, followed by `(`, are not a call: typed
+// literals (long(5), datetime(...)), dynamic(...), typeof(...), and the
+// operators that can start a query (print(1) is print with the value 1).
+var specialCallee = map[string]bool{
+	"bool": true, "int": true, "long": true, "int64": true, "real": true, "double": true,
+	"decimal": true, "datetime": true, "date": true, "timespan": true, "time": true, "guid": true,
+	"dynamic": true, "typeof": true,
+	"print": true, "datatable": true, "externaldata": true, "external_data": true,
+	"union": true, "search": true, "find": true, "evaluate": true,
+}
+
 // callee prints the function part of a call: a plain name as written, a
 // dotted name, or a parenthesised expression.
 func (p *printer) callee(f ast.Expr) {
 	switch f := f.(type) {
 	case *ast.Ident:
-		if isPlain(f.Name) {
+		if isPlain(f.Name) && !specialCallee[f.Name] {
 			p.write(f.Name)
 		} else {
 			p.bracketed(f.Name)

@@ -46,7 +46,7 @@ func init() {
 			`
 		true false null let typeof int32 int64 bool guid uuid
 		not matches regex with on from step limit default range evaluate
-		view declare bin_legacy contains_cs external_data`) {
+		view declare bin_legacy contains_cs external_data filter`) {
 		keywords[w] = true
 	}
 }
