@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -119,6 +120,8 @@ func TestServe(t *testing.T) {
 	dbPath = db
 	defer func() { dbPath = "" }()
 
+	runtime.GC()
+	goroutines := runtime.NumGoroutine()
 	start := time.Now()
 	base, out, stop := startServe(t, "127.0.0.1:0")
 	t.Logf("serve started in %v", time.Since(start).Round(time.Millisecond))
@@ -196,7 +199,19 @@ func TestServe(t *testing.T) {
 	for e := range errs {
 		t.Error("concurrent query:", e)
 	}
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	t.Logf("after 50 concurrent hunts: heap %d MiB, %d goroutines (%d before the server)", m.HeapAlloc>>20, runtime.NumGoroutine(), goroutines)
 	stop()
+	http.DefaultClient.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > goroutines+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines+2 {
+		t.Errorf("%d goroutines after the server stopped, %d before it started", n, goroutines)
+	}
 }
 
 var tokenLine = regexp.MustCompile(`\?token=([A-Za-z0-9_-]{40,})`)
