@@ -89,6 +89,13 @@ func (p *parser) parsePipe() ast.Expr {
 	var x ast.Expr
 	if p.kind == token.IDENT {
 		x = p.parseSourceOp()
+		if x == nil && (p.lit == "where" || p.lit == "filter") {
+			// Kusto accepts a query that starts with where (no source).
+			pl := &ast.Pipeline{Ops: []ast.Operator{p.parseOperator()}}
+			p.parseStages(pl)
+			pl.Span = p.span(from)
+			return pl
+		}
 	}
 	if x == nil {
 		x = p.parseExpr()
@@ -134,10 +141,10 @@ func (p *parser) isQueryEnd() bool {
 	return false
 }
 
-// parseSubPipeline parses the operator sequence of mv-apply, partition,
-// fork and facet sub-queries: `op | op ...` with no source, or a normal
-// query when it starts with a name or a parenthesis.
-func (p *parser) parseSubPipeline() ast.Expr {
+// parseSubPipeline parses the sub-query of mv-apply, partition, facet
+// (strict: it must start with a tabular operator, as Kusto requires) and
+// fork (a query or an operator sequence): `op | op ...` has no source.
+func (p *parser) parseSubPipeline(strict bool) ast.Expr {
 	from := p.pos
 	if p.kind == token.IDENT && operatorStarts(p) {
 		pl := &ast.Pipeline{}
@@ -146,7 +153,16 @@ func (p *parser) parseSubPipeline() ast.Expr {
 		pl.Span = p.span(from)
 		return pl
 	}
+	if strict && !(p.kind == token.IDENT && sourceOps[p.lit]) {
+		p.fail("tabular operator")
+	}
 	return p.parsePipe()
+}
+
+// sourceOps are the operators that start a query without input.
+var sourceOps = map[string]bool{
+	"print": true, "range": true, "union": true, "search": true, "find": true,
+	"evaluate": true, "datatable": true, "externaldata": true, "external_data": true,
 }
 
 // parseExpr parses a scalar (or tabular) expression without pipes.
@@ -277,7 +293,7 @@ func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
 func (p *parser) parseMemberName() *ast.Ident {
 	from := p.pos
 	switch p.kind {
-	case token.IDENT, token.INT:
+	case token.IDENT:
 		if reservedNames[p.lit] {
 			p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
 			panic(bailout{})

@@ -212,7 +212,7 @@ func (p *parser) parseOperator() ast.Operator {
 		p.expectWord("on")
 		p.enter()
 		p.expect(token.LPAREN)
-		op.Sub = p.parseSubPipeline()
+		op.Sub = p.parseSubPipeline(true)
 		p.expect(token.RPAREN)
 		p.leave()
 		op.Span = p.span(from)
@@ -245,7 +245,7 @@ func (p *parser) parseOperator() ast.Operator {
 			op.Props = p.parsePropList(true)
 		} else {
 			for p.kind == token.IDENT && p.peek(1).kind == token.ASSIGN {
-				op.Props = append(op.Props, p.parseProp(false))
+				op.Props = append(op.Props, p.parseProp(true))
 			}
 		}
 		op.Span = p.span(from)
@@ -284,7 +284,7 @@ func (p *parser) parseOperator() ast.Operator {
 			p.expect(token.RBRACE)
 		} else {
 			p.expect(token.LPAREN)
-			op.Sub = p.parseSubPipeline()
+			op.Sub = p.parseSubPipeline(true)
 			p.expect(token.RPAREN)
 		}
 		p.leave()
@@ -307,7 +307,7 @@ func (p *parser) parseOperator() ast.Operator {
 		if p.gotWord("with") {
 			p.enter()
 			p.expect(token.LPAREN)
-			op.With = p.parseSubPipeline()
+			op.With = p.parseSubPipeline(true)
 			p.expect(token.RPAREN)
 			p.leave()
 		}
@@ -323,12 +323,12 @@ func (p *parser) parseOperator() ast.Operator {
 				n := p.parseName()
 				p.next()
 				p.expect(token.LPAREN)
-				sub := p.parseSubPipeline()
+				sub := p.parseSubPipeline(false)
 				p.expect(token.RPAREN)
 				op.Branches = append(op.Branches, &ast.NamedExpr{Span: p.span(bf), Names: []*ast.Ident{n}, X: sub})
 			} else {
 				p.expect(token.LPAREN)
-				op.Branches = append(op.Branches, p.parseSubPipeline())
+				op.Branches = append(op.Branches, p.parseSubPipeline(false))
 				p.expect(token.RPAREN)
 			}
 			if p.kind != token.LPAREN && !(p.isNameStart() && p.peek(p.nameLen()).kind == token.ASSIGN) {
@@ -386,6 +386,7 @@ func (p *parser) parseDatatable() ast.Expr {
 	op := &ast.DatatableOp{Columns: p.parseTableType()}
 	p.enter()
 	p.expect(token.LBRACK)
+	p.got(token.COMMA) // Kusto tolerates one leading comma
 	for p.kind != token.RBRACK {
 		op.Values = append(op.Values, p.parseLiteralValue())
 		if !p.got(token.COMMA) {
@@ -687,8 +688,17 @@ func (p *parser) parseParsePattern() []ast.Expr {
 	}
 }
 
-// parsePropList parses `(name = value, ...)` of with clauses; lists allows
-// comma-separated values (render with (ycolumns=a, b)).
+// renderProps are the properties render accepts.
+var renderProps = map[string]bool{
+	"kind": true, "title": true, "xtitle": true, "ytitle": true, "xcolumn": true,
+	"ycolumns": true, "series": true, "ysplit": true, "accumulate": true, "legend": true,
+	"xaxis": true, "yaxis": true, "ymin": true, "ymax": true, "xmin": true, "xmax": true,
+	"anomalycolumns": true,
+}
+
+// parsePropList parses `(name = value, ...)` of with clauses; for render
+// (lists) only render's property names, and values may be comma-separated
+// lists (ycolumns=a, b).
 func (p *parser) parsePropList(lists bool) []*ast.NamedExpr {
 	p.enter()
 	defer p.leave()
@@ -709,6 +719,9 @@ func (p *parser) parsePropList(lists bool) []*ast.NamedExpr {
 // *ast.ArrayLit of its elements.
 func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	from := p.pos
+	if lists && !(p.kind == token.IDENT && renderProps[p.lit]) {
+		p.fail("render property (title, kind, ycolumns, ...)")
+	}
 	name := p.parseDottedName()
 	p.expect(token.ASSIGN)
 	val := p.parseExpr()
