@@ -135,6 +135,11 @@ func format(t types.Type, v any) string {
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case []byte:
+		if t == types.GUID && len(v) == 16 {
+			var u duckdb.UUID
+			copy(u[:], v)
+			return u.String()
+		}
 		return string(v)
 	case duckdb.UUID:
 		return v.String()

@@ -160,6 +160,33 @@ func (c *checker) ident(e *ast.Ident, r *row) plan.Expr {
 	return unknown()
 }
 
+// fold evaluates conversions of numeric constants, so that arguments
+// required to be constants (percentiles) may be written as long or real.
+func fold(e plan.Expr) plan.Expr {
+	cv, ok := e.(*plan.Convert)
+	if !ok {
+		return e
+	}
+	l, ok := fold(cv.X).(*plan.Lit)
+	if !ok {
+		return e
+	}
+	switch v := l.V.(type) {
+	case int64:
+		switch cv.T {
+		case types.Real:
+			return &plan.Lit{V: float64(v), T: types.Real}
+		case types.Long, types.Int:
+			return &plan.Lit{V: v, T: cv.T}
+		}
+	case float64:
+		if cv.T == types.Real {
+			return &plan.Lit{V: v, T: types.Real}
+		}
+	}
+	return e
+}
+
 // callOp resolves an operator or function by name on bound arguments.
 func (c *checker) callOp(n ast.Node, name string, args []plan.Expr, argNodes []ast.Node) plan.Expr {
 	f, _ := funcs.Lookup(name)
@@ -646,7 +673,7 @@ func (c *checker) aggCall(e *ast.CallExpr, f *funcs.Func, r *row) plan.Expr {
 		base := exprName(e.Args[0])
 		var first plan.Expr
 		for _, pa := range e.Args[1:] {
-			p := c.expr(pa, nil)
+			p := fold(c.expr(pa, nil))
 			lit, ok := p.(*plan.Lit)
 			if !ok || !(lit.T.IsNumeric()) {
 				c.errorf(pa, "the percentile must be a numeric constant")

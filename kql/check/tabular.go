@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -268,6 +269,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.ParseOp:
 		return c.parseOp(o, in)
 	case *ast.EvaluateOp:
+		if calleeName(o.Call) == "bag_unpack" {
+			return c.bagUnpack(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -276,7 +280,7 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.TopNestedOp:
 		c.unsupported(o, "top-nested")
 	case *ast.ParseKvOp:
-		c.unsupported(o, "parse-kv")
+		return c.parseKv(o, in)
 	case *ast.ScanOp:
 		c.unsupported(o, "scan")
 	case *ast.PartitionOp:
@@ -1505,4 +1509,305 @@ func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
 	cols = append(cols, plan.Column{Name: uniqueName(name, ctaken), Type: types.Dynamic})
 	ms.Columns = cols
 	return ms
+}
+
+// bagUnpack binds evaluate bag_unpack(Col [, Prefix] [, columnsConflict=]
+// [, ignoredProperties=]) [: (Schema)]. Its columns are the properties of
+// the bags, which Kusto finds in the data; quarry needs them at compile
+// time: from the declared output schema, or from constant bags (datatable,
+// print). Otherwise it is not supported yet.
+func (c *checker) bagUnpack(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	r := &row{cols: in.Cols()}
+	args := o.Call.Args
+	var bagArg ast.Expr
+	prefix, conflict := "", "error"
+	ignored := map[string]bool{}
+	pos := 0
+	for _, a := range args {
+		if ne, ok := a.(*ast.NamedExpr); ok && len(ne.Names) == 1 {
+			switch ne.Names[0].Name {
+			case "columnsConflict":
+				conflict = litString(c, ne.X)
+			case "ignoredProperties":
+				if l, ok := c.expr(ne.X, nil).(*plan.Lit); ok {
+					if txt, ok := l.V.(string); ok {
+						var keys []string
+						if json.Unmarshal([]byte(txt), &keys) == nil {
+							for _, k := range keys {
+								ignored[k] = true
+							}
+						}
+					}
+				}
+			case "OutputColumnPrefix":
+				prefix = litString(c, ne.X)
+			}
+			continue
+		}
+		switch pos {
+		case 0:
+			bagArg = a
+		case 1:
+			prefix = litString(c, a)
+		case 2:
+			conflict = litString(c, a)
+		}
+		pos++
+	}
+	if bagArg == nil {
+		c.errorf(o, "bag_unpack expects a dynamic column")
+		return nil
+	}
+	bag := c.expr(bagArg, r)
+	if bag.Type() != types.Dynamic && bag.Type() != types.Unknown {
+		c.errorf(bagArg, "bag_unpack expects a dynamic value, found %s", bag.Type())
+		return nil
+	}
+	bagCol := -1
+	if ref, ok := bag.(*plan.ColRef); ok {
+		bagCol = ref.Index
+	}
+	var exprs []plan.Expr
+	var cols []plan.Column
+	keep := func(i int) {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: r.cols[i].Type})
+		cols = append(cols, r.cols[i])
+	}
+	if o.Schema != nil {
+		declared := c.tableType(o.Schema)
+		if o.Schema.Star {
+			for i := range r.cols {
+				if i != bagCol && colIndex(declared, r.cols[i].Name) < 0 {
+					keep(i)
+				}
+			}
+		}
+		for _, d := range declared {
+			if i := colIndex(r.cols, d.Name); i >= 0 && i != bagCol && !o.Schema.Star {
+				keep(i)
+				continue
+			}
+			var e plan.Expr = &plan.Path{X: bag, Steps: []any{strings.TrimPrefix(d.Name, prefix)}}
+			if d.Type != types.Dynamic {
+				e = &plan.Convert{X: e, T: d.Type}
+			}
+			exprs = append(exprs, e)
+			cols = append(cols, d)
+		}
+		return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+	}
+	keys, ok := constKeys(in, bagCol)
+	if !ok {
+		c.unsupported(o, "evaluate bag_unpack on data: its columns depend on the values (declare them: `evaluate bag_unpack(x) : (*, Name:string, ...)`)")
+		return nil
+	}
+	var names []string
+	for k := range keys {
+		if !ignored[k] {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	drop := map[int]bool{bagCol: true}
+	replace := map[int]string{}
+	var add []string
+	for _, k := range names {
+		n := prefix + k
+		if i := colIndex(r.cols, n); i >= 0 && i != bagCol {
+			switch conflict {
+			case "replace_source":
+				replace[i] = k
+				continue
+			case "keep_source":
+				continue
+			default:
+				c.errorf(o, "bag_unpack: property '%s' conflicts with column '%s' (use columnsConflict='replace_source' or 'keep_source')", k, n)
+				return nil
+			}
+		}
+		add = append(add, k)
+	}
+	for i := range r.cols {
+		if k, ok := replace[i]; ok {
+			exprs = append(exprs, &plan.Path{X: bag, Steps: []any{k}})
+			cols = append(cols, plan.Column{Name: r.cols[i].Name, Type: types.Dynamic})
+			continue
+		}
+		if !drop[i] {
+			keep(i)
+		}
+	}
+	for _, k := range add {
+		exprs = append(exprs, &plan.Path{X: bag, Steps: []any{k}})
+		cols = append(cols, plan.Column{Name: prefix + k, Type: types.Dynamic})
+	}
+	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+}
+
+func litString(c *checker, e ast.Expr) string {
+	if l, ok := c.expr(e, nil).(*plan.Lit); ok {
+		if s, ok := l.V.(string); ok {
+			return s
+		}
+	}
+	c.errorf(e, "expected a string constant")
+	return ""
+}
+
+// constKeys collects the property names of column col of n when its
+// values are constants (an inline table seen through filters and
+// projections).
+func constKeys(n plan.Node, col int) (map[string]bool, bool) {
+	if col < 0 {
+		return nil, false
+	}
+	switch n := n.(type) {
+	case *plan.Values:
+		keys := map[string]bool{}
+		for _, row := range n.Rows {
+			e := row[col]
+			if cv, ok := e.(*plan.Convert); ok {
+				e = cv.X
+			}
+			l, ok := e.(*plan.Lit)
+			if !ok {
+				return nil, false
+			}
+			txt, ok := l.V.(string)
+			if l.V == nil {
+				continue
+			}
+			if !ok {
+				return nil, false
+			}
+			var m map[string]json.RawMessage
+			if json.Unmarshal([]byte(txt), &m) != nil {
+				continue
+			}
+			for k := range m {
+				keys[k] = true
+			}
+		}
+		return keys, true
+	case *plan.Project:
+		if ref, ok := n.Exprs[col].(*plan.ColRef); ok {
+			return constKeys(n.In, ref.Index)
+		}
+	case *plan.Filter:
+		return constKeys(n.In, col)
+	case *plan.Sort:
+		return constKeys(n.In, col)
+	case *plan.Limit:
+		return constKeys(n.In, col)
+	case *plan.Materialize:
+		return constKeys(n.In, col)
+	}
+	return nil, false
+}
+
+// parseKv binds parse-kv X as (Keys) with (pair_delimiter, kv_delimiter,
+// quote, escape, greedy, regex): each declared key's value is extracted
+// with a regular expression (the key at the start or after a delimiter,
+// the value up to the next pair delimiter, or quoted, or in greedy mode
+// up to the next key).
+func (c *checker) parseKv(o *ast.ParseKvOp, in plan.Node) plan.Node {
+	r := &row{cols: in.Cols()}
+	x := c.expr(o.X, r)
+	if x.Type() != types.String {
+		x = &plan.Convert{X: x, T: types.String}
+	}
+	props := map[string]string{}
+	for _, p := range o.With {
+		if len(p.Names) == 1 {
+			if p.Names[0].Name == "greedy" {
+				props["greedy"] = propText(p.X)
+				continue
+			}
+			props[p.Names[0].Name] = litString(c, p.X)
+		}
+	}
+	decls := c.tableType(o.Columns)
+	grp, _ := funcs.Lookup("__regex_group")
+	cols := append([]plan.Column(nil), in.Cols()...)
+	exprs := make([]plan.Expr, len(cols))
+	for i, col := range cols {
+		exprs[i] = &plan.ColRef{Index: i, T: col.Type}
+	}
+	pair, kv := regexp.QuoteMeta(props["pair_delimiter"]), regexp.QuoteMeta(props["kv_delimiter"])
+	if pair == "" {
+		pair = ","
+	}
+	if kv == "" {
+		kv = "[:=]"
+	}
+	greedy := strings.EqualFold(props["greedy"], "true")
+	quoteOpen, quoteClose := "", ""
+	if q := []rune(props["quote"]); len(q) == 1 {
+		quoteOpen, quoteClose = string(q[0]), string(q[0])
+	} else if len(q) == 2 {
+		quoteOpen, quoteClose = string(q[0]), string(q[1])
+	}
+	esc := props["escape"]
+	for _, d := range decls {
+		var re string
+		if rx, ok := props["regex"]; ok {
+			// The regex's first group is the key, the second the value.
+			re = "(?s)" + strings.Replace(rx, `([\w ]+)`, "("+regexp.QuoteMeta(d.Name)+")", 1)
+		} else {
+			key := regexp.QuoteMeta(d.Name)
+			if quoteOpen != "" {
+				key = "(?:" + key + "|" + regexp.QuoteMeta(quoteOpen) + key + regexp.QuoteMeta(quoteClose) + ")"
+			}
+			re = "(?s)(?:^|" + pair + `|[^\w])\s*` + key + `\s*` + kv + `\s*`
+			var val string
+			switch {
+			case greedy:
+				val = "(.*?)(?:" + pair + `[^` + pair + `]+?` + kv + "|$)"
+			default:
+				val = "([^" + pair + "]*)"
+			}
+			if quoteOpen != "" {
+				inner := "[^" + regexp.QuoteMeta(quoteClose) + "]*"
+				if esc != "" {
+					inner = "(?:[^" + regexp.QuoteMeta(quoteClose) + regexp.QuoteMeta(esc) + "]|" + regexp.QuoteMeta(esc) + ".)*"
+				}
+				val = "(?:" + regexp.QuoteMeta(quoteOpen) + "(" + inner + ")" + regexp.QuoteMeta(quoteClose) + "|" + val + ")"
+			}
+			re += val
+		}
+		if _, err := regexp.Compile(re); err != nil {
+			c.errorf(o, "parse-kv: invalid pattern: %v", err)
+			return nil
+		}
+		pat := &plan.Lit{V: re, T: types.String}
+		ngroups := int64(1)
+		if quoteOpen != "" {
+			ngroups = 2
+		}
+		var e plan.Expr = &plan.Call{F: grp, Args: []plan.Expr{x, pat, &plan.Lit{V: int64(1), T: types.Long}}, T: types.String}
+		if _, ok := props["regex"]; ok {
+			e = &plan.Call{F: grp, Args: []plan.Expr{x, pat, &plan.Lit{V: int64(2), T: types.Long}}, T: types.String}
+		} else if ngroups == 2 {
+			alt := &plan.Call{F: grp, Args: []plan.Expr{x, pat, &plan.Lit{V: int64(2), T: types.Long}}, T: types.String}
+			co, _ := funcs.Lookup("coalesce")
+			e = &plan.Call{F: co, Args: []plan.Expr{e, alt}, T: types.String}
+		}
+		if esc != "" {
+			rp, _ := funcs.Lookup("replace_regex")
+			e = &plan.Call{F: rp, Args: []plan.Expr{e, &plan.Lit{V: regexp.QuoteMeta(esc) + "(.)", T: types.String}, &plan.Lit{V: `\1`, T: types.String}}, T: types.String}
+		}
+		tr, _ := funcs.Lookup("trim")
+		e = &plan.Call{F: tr, Args: []plan.Expr{&plan.Lit{V: `\s`, T: types.String}, e}, T: types.String}
+		if d.Type != types.String {
+			e = &plan.Convert{X: e, T: d.Type}
+		}
+		if j := colIndex(cols, d.Name); j >= 0 {
+			exprs[j] = e
+			cols[j].Type = d.Type
+		} else {
+			exprs = append(exprs, e)
+			cols = append(cols, d)
+		}
+	}
+	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
 }
