@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,16 +72,14 @@ func ReadMarker(ctx context.Context, st *store.Store) (*Marker, error) {
 		return nil, nil
 	}
 	var m Marker
-	var seed int64
 	err = st.DB.QueryRowContext(ctx, `SELECT seed, rows, days, now, version, tables, loaded FROM `+markerIdent()+` LIMIT 1`).
-		Scan(&seed, &m.Rows, &m.Days, &m.Now, &m.Version, &m.Tables, &m.Loaded)
+		Scan(&m.Seed, &m.Rows, &m.Days, &m.Now, &m.Version, &m.Tables, &m.Loaded)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("demo: read marker: %w", err)
 	}
-	m.Seed = uint64(seed)
 	m.Now = m.Now.UTC()
 	return &m, nil
 }
@@ -202,8 +201,9 @@ func Load(ctx context.Context, st *store.Store, opt Options, tables []string) (S
 		` (seed UBIGINT, rows BIGINT, days INTEGER, now TIMESTAMP, version INTEGER, tables VARCHAR, loaded TIMESTAMP)`); err != nil {
 		return stats, fmt.Errorf("demo: %w", err)
 	}
-	if err := exec(`INSERT INTO `+markerIdent()+` VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		opt.Seed, opt.Rows, opt.Days, opt.Now, GeneratorVersion, joinNames(written), time.Now().UTC()); err != nil {
+	// database/sql refuses uint64 arguments above 2^63: pass the seed as text.
+	if err := exec(`INSERT INTO `+markerIdent()+` VALUES (CAST(? AS UBIGINT), ?, ?, ?, ?, ?, ?)`,
+		strconv.FormatUint(opt.Seed, 10), opt.Rows, opt.Days, opt.Now, GeneratorVersion, joinNames(written), time.Now().UTC()); err != nil {
 		return stats, fmt.Errorf("demo: %w", err)
 	}
 	if err := exec(`COMMIT`); err != nil {

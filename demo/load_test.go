@@ -113,6 +113,18 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+func TestMarkerBigSeed(t *testing.T) {
+	st := openStore(t)
+	opt := Options{Seed: 1<<63 + 5, Rows: 10, Days: 2, Now: testNow}
+	if _, err := Load(context.Background(), st, opt, []string{"EmailEvents"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMarker(context.Background(), st)
+	if err != nil || m == nil || m.Seed != 1<<63+5 || !m.Matches(opt, []string{"EmailEvents"}) {
+		t.Fatalf("marker %+v, %v", m, err)
+	}
+}
+
 func TestForeignTables(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
