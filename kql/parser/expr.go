@@ -99,10 +99,6 @@ func (p *parser) parsePipe() ast.Expr {
 	}
 	if x == nil {
 		x = p.parseExpr()
-	} else if prec, _ := p.binaryPrec(); prec != precNone {
-		// Kusto parses a source operator as an operand: the rare
-		// `externaldata (...) [...] : with (...)` is accepted that way.
-		x = p.parseBinaryRest(x, precOr)
 	}
 	if p.kind != token.PIPE {
 		return x
@@ -495,6 +491,11 @@ func (p *parser) parseTypeOf() ast.Expr {
 	from := p.pos
 	p.next()
 	p.expect(token.LPAREN)
+	if p.kind == token.MUL { // typeof(*): any schema, in evaluate plugins
+		p.next()
+		p.expect(token.RPAREN)
+		return &ast.TypeOf{Span: p.span(from), Type: "*"}
+	}
 	t := p.parseScalarType()
 	p.expect(token.RPAREN)
 	return &ast.TypeOf{Span: p.span(from), Type: t.Name}

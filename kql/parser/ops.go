@@ -632,6 +632,7 @@ func (p *parser) parseTopNested() ast.Operator {
 		if !p.got(token.COMMA) {
 			break
 		}
+		p.expectWord("top-nested")
 	}
 	op.Span = p.span(from)
 	return op
