@@ -179,7 +179,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("Mailflow chart: %v", chart)
 	}
 
-	browseMailflow(t, base, mailflow)
+	t.Run("browser", func(t *testing.T) { browseMailflow(t, base, mailflow) })
 
 	// 50 concurrent queries through the real engine
 	var wg sync.WaitGroup

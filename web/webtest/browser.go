@@ -30,6 +30,7 @@ func ChromiumPath() string {
 // (quarry-artifacts/browser/<test name>), kept after the test and named in
 // its log. Each run overwrites the previous run's files.
 func ArtifactsDir(t testing.TB) string {
+	t.Helper()
 	base := os.Getenv("QUARRY_ARTIFACTS")
 	if base == "" {
 		base = filepath.Join(os.TempDir(), "quarry-artifacts")
@@ -48,7 +49,7 @@ func NewBrowser(t testing.TB) (context.Context, context.CancelFunc) {
 	t.Helper()
 	exe := ChromiumPath()
 	if _, err := os.Stat(exe); err != nil {
-		t.Skipf("skipping: %s is absent (install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver; .ci/run does)", exe)
+		t.Skipf("skipping: %s is absent (install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver; scripts/test.sh does)", exe)
 	}
 	// a fresh profile, removed after the browser has exited (Chromium's
 	// helpers may still be writing when it is killed, so retry)
