@@ -196,6 +196,17 @@ func TestBuildErrors(t *testing.T) {
 	if _, err := Default(mailflowCols, nil); !errors.Is(err, ErrNoChart) {
 		t.Errorf("no rows: %v, want ErrNoChart", err)
 	}
+	var many [][]any
+	for i := 0; i <= MaxDefaultCategories; i++ {
+		many = append(many, []any{fmt.Sprint("d", i), "x", int64(i)})
+	}
+	cats := []schema.Column{mailflowCols[0], mailflowCols[1], mailflowCols[3]}
+	if _, err := Default(cats, many); !errors.Is(err, ErrNoChart) {
+		t.Errorf("%d categories: %v, want ErrNoChart", len(many), err)
+	}
+	if m, err := Default(cats, many[:MaxDefaultCategories]); err != nil || m.Kind != "columnchart" || len(m.Labels) != MaxDefaultCategories {
+		t.Errorf("%d categories: %v", MaxDefaultCategories, err)
+	}
 	if _, err := Default(mailflowCols[3:], [][]any{{int64(1)}}); !errors.Is(err, ErrNoChart) {
 		t.Errorf("one number: %v, want ErrNoChart", err)
 	}

@@ -33,6 +33,10 @@ var ErrNoChart = errors.New("chart: no chart fits this result")
 // first) are left out and the chart says how many.
 const MaxSeries = 20
 
+// MaxDefaultCategories is the most columns a default chart draws; a
+// result with more categories gets no default chart.
+const MaxDefaultCategories = 50
+
 // MaxPanels is the most panels ysplit=panels draws, as in Kusto.
 const MaxPanels = 5
 
@@ -141,8 +145,9 @@ func Build(cols []schema.Column, rows [][]any, spec *Spec) (*Model, error) {
 //     series: the first string column), so "Mailflow by directionality"
 //     shows daily volume per direction, stacked, summed over domains;
 //   - else a non-numeric column and a numeric column: a column chart of the
-//     numeric column by the first non-numeric column;
-//   - else (only numbers, or no rows): ErrNoChart.
+//     numeric column by the first non-numeric column, when it has at most
+//     MaxDefaultCategories distinct values;
+//   - else (only numbers, too many categories, or no rows): ErrNoChart.
 func Default(cols []schema.Column, rows [][]any) (*Model, error) {
 	if len(rows) == 0 {
 		return nil, ErrNoChart
@@ -172,6 +177,12 @@ func Default(cols []schema.Column, rows [][]any) (*Model, error) {
 			props["series"] = cols[strCol].Name
 		}
 	case strCol >= 0:
+		seen := map[string]bool{}
+		for _, r := range rows {
+			if seen[cellText(r[strCol])] = true; len(seen) > MaxDefaultCategories {
+				return nil, ErrNoChart
+			}
+		}
 		kind = "columnchart"
 		props["xcolumn"] = cols[strCol].Name
 	default:
