@@ -197,12 +197,15 @@ type Union struct {
 // row per element. Columns are the input columns with the expanded ones
 // retyped (To), plus an index column when IndexName is set.
 type MvExpand struct {
-	In      Node
-	Exprs   []int // input columns expanded, in parallel
-	To      []types.Type
-	Index   bool
-	Limit   int64
-	Columns []Column
+	In    Node
+	Exprs []int // input columns expanded, in parallel
+	To    []types.Type
+	Index bool
+	Limit int64
+	// BagArray expands a property bag into [key, value] arrays instead
+	// of {key: value} bags.
+	BagArray bool
+	Columns  []Column
 }
 
 // MakeSeries aggregates into arrays over an axis: for each group of

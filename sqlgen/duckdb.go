@@ -1073,11 +1073,15 @@ func (d duckdb) MvExpand(g *Gen, n *plan.MvExpand, from string, in []string, out
 	for k, i := range n.Exprs {
 		expanded[i] = k
 	}
+	bagEntry := "json_object"
+	if n.BagArray {
+		bagEntry = "json_array"
+	}
 	lists := make([]string, len(n.Exprs))
 	for k, i := range n.Exprs {
 		x := in[i]
 		l := "(CASE WHEN " + x + " IS NULL THEN [CAST(NULL AS JSON)] WHEN json_type(" + x + ") = 'ARRAY' THEN json_extract(" + x + ", '$[*]') " +
-			"WHEN json_type(" + x + ") = 'OBJECT' THEN list_transform(json_keys(" + x + "), k -> json_object(k, json_extract(" + x + ", '$.\"' || replace(replace(k, '\\', '\\\\'), '\"', '\\\"') || '\"'))) " +
+			"WHEN json_type(" + x + ") = 'OBJECT' THEN list_transform(json_keys(" + x + "), k -> " + bagEntry + "(k, json_extract(" + x + ", '$.\"' || replace(replace(k, '\\', '\\\\'), '\"', '\\\"') || '\"'))) " +
 			"ELSE [" + x + "] END)"
 		if n.Limit >= 0 {
 			l = "list_slice(" + l + ", 1, " + strconv.FormatInt(n.Limit, 10) + ")"

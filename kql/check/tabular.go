@@ -1095,9 +1095,12 @@ func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
 
 func (c *checker) mvExpand(o *ast.MvExpandOp, in plan.Node) plan.Node {
 	ps := c.params(o.Params)
+	bagArray := false
 	if v, ok := ps["bagexpansion"]; ok && propText(v) == "array" {
-		c.unsupported(o, "mv-expand bagexpansion=array")
-		return nil
+		bagArray = true
+	}
+	if v, ok := ps["kind"]; ok && propText(v) == "array" {
+		bagArray = true
 	}
 	// Computed items are added as columns first.
 	var ext []ast.Expr
@@ -1114,7 +1117,7 @@ func (c *checker) mvExpand(o *ast.MvExpandOp, in plan.Node) plan.Node {
 		}
 	}
 	cols := append([]plan.Column(nil), node.Cols()...)
-	mv := &plan.MvExpand{In: node, Limit: -1}
+	mv := &plan.MvExpand{In: node, Limit: -1, BagArray: bagArray}
 	for _, it := range o.Items {
 		name := ""
 		switch x := it.X.(type) {
@@ -1380,7 +1383,19 @@ func (c *checker) parseOp(o *ast.ParseOp, in plan.Node) plan.Node {
 	}
 	var src plan.Node = in
 	if o.Kind == "parse-where" {
-		src = &plan.Filter{In: in, Pred: &plan.Call{F: mt, Args: []plan.Expr{x, pattern}, T: types.Bool}}
+		// Rows that do not match, or whose typed captures do not
+		// convert, are dropped.
+		var pred plan.Expr = &plan.Call{F: mt, Args: []plan.Expr{x, pattern}, T: types.Bool}
+		and, _ := funcs.Lookup("and")
+		nn, _ := funcs.Lookup("isnotnull")
+		for i, cp := range caps {
+			if cp.t == types.String {
+				continue
+			}
+			conv := &plan.Convert{X: &plan.Call{F: grp, Args: []plan.Expr{x, pattern, &plan.Lit{V: int64(i + 1), T: types.Long}}, T: types.String}, T: cp.t}
+			pred = &plan.Call{F: and, Args: []plan.Expr{pred, &plan.Call{F: nn, Args: []plan.Expr{conv}, T: types.Bool}}, T: types.Bool}
+		}
+		src = &plan.Filter{In: in, Pred: pred}
 	}
 	return &plan.Project{In: src, Exprs: exprs, Columns: cols}
 }
