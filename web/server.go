@@ -71,8 +71,6 @@ type Config struct {
 	// MaxConcurrent is how many queries run at once; the others wait their
 	// turn within their timeout (default 4).
 	MaxConcurrent int
-	// Now is the clock (default time.Now).
-	Now func() time.Time
 }
 
 // Server is the web application. It is an http.Handler.
@@ -100,9 +98,6 @@ func New(q QueryRunner, rs RuleSource, cfg Config) *Server {
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 4
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, queries: q, rules: rs, mux: http.NewServeMux(), slots: make(chan struct{}, cfg.MaxConcurrent)}
 	if cfg.Token != "" {
