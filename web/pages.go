@@ -97,11 +97,11 @@ type pageData struct {
 	Sources    []dataSource
 	References []string
 	// console
-	Query string
+	Query   string
+	MaxRows int
+	Timeout string
 	// coverage
 	Coverage *attack.Coverage
-	MaxRows  int
-	Timeout  string
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, d pageData) {
@@ -187,7 +187,7 @@ func (s *Server) pageRule(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, http.StatusOK, "rule", pageData{
 		Title: p.Rule.Name, Nav: "feed", Page: p, Attack: attackItems(p), Sources: dataSources(p, present),
-		References: enrich.References(p.Rule, p.Attack), MaxRows: s.cfg.MaxRows,
+		References: enrich.References(p.Rule, p.Attack),
 	})
 }
 
