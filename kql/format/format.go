@@ -3,8 +3,10 @@
 // (ignoring positions): one tabular operator per line starting with `| `,
 // two-space indentation for continuations, spaces around binary operators,
 // `Name = expr`, lower-case keywords, strings re-quoted so that their value
-// is preserved exactly, names bracketed as ['…'] only when they must be, and
-// parentheses added only where the tree's nesting needs them.
+// is preserved exactly, names bracketed as ['…'] when they are not plain
+// words or are keywords, and parentheses added only where the tree's
+// nesting needs them. ScriptWithComments also puts back the // comments of
+// the text the tree was parsed from.
 package format
 
 import (
@@ -56,6 +58,8 @@ type printer struct {
 	next        int
 	midLine     bool // something other than indentation is on the line
 	needNewline bool // a comment ends the line: the next text goes on a new one
+
+	inDynamic int // inside dynamic(...), where [...] is always an array
 }
 
 func (p *printer) write(s string) {
@@ -361,11 +365,18 @@ func (p *printer) expr(x ast.Expr) {
 		p.write(")")
 	case *ast.DynamicLit:
 		p.write("dynamic(")
+		p.inDynamic++
 		p.expr(x.X)
+		p.inDynamic--
 		p.write(")")
 	case *ast.ArrayLit:
 		p.write("[")
 		p.exprs(x.Elems)
+		if p.inDynamic == 0 && len(x.Elems) == 1 && isStringLit(x.Elems[0]) {
+			// ['x'] would be the bracketed name x; an adjacent empty
+			// string keeps it a one-element array of the same value.
+			p.write(` ""`)
+		}
 		p.write("]")
 	case *ast.BagLit:
 		p.write("{")
@@ -477,6 +488,12 @@ func (p *printer) expr(x ast.Expr) {
 	}
 }
 
+// isStringLit reports whether x is a string literal.
+func isStringLit(x ast.Expr) bool {
+	l, ok := x.(*ast.BasicLit)
+	return ok && l != nil && l.Kind == ast.StringLit
+}
+
 // paren prints (x); a multi-line tabular expression gets its own lines.
 func (p *printer) paren(x ast.Expr) {
 	if isMultiline(x) {
@@ -544,12 +561,6 @@ func (p *printer) named(n *ast.NamedExpr, sep string) {
 		p.write(")")
 	}
 	p.write(sep)
-	if n.X != nil && exprPrec(n.X) == precLowest {
-		if _, ok := n.X.(*ast.Pipeline); ok {
-			p.expr(n.X)
-			return
-		}
-	}
 	p.expr(n.X)
 }
 
