@@ -210,6 +210,10 @@ func Load(ctx context.Context, st *store.Store, opt Options, tables []string) (S
 		return stats, fmt.Errorf("demo: commit: %w", err)
 	}
 	committed = true
+	// Fold the write-ahead log into the database file now, so that the
+	// next open does not replay it. The data is committed either way, so a
+	// failed checkpoint is not an error of the load.
+	_, _ = conn.ExecContext(ctx, `CHECKPOINT`)
 	return stats, nil
 }
 
