@@ -380,6 +380,15 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	}
 	lines := source.NewLines(f, start, firstLine)
 	w.lastLine = lines.No
+	sink := newAsyncSink(w)
+	sink.lineNo, sink.offset = lines.No, lines.Offset
+	sink.pos.Store(start)
+	sinkOpen := true
+	defer func() {
+		if sinkOpen {
+			sink.close()
+		}
+	}()
 	if opt.Progress != nil {
 		bar := progressbar.NewOptions64(size,
 			progressbar.OptionSetWriter(opt.Progress),
@@ -392,19 +401,23 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		w.progress = func(w *writer) {
 			rate := float64(w.state.Records-r0) / max(time.Since(t0).Seconds(), 1e-3)
 			bar.Describe(fmt.Sprintf("%s %s records, %.0f records/s", filepath.Base(path), commas(w.state.Records), rate))
-			bar.Set64(lines.Offset())
+			bar.Set64(sink.pos.Load())
 		}
 		defer bar.Finish()
 	}
 	var fl *follower
 	if opt.Follow {
-		fl = &follower{ctx: ctx, path: path, f: f, lines: lines, w: w, opt: opt, res: &res}
+		fl = &follower{ctx: ctx, path: path, f: f, lines: lines, w: w, sink: sink, opt: opt, res: &res}
 		lines.Wait = fl.wait
 		lines.OnSwitch = fl.onSwitch
 		defer func() { fl.f.Close() }()
 	}
 	cfg := source.Config{Org: opt.Org, Year: opt.Year, Loc: opt.Loc, Follow: opt.Follow}
-	perr := parsers[name].Parse(ctx, lines, w, cfg)
+	perr := parsers[name].Parse(ctx, lines, sink, cfg)
+	sinkOpen = false
+	if err := sink.close(); perr == nil {
+		perr = err
+	}
 	if perr == nil {
 		perr = lines.Err()
 	}
@@ -456,6 +469,7 @@ type follower struct {
 	next  *os.File
 	lines *source.Lines
 	w     *writer
+	sink  *asyncSink
 	opt   Options
 	res   *Result
 	err   error
@@ -504,6 +518,10 @@ func (fl *follower) wait() bool {
 // file's. Parser state (messages in flight) carries over.
 func (fl *follower) onSwitch() {
 	w := fl.w
+	if err := fl.sink.sync(); err != nil {
+		fl.err = err
+		return
+	}
 	w.state.Size = fl.lines.Offset()
 	if err := w.commit(true); err != nil {
 		fl.err = err

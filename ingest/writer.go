@@ -236,15 +236,22 @@ func (w *writer) Skip() { w.state.Skipped++ }
 
 // Safe implements source.Sink.
 func (w *writer) Safe(off int64) {
+	var line int64
+	if w.lastLine != nil {
+		line = w.lastLine()
+	}
+	w.safeAt(off, line)
+}
+
+// safeAt records a safe point at byte offset off, after line number line.
+func (w *writer) safeAt(off, line int64) {
 	s := &w.state
 	if s.Rows < w.skipUntil {
 		return // still replaying what an earlier run committed
 	}
 	s.SafeOffset, s.SafeRows, s.SafeRecords, s.SafeRejected, s.SafeSkipped = off, s.Rows, s.Records, s.Rejected, s.Skipped
 	s.SafeRejectsBytes = s.RejectsBytes
-	if w.lastLine != nil {
-		s.SafeLine = w.lastLine()
-	}
+	s.SafeLine = line
 }
 
 // Flushing implements source.Sink.

@@ -8,7 +8,6 @@ package exchange
 import (
 	"context"
 	"crypto/sha1"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -340,24 +339,14 @@ func (p *parser) emit(m *msg) error {
 		row.Set(events, "DeliveryLocation", loc)
 		row.Set(events, "LatestDeliveryAction", action)
 		row.Set(events, "LatestDeliveryLocation", loc)
-		extra := map[string]any{"Source": "exchange-tracking"}
-		if m.server != "" {
-			extra["Server"] = m.server
-		}
-		if r.event != "" {
-			extra["EventId"] = r.event
-		}
-		if r.state != "" {
-			extra["RecipientStatus"] = r.state
-		}
-		if m.direction != "" {
-			extra["Directionality"] = m.direction
-		}
-		if m.size != "" {
-			extra["TotalBytes"] = m.size
-		}
-		b, _ := json.Marshal(extra)
-		row.Set(events, "AdditionalFields", string(b))
+		var extra source.Fields
+		extra.Str("Source", "exchange-tracking")
+		extra.Str("Server", m.server)
+		extra.Str("EventId", r.event)
+		extra.Str("RecipientStatus", r.state)
+		extra.Str("Directionality", m.direction)
+		extra.Str("TotalBytes", m.size)
+		row.Set(events, "AdditionalFields", extra.String())
 		if err := p.out.Emit(row.T, row.Vals); err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ package exotrace
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -133,14 +132,13 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 			row.Set(events, "DeliveryLocation", loc)
 			row.Set(events, "LatestDeliveryAction", action)
 			row.Set(events, "LatestDeliveryLocation", loc)
-			extra := map[string]any{"Source": "exo-trace", "RecipientStatus": r.events}
+			var extra source.Fields
+			extra.Str("Source", "exo-trace")
+			extra.Str("RecipientStatus", r.events)
 			for _, k := range []string{"directionality", "connector_id", "total_bytes", "delivery_priority"} {
-				if v := get(k); v != "" {
-					extra[k] = v
-				}
+				extra.Str(k, get(k))
 			}
-			b, _ := json.Marshal(extra)
-			row.Set(events, "AdditionalFields", string(b))
+			row.Set(events, "AdditionalFields", extra.String())
 			if err := out.Emit(row.T, row.Vals); err != nil {
 				return err
 			}

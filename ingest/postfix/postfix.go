@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -633,35 +632,27 @@ func (s *state) emit(m *msg) error {
 		row.Set(events, "LatestDeliveryLocation", loc)
 		row.Set(events, "AttachmentCount", int32(0))
 		row.Set(events, "UrlCount", int32(0))
-		extra := map[string]any{"Source": "postfix", "Host": m.host, "QueueId": m.qid}
+		var extra source.Fields
+		extra.Str("Source", "postfix")
+		extra.Str("Host", m.host)
+		extra.Str("QueueId", m.qid)
 		if root != m {
-			extra["OriginalQueueId"] = root.qid
+			extra.Str("OriginalQueueId", root.qid)
 		}
-		if root.sasl != "" {
-			extra["SaslUsername"] = root.sasl
-		}
-		if root.clientHost != "" {
-			extra["ClientHost"] = root.clientHost
-		}
-		if r.status != "" {
-			extra["Status"] = r.status
-		}
-		if r.relay != "" {
-			extra["Relay"] = r.relay
-		}
-		if r.dsn != "" {
-			extra["Dsn"] = r.dsn
-		}
+		extra.Str("SaslUsername", root.sasl)
+		extra.Str("ClientHost", root.clientHost)
+		extra.Str("Status", r.status)
+		extra.Str("Relay", r.relay)
+		extra.Str("Dsn", r.dsn)
 		if r.detail != "" {
-			extra["Detail"] = strings.ToValidUTF8(r.detail, "\uFFFD")
-		} else if m.blocked != "" {
-			extra["Detail"] = strings.ToValidUTF8(m.blocked, "\uFFFD")
+			extra.Str("Detail", r.detail)
+		} else {
+			extra.Str("Detail", m.blocked)
 		}
 		if m.size > 0 {
-			extra["Size"] = m.size
+			extra.Int("Size", m.size)
 		}
-		b, _ := json.Marshal(extra)
-		row.Set(events, "AdditionalFields", string(b))
+		row.Set(events, "AdditionalFields", extra.String())
 		if err := s.out.Emit(row.T, row.Vals); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -65,5 +66,21 @@ func TestCSVRecordsMultiline(t *testing.T) {
 	want := []string{"h1|h2@1", "multi\nline|x@2", "last@4!"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q want %q", got, want)
+	}
+}
+
+func TestFields(t *testing.T) {
+	var f Fields
+	f.Str("b", "x\"y\n\x01caf\xe9")
+	f.Int("a", 42)
+	f.Str("empty", "")
+	got := f.String()
+	want := `{"a":42,"b":"x\"y\n\u0001caf` + "\ufffd" + `"}`
+	if got != want {
+		t.Fatalf("got %s want %s", got, want)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(got), &v); err != nil {
+		t.Fatal(err)
 	}
 }

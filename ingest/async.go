@@ -1,0 +1,171 @@
+package ingest
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/quarry-kql/quarry/schema"
+)
+
+// asyncSink runs the writer (DuckDB appends and commits) in its own
+// goroutine, so that parsing and writing overlap. Calls are queued in
+// order and applied in order; the first error the writer meets is
+// returned by the next Emit or Reject and by close.
+type asyncSink struct {
+	w     *writer
+	ch    chan []aop
+	buf   []aop
+	done  chan struct{}
+	mu    sync.Mutex
+	err   error
+	acks  chan struct{}
+	vpool sync.Pool
+	// lineNo and offset read the parser's position (in the parser's
+	// goroutine); pos publishes the offset to the progress bar.
+	lineNo  func() int64
+	offset  func() int64
+	pos     atomic.Int64
+	records int64
+}
+
+type aop struct {
+	kind   byte // 'e' Emit, 'c' Record, 'r' Reject, 'k' Skip, 's' Safe, 'f' Flushing, 'y' sync
+	t      *schema.Table
+	vals   []any
+	n      int64
+	line   int64
+	reason string
+}
+
+const aopBatch = 512
+
+func newAsyncSink(w *writer) *asyncSink {
+	a := &asyncSink{w: w, ch: make(chan []aop, 8), done: make(chan struct{}), acks: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+func (a *asyncSink) run() {
+	defer close(a.done)
+	for ops := range a.ch {
+		for i := range ops {
+			o := &ops[i]
+			if a.failed() != nil {
+				if o.kind == 'y' {
+					a.acks <- struct{}{}
+				}
+				continue
+			}
+			var err error
+			switch o.kind {
+			case 'e':
+				err = a.w.Emit(o.t, o.vals)
+				a.vpool.Put(o.vals[:0])
+			case 'c':
+				a.w.Record()
+			case 'r':
+				err = a.w.Reject(o.n, o.reason)
+			case 'k':
+				a.w.Skip()
+			case 's':
+				a.w.safeAt(o.n, o.line)
+			case 'f':
+				a.w.Flushing()
+			case 'y':
+				a.acks <- struct{}{}
+			}
+			if err != nil {
+				a.mu.Lock()
+				a.err = err
+				a.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (a *asyncSink) failed() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+func (a *asyncSink) push(o aop) {
+	a.buf = append(a.buf, o)
+	if len(a.buf) >= aopBatch {
+		a.ch <- a.buf
+		a.buf = make([]aop, 0, aopBatch)
+	}
+}
+
+// sync waits until every queued call has been applied.
+func (a *asyncSink) sync() error {
+	a.buf = append(a.buf, aop{kind: 'y'})
+	a.ch <- a.buf
+	a.buf = make([]aop, 0, aopBatch)
+	<-a.acks
+	return a.failed()
+}
+
+// close applies what is queued and stops the goroutine.
+func (a *asyncSink) close() error {
+	if len(a.buf) > 0 {
+		a.ch <- a.buf
+		a.buf = nil
+	}
+	close(a.ch)
+	<-a.done
+	return a.failed()
+}
+
+// Emit implements source.Sink.
+func (a *asyncSink) Emit(t *schema.Table, vals []any) error {
+	v, _ := a.vpool.Get().([]any)
+	a.push(aop{kind: 'e', t: t, vals: append(v, vals...)})
+	return a.failed()
+}
+
+// Record implements source.Sink.
+func (a *asyncSink) Record() {
+	a.push(aop{kind: 'c'})
+	a.records++
+	if a.records&4095 == 0 && a.offset != nil {
+		a.pos.Store(a.offset())
+	}
+}
+
+// Reject implements source.Sink.
+func (a *asyncSink) Reject(line int64, reason string) error {
+	a.push(aop{kind: 'r', n: line, reason: reason})
+	return a.failed()
+}
+
+// Skip implements source.Sink.
+func (a *asyncSink) Skip() { a.push(aop{kind: 'k'}) }
+
+// Safe implements source.Sink.
+func (a *asyncSink) Safe(off int64) {
+	var line int64
+	if a.lineNo != nil {
+		line = a.lineNo()
+	}
+	a.push(aop{kind: 's', n: off, line: line})
+}
+
+// Flushing implements source.Sink.
+func (a *asyncSink) Flushing() { a.push(aop{kind: 'f'}) }
+
+// Existing implements source.Schemas.
+func (a *asyncSink) Existing(name string) (*schema.Table, bool, error) {
+	if err := a.sync(); err != nil {
+		return nil, false, err
+	}
+	return a.w.Existing(name)
+}
+
+// AddColumns implements source.Schemas.
+func (a *asyncSink) AddColumns(t *schema.Table, cols []schema.Column) error {
+	if err := a.sync(); err != nil {
+		return err
+	}
+	return a.w.AddColumns(t, cols)
+}

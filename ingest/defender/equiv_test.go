@@ -1,0 +1,82 @@
+package defender
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/quarry-kql/quarry/ingest/source"
+	"github.com/quarry-kql/quarry/schema"
+)
+
+// memSink records everything a parser tells it, in order.
+type memSink struct{ log []string }
+
+func (m *memSink) Emit(t *schema.Table, vals []any) error {
+	m.log = append(m.log, fmt.Sprintf("emit %s %#v", t.Name, vals))
+	return nil
+}
+func (m *memSink) Record() { m.log = append(m.log, "record") }
+func (m *memSink) Reject(line int64, reason string) error {
+	m.log = append(m.log, fmt.Sprintf("reject %d %s", line, reason))
+	return nil
+}
+func (m *memSink) Skip()          { m.log = append(m.log, "skip") }
+func (m *memSink) Safe(off int64) { m.log = append(m.log, fmt.Sprintf("safe %d", off)) }
+func (m *memSink) Flushing()      {}
+
+// The fast path must give exactly what the encoding/json path gives.
+func TestFastPathMatchesSlowPath(t *testing.T) {
+	inputs := map[string]string{}
+	for _, f := range []string{"../testdata/defender/eventhub.json", "../testdata/defender/storage.json"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[f] = string(b)
+	}
+	inputs["odd"] = strings.Join([]string{
+		`{"properties":{"Timestamp":"2026-11-01T00:00:00Z","Subject":"props before category"},"category":"AdvancedHunting-EmailEvents"}`,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"timestamp":"2026-11-01T00:00:00Z","subject":"lower-case keys"}}`,
+		`{"category":"AdvancedHunting-EmailEvents","time":"2026-11-02T00:00:00Z","properties":{"Subject":"time from the envelope"}}`,
+		`{"category":"AdvancedHunting-EmailEvents","time":"2026-11-02T00:00:00Z","properties":{"Timestamp":null}}`,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00.5+01:00","Subject":"\u00e9\ud83d\ude00 caf` + "\xe9" + `","AttachmentCount":"3","UrlCount":2.0,"EmailClusterId":1e3}}`,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z","AttachmentCount":2147483648}}`,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z","AdditionalFields":{"a":[1,2]},"Subject":42}} `,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z"}} trailing`,
+		`{"records":[{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z"}},{"category":"AdvancedHunting-DeviceInfo","properties":{"Timestamp":"2026-11-01T00:00:00Z","DeviceName":"d"}},7]}`,
+		`{"records":[{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z","Subject":"x"}},{"category":"AdvancedHunting-EmailUrlInfo","properties":{"Timestamp":"bad"}}]}`,
+		`   `,
+		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z","Subject":"a\"b"}}`,
+	}, "\n")
+	for name, text := range inputs {
+		run := func(slow bool) []string {
+			noFastPath = slow
+			defer func() { noFastPath = false }()
+			m := &memSink{}
+			if err := (Stream{}).Parse(context.Background(), source.NewLines(strings.NewReader(text), 0, 1), m, source.Config{}); err != nil {
+				t.Fatal(err)
+			}
+			return m.log
+		}
+		fast, slow := run(false), run(true)
+		if !reflect.DeepEqual(fast, slow) {
+			for i := range max(len(fast), len(slow)) {
+				var f, s string
+				if i < len(fast) {
+					f = fast[i]
+				}
+				if i < len(slow) {
+					s = slow[i]
+				}
+				if f != s {
+					t.Errorf("%s: first difference at %d:\nfast: %s\nslow: %s", name, i, f, s)
+					break
+				}
+			}
+		}
+	}
+}
