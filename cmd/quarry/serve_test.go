@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -315,4 +316,20 @@ func browseMailflow(t *testing.T, base, id string) {
 	}
 	t.Logf("console error %q, underlined %q", errText, marked)
 	webtest.Screenshot(t, ctx, dir, "3-console-error.png")
+}
+
+func TestDisplayAddr(t *testing.T) {
+	host, _ := os.Hostname()
+	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41234}
+	for req, want := range map[string]string{
+		"127.0.0.1:0":    "127.0.0.1:41234",
+		"localhost:8080": "localhost:41234",
+		"[::1]:0":        "[::1]:41234",
+		":8080":          net.JoinHostPort(host, "41234"),
+		"0.0.0.0:0":      net.JoinHostPort(host, "41234"),
+	} {
+		if got := displayAddr(req, bound); got != want {
+			t.Errorf("displayAddr(%q) = %q, want %q", req, got, want)
+		}
+	}
 }
