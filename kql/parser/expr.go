@@ -163,8 +163,6 @@ var sourceOps = map[string]bool{
 
 // parseExpr parses a scalar (or tabular) expression without pipes.
 func (p *parser) parseExpr() ast.Expr {
-	p.enter()
-	defer p.leave()
 	return p.parseBinary(precOr)
 }
 

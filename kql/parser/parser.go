@@ -16,9 +16,11 @@ import (
 	"github.com/quarry-kql/quarry/kql/token"
 )
 
-// MaxDepth bounds the nesting of expressions (parentheses, calls, brackets,
-// sub-queries). Deeper input is rejected with an error instead of risking
-// the stack of the parser or of the passes that walk the tree.
+// MaxDepth bounds the nesting of expressions: parentheses, calls, brackets,
+// in-lists, unary signs, dynamic arrays and bags, function bodies and
+// sub-queries each count one level. Deeper input is rejected with an error
+// instead of risking the stack of the parser or of the passes that walk
+// the tree.
 const MaxDepth = 10000
 
 // maxErrors stops parsing after this many errors; the rest would be noise.
@@ -70,7 +72,7 @@ func (p *parser) init() {
 	var s scanner.Scanner
 	s.Init(p.file, 0)
 	src := p.file.Source()
-	p.toks = make([]tok, 0, len(src)/4+1)
+	p.toks = make([]tok, 0, len(src)/5+2) // about one token per 5 bytes
 	for {
 		pos, kind, lit := s.Scan()
 		p.toks = append(p.toks, tok{pos, kind, lit})
