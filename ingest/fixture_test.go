@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarry-kql/quarry/engine"
 	"github.com/quarry-kql/quarry/ingest/org"
 	"github.com/quarry-kql/quarry/store"
 )
@@ -39,15 +40,45 @@ func openStore(t *testing.T, path string) *store.Store {
 	return st
 }
 
-// hunt runs Mailflow by directionality and returns "day\tdirection\tdomain\tcount"
-// lines, sorted. It is the hunt of the contract written in SQL, because the
-// engine's KQL path is not available to this package yet:
-//
-//	EmailEvents
-//	| where Timestamp > ago(30d)
-//	| extend domain = substring(RecipientEmailAddress, indexof(RecipientEmailAddress, "@")+1)
-//	| summarize total=count() by EmailDirection, domain, bin(Timestamp, 1d)
+// mailflowHunt is the contract's "Mailflow by directionality" hunt.
+const mailflowHunt = `EmailEvents
+| where Timestamp > ago(30d)
+| extend domain = substring(RecipientEmailAddress, indexof(RecipientEmailAddress, "@")+1)
+| summarize total=count() by EmailDirection, domain, bin(Timestamp, 1d)
+| order by Timestamp asc`
+
+// hunt runs Mailflow by directionality in KQL through the engine and
+// returns "day\tdirection\tdomain\tcount" lines, sorted. It also checks
+// that the rows come in Timestamp order, and that the same hunt written
+// in SQL by hand gives the same counts (a cross-check of the engine).
 func hunt(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	res, err := engine.New(st).Query(context.Background(), mailflowHunt, engine.QueryOptions{Now: huntNow})
+	if err != nil {
+		t.Fatalf("hunt: %v", err)
+	}
+	col := map[string]int{}
+	for i, c := range res.Columns {
+		col[c.Name] = i
+	}
+	var out []string
+	var prev time.Time
+	for _, r := range res.Rows {
+		ts, _ := r[col["Timestamp"]].(time.Time)
+		if ts.Before(prev) {
+			t.Errorf("hunt rows not in Timestamp order: %v after %v", ts, prev)
+		}
+		prev = ts
+		out = append(out, fmt.Sprintf("%s\t%v\t%v\t%v", ts.UTC().Format("2006-01-02"),
+			r[col["EmailDirection"]], r[col["domain"]], r[col["total"]]))
+	}
+	sort.Strings(out)
+	compareLines(t, "KQL hunt vs the same hunt in SQL", out, huntSQL(t, st))
+	return out
+}
+
+// huntSQL is the hunt written in SQL by hand.
+func huntSQL(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	rows, err := st.DB.Query(`
 		SELECT strftime(time_bucket(INTERVAL 1 day, "Timestamp"), '%Y-%m-%d') AS day, "EmailDirection",
