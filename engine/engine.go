@@ -68,6 +68,12 @@ type Result struct {
 // Run executes a compiled program. Stored tables the program reads that
 // exist only as built-in schemas read as empty tables.
 func (e *Engine) Run(ctx context.Context, p *Program, opt QueryOptions) (*Result, error) {
+	return e.runWith(ctx, p, opt, nil)
+}
+
+// runWith is Run with the catalog the program was compiled against (nil:
+// read it when needed), which saves reading it twice per query.
+func (e *Engine) runWith(ctx context.Context, p *Program, opt QueryOptions, cat *store.Catalog) (*Result, error) {
 	if err := e.st.Restrict(ctx, e.Limits); err != nil {
 		return nil, err
 	}
@@ -76,14 +82,14 @@ func (e *Engine) Run(ctx context.Context, p *Program, opt QueryOptions) (*Result
 		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
-	res, err := e.run(ctx, p, opt)
+	res, err := e.run(ctx, p, opt, cat)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("query timed out after %v", opt.Timeout)
 	}
 	return res, err
 }
 
-func (e *Engine) run(ctx context.Context, p *Program, opt QueryOptions) (*Result, error) {
+func (e *Engine) run(ctx context.Context, p *Program, opt QueryOptions, cat *store.Catalog) (*Result, error) {
 	conn, err := e.st.DB.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -96,17 +102,15 @@ func (e *Engine) run(ctx context.Context, p *Program, opt QueryOptions) (*Result
 		}
 	}()
 	if len(p.Tables) > 0 {
-		stored, err := e.st.Tables(ctx)
-		if err != nil {
-			return nil, err
-		}
-		have := map[string]bool{}
-		for _, t := range stored {
-			have[t.Name] = true
+		if cat == nil {
+			var err error
+			if cat, err = e.st.Catalog(ctx); err != nil {
+				return nil, err
+			}
 		}
 		for _, name := range p.Tables {
 			b, ok := schema.Builtin(name)
-			if have[name] || !ok {
+			if cat.Stored(name) || !ok {
 				continue
 			}
 			q := strings.Replace(store.CreateTableSQL(b), "CREATE TABLE IF NOT EXISTS ", "CREATE TEMP TABLE ", 1)

@@ -30,24 +30,30 @@ func (e *Engine) Catalog() check.Catalog {
 // the compiler's diagnostics (line:col: message); nothing reaches the
 // database.
 func (e *Engine) Compile(ctx context.Context, kql string, opt QueryOptions) (*Program, error) {
+	p, _, err := e.compile(ctx, kql, opt)
+	return p, err
+}
+
+func (e *Engine) compile(ctx context.Context, kql string, opt QueryOptions) (*Program, *store.Catalog, error) {
 	cat, err := e.st.Catalog(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := opt.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return compileFunc(kql, cat, now.UTC(), opt.AllowExternal)
+	p, err := compileFunc(kql, cat, now.UTC(), opt.AllowExternal)
+	return p, cat, err
 }
 
 // Query compiles and runs a KQL query.
 func (e *Engine) Query(ctx context.Context, kql string, opt QueryOptions) (*Result, error) {
-	p, err := e.Compile(ctx, kql, opt)
+	p, cat, err := e.compile(ctx, kql, opt)
 	if err != nil {
 		return nil, err
 	}
-	return e.Run(ctx, p, opt)
+	return e.runWith(ctx, p, opt, cat)
 }
 
 // Explain returns the SQL a query compiles to.

@@ -47,14 +47,16 @@ func KQLType(duck string) (t types.Type, ok bool) {
 	return types.Unknown, false
 }
 
-// Tables returns the user tables of the store (schema main), sorted by
-// name, with KQL column types. Columns of a type KQL cannot read are left
+// Tables returns the user tables and views of the store (schema main),
+// sorted by name, with KQL column types. Columns of a type KQL cannot read are left
 // out. Bookkeeping tables in schema quarry_meta are not listed.
 func (s *Store) Tables(ctx context.Context) ([]*schema.Table, error) {
+	// duckdb_columns() is cheaper than the information_schema view over
+	// it; the engine reads the catalog for every query.
 	rows, err := s.DB.QueryContext(ctx, `SELECT table_name, column_name, data_type
-		FROM information_schema.columns
-		WHERE table_schema = 'main' AND table_catalog = current_database()
-		ORDER BY table_name, ordinal_position`)
+		FROM duckdb_columns()
+		WHERE schema_name = 'main' AND database_name = current_database() AND NOT internal
+		ORDER BY table_name, column_index`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tables: %w", err)
 	}

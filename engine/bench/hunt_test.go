@@ -148,5 +148,37 @@ func BenchmarkHunt(b *testing.B) {
 		if quarryRows != handRows {
 			b.Errorf("quarry returned %d rows, the hand-written SQL %d", quarryRows, handRows)
 		}
+		// Interleaved: each iteration runs both, alternating which goes
+		// first, so drift in machine load hits both alike. Reports the
+		// mean time of each and their ratio.
+		b.Run(fmt.Sprintf("rows=%d/interleaved", rows), func(b *testing.B) {
+			var tq, th time.Duration
+			for i := 0; i < b.N; i++ {
+				runQ := func() {
+					start := time.Now()
+					if _, err := e.Query(ctx, huntKQL, engine.QueryOptions{Now: benchNow}); err != nil {
+						b.Fatal(err)
+					}
+					tq += time.Since(start)
+				}
+				runH := func() {
+					start := time.Now()
+					if _, err := e.Run(ctx, hand, engine.QueryOptions{Now: benchNow}); err != nil {
+						b.Fatal(err)
+					}
+					th += time.Since(start)
+				}
+				if i%2 == 0 {
+					runQ()
+					runH()
+				} else {
+					runH()
+					runQ()
+				}
+			}
+			b.ReportMetric(float64(tq.Milliseconds())/float64(b.N), "quarry-ms")
+			b.ReportMetric(float64(th.Milliseconds())/float64(b.N), "handwritten-ms")
+			b.ReportMetric(float64(tq)/float64(th), "ratio")
+		})
 	}
 }
