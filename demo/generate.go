@@ -721,8 +721,7 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 				if i > 0 && r.IntN(10) < 3 {
 					di = o.externalDomain(r)
 				}
-				first, last := firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))]
-				ev.RecipientEmailAddress = strings.ToLower(first) + "." + strings.ToLower(last) + "@" + o.ExternalDomains[di].Domain
+				ev.RecipientEmailAddress = externalAddress(r, &o.ExternalDomains[di])
 				ev.RecipientObjectId = ""
 			}
 			if !slices.Contains(g.seen, ev.RecipientEmailAddress) || try == 50 {
@@ -920,6 +919,22 @@ func (g *generator) makeURLs(ar *rand.Rand, n int, camp *campaign, ext *External
 		g.b = b
 		g.urls = append(g.urls, string(b))
 	}
+}
+
+// externalAddress draws a correspondent at an external domain: a person,
+// or at a service a role mailbox; consumer addresses often carry digits.
+func externalAddress(r *rand.Rand, d *ExternalDomain) string {
+	if d.Kind == "service" && r.IntN(3) > 0 {
+		return []string{"support", "billing", "noreply", "no-reply", "help", "accounts", "sales"}[r.IntN(7)] + "@" + d.Domain
+	}
+	first, last := strings.ToLower(firstNames[r.IntN(len(firstNames))]), strings.ToLower(lastNames[r.IntN(len(lastNames))])
+	switch {
+	case d.Kind == "consumer" && r.IntN(2) == 0:
+		return first + last + strconv.Itoa(r.IntN(2000)) + "@" + d.Domain
+	case r.IntN(8) == 0:
+		return first[:1] + last + "@" + d.Domain
+	}
+	return first + "." + last + "@" + d.Domain
 }
 
 // phishBackground fills the sender and verdict of everyday phishing:
