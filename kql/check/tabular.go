@@ -677,16 +677,15 @@ func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
 				names = append(names, n.Name)
 			}
 		}
+		if !containsAgg(x) {
+			c.errorf(x, "summarize expects an aggregate function such as count() or sum(x), found %s", describeExpr(x))
+			continue
+		}
 		before := len(a.cols)
 		e := c.expr(x, keyRow)
 		if ref, ok := e.(*plan.ColRef); ok && isAggCall(x) && ref.Index == a.nkeys+before {
 			outs = append(outs, out{expr: e, names: names, from: before, to: len(a.cols)})
 			continue
-		}
-		if _, ok := e.(*plan.ColRef); !ok || !isAggCall(x) {
-			if !containsAgg(x) {
-				c.errorf(x, "summarize expects an aggregate function such as count() or sum(x), found %s", describeExpr(x))
-			}
 		}
 		post = true
 		if len(names) == 0 {
