@@ -34,6 +34,7 @@ type demoFlags struct {
 	ascii      bool
 	replace    bool
 	regenerate bool
+	eventsOnly bool
 }
 
 func init() {
@@ -79,6 +80,7 @@ demo in another database instead.`,
 	fl.BoolVar(&f.ascii, "ascii", false, "draw the chart with ASCII characters only")
 	fl.BoolVar(&f.replace, "replace", false, "replace EmailEvents and the other demo tables even if they hold data the demo did not write")
 	fl.BoolVar(&f.regenerate, "regenerate", false, "generate and load the data again even if the database already holds the same demo data")
+	fl.BoolVar(&f.eventsOnly, "events-only", false, "write only EmailEvents (much faster for millions of rows); the other demo tables are dropped")
 	root.AddCommand(cmd)
 }
 
@@ -192,7 +194,11 @@ func ensureDemoData(ctx context.Context, st *store.Store, opt demo.Options, f de
 	if err != nil {
 		return err
 	}
-	if m != nil && !f.regenerate && len(foreign) == 0 && m.Matches(opt, demo.TableNames) {
+	tables := demo.TableNames
+	if f.eventsOnly {
+		tables = []string{"EmailEvents"}
+	}
+	if m != nil && !f.regenerate && len(foreign) == 0 && m.Matches(opt, tables) {
 		fmt.Fprintf(out, "Reusing the demo data in %s: %s EmailEvents rows, seed %d, %d days up to %s (--regenerate to rebuild).\n",
 			st.Path, termchart.Thousands(int64(m.Rows)), m.Seed, m.Days, m.Now.Format(time.RFC3339))
 		return nil
@@ -207,7 +213,7 @@ func ensureDemoData(ctx context.Context, st *store.Store, opt demo.Options, f de
 	bar := startProgress(errw, int64(opt.Rows), "generating and loading")
 	opt.Progress = bar.set
 	start := time.Now()
-	stats, err := demo.Load(ctx, st, opt, nil)
+	stats, err := demo.Load(ctx, st, opt, tables)
 	bar.finish()
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func runDemoCmd(t *testing.T, db string, extra ...string) (string, error) {
 	var out, errb bytes.Buffer
 	args := []string{"demo", "--db", db, "--rows", "3000", "--days", "35", "--seed", "1",
 		"--now", "2026-11-01T00:00:00Z", "--show", "5", "--width", "100", "--ascii",
-		"--replace=false", "--regenerate=false"}
+		"--replace=false", "--regenerate=false", "--events-only=false"}
 	root.SetArgs(append(args, extra...))
 	root.SetOut(&out)
 	root.SetErr(&errb)
@@ -136,6 +136,18 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if n := countEmailEvents(t, db); n != 3000 {
 		t.Errorf("after --regenerate: %d EmailEvents rows", n)
+	}
+	// --events-only is another data set: it regenerates, then reuses.
+	out, err = runDemoCmd(t, db, "--events-only")
+	if err != nil || !strings.Contains(out, "Generating") || !strings.Contains(out, "EmailUrlInfo 0 rows") && !strings.Contains(out, "EmailUrlInfo 0,") {
+		t.Fatalf("--events-only: %v\n%.500s", err, out)
+	}
+	out, err = runDemoCmd(t, db, "--events-only")
+	if err != nil || !strings.Contains(out, "Reusing the demo data") {
+		t.Fatalf("--events-only again: %v\n%.500s", err, out)
+	}
+	if n := countEmailEvents(t, db); n != 3000 {
+		t.Errorf("after --events-only: %d EmailEvents rows", n)
 	}
 }
 
