@@ -250,8 +250,8 @@ func TestServeToken(t *testing.T) {
 
 // browseMailflow drives the real server in headless Chromium: the feed
 // filtered for T1566, Mailflow by directionality run to its grid (2,117
-// rows) and its stacked daily chart, and a broken query underlined in the
-// console.
+// rows) and its stacked daily chart, and a misspelt column underlined in
+// the console.
 func browseMailflow(t *testing.T, base, id string) {
 	ctx, cancel := webtest.NewBrowser(t)
 	defer cancel()
@@ -301,7 +301,7 @@ func browseMailflow(t *testing.T, base, id string) {
 	err = chromedp.Run(ctx,
 		chromedp.Navigate(base+"/console"),
 		chromedp.WaitVisible("#editor", chromedp.ByQuery),
-		chromedp.SetValue("#editor", "EmailEvents\n| where Timestamp > ago(1d)\n| summarize count() by", chromedp.ByQuery),
+		chromedp.SetValue("#editor", "EmailEvents\n| where Timestamp > ago(1d)\n| summarize n = count() by Directoin", chromedp.ByQuery),
 		chromedp.Click("#run", chromedp.ByQuery),
 		chromedp.WaitVisible("#error", chromedp.ByQuery),
 		chromedp.Text("#error", &errText, chromedp.ByQuery),
@@ -311,10 +311,9 @@ func browseMailflow(t *testing.T, base, id string) {
 	if err != nil {
 		t.Fatalf("console: %v", err)
 	}
-	if !strings.HasPrefix(errText, "3:") {
-		t.Errorf("console error %q, want it on line 3", errText)
+	if !strings.HasPrefix(errText, "3:28 ") || marked != "Directoin" {
+		t.Errorf("console error %q underlining %q, want 3:28 and the misspelt column", errText, marked)
 	}
-	t.Logf("console error %q, underlined %q", errText, marked)
 	webtest.Screenshot(t, ctx, dir, "3-console-error.png")
 }
 
