@@ -96,8 +96,23 @@ func queryText(args []string, stdin io.Reader) (string, error) {
 	return string(b), nil
 }
 
+// openReadOnly opens the database for commands that only read it: the
+// file read-only (so several can run at once), or an empty in-memory
+// database when the file does not exist yet (the built-in tables then read
+// as empty), rather than creating it.
+func openReadOnly() (*store.Store, error) {
+	path := databasePath()
+	if _, err := os.Stat(path); err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		return store.Open(":memory:", store.Options{})
+	}
+	return store.Open(path, store.Options{ReadOnly: true})
+}
+
 func openForQuery(memoryLimit string) (*engine.Engine, func(), error) {
-	st, err := store.Open(databasePath(), store.Options{})
+	st, err := openReadOnly()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -200,7 +215,7 @@ compact JSON, null as an empty field.`,
 		Short: "List the tables queries can use, with their schemas",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.Open(databasePath(), store.Options{})
+			st, err := openReadOnly()
 			if err != nil {
 				return err
 			}

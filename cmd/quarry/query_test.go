@@ -96,6 +96,18 @@ func TestLoadAndQueryCommands(t *testing.T) {
 	}
 }
 
+// Reading commands never create the database file.
+func TestQueryWithoutDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "none", "q.duckdb")
+	out, _, err := runCmd(t, "", "query", "--db", db, "--now", "", "--format", "csv", "EmailEvents | count")
+	if err != nil || out != "Count\n0\n" {
+		t.Errorf("query on no database: %q %v", out, err)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("query created the database file")
+	}
+}
+
 func TestLoadCommandRejectsBadRows(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "q.duckdb")
