@@ -162,3 +162,37 @@ func benchBatch() int {
 	}
 	return 0
 }
+
+// benchSource loads a generated input of another format and reports
+// records (lines or CSV rows) per second.
+func benchSource(b *testing.B, name string, gen func(f *os.File), opt Options) {
+	p := benchFile(b, name, gen)
+	opt.RejectsDir = b.TempDir()
+	for i := 0; i < b.N; i++ {
+		st := benchStore(b)
+		t0, c0 := time.Now(), cpuTime()
+		res, err := Run(context.Background(), st, []string{p}, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res[0].Rejected != 0 {
+			b.Fatal(res[0].Summary())
+		}
+		report(b, res[0].Records, t0, c0, "records")
+	}
+}
+
+func BenchmarkExchangeTracking(b *testing.B) {
+	n := benchRecords()
+	benchSource(b, fmt.Sprintf("exchange-%d.log", n), func(f *os.File) { genExchange(f, n) }, Options{Org: benchOrg(b)})
+}
+
+func BenchmarkEXOTrace(b *testing.B) {
+	n := benchRecords()
+	benchSource(b, fmt.Sprintf("exotrace-%d.csv", n), func(f *os.File) { genEXOTrace(f, n) }, Options{Org: benchOrg(b)})
+}
+
+func BenchmarkDefenderCSV(b *testing.B) {
+	n := benchRecords()
+	benchSource(b, fmt.Sprintf("ahcsv-%d.csv", n), func(f *os.File) { genAHCSV(f, n) }, Options{})
+}

@@ -149,3 +149,79 @@ func genDefender(w io.Writer, n int) genTruth {
 	}
 	return truth
 }
+
+// genExchange writes an Exchange 2013+ tracking log of about n lines (two
+// or three events per message) and returns its truth.
+func genExchange(w io.Writer, n int) genTruth {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	defer bw.Flush()
+	truth := genTruth{}
+	bw.WriteString("#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n#Log-type: Message Tracking Log\r\n#Date: 2026-11-01T00:00:00.000Z\r\n")
+	bw.WriteString("#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,event-id,internal-message-id,message-id,network-message-id,recipient-address,recipient-status,total-bytes,recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,message-info,directionality,tenant-id,original-client-ip,original-server-ip,custom-data,transport-traffic-type,log-id,schema-version\r\n")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	lines := 0
+	for i := 0; lines < n; i++ {
+		t := start.Add(time.Duration(i) * 200 * time.Millisecond)
+		ts := t.Format("2006-01-02T15:04:05.000Z")
+		nmid := fmt.Sprintf("%08x-1111-4111-8111-%012x", i, i)
+		ev := func(at, src, id, rcpt, dir, ip string) {
+			fmt.Fprintf(bw, "%s,%s,,10.0.0.5,EX01,,,%s,%s,%d,<%d@x>,%s,%s,,1000,1,,,\"Subject %d, quoted\",s%d@%s,,,%s,,%s,,,,,15.02\r\n",
+				at, ip, src, id, i, i, nmid, rcpt, i, i%977, map[bool]string{true: "contoso.com", false: "example.net"}[dir == "Originating"], dir, ip)
+			lines++
+		}
+		later := t.Add(50 * time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+		if i%2 == 0 {
+			ev(ts, "SMTP", "RECEIVE", fmt.Sprintf("u%d@contoso.com", i%1000), "Incoming", "203.0.113.9")
+			ev(later, "STOREDRIVER", "DELIVER", fmt.Sprintf("u%d@contoso.com", i%1000), "Incoming", "")
+			truth.add(t, "Inbound", "contoso.com")
+		} else {
+			ev(ts, "STOREDRIVER", "RECEIVE", fmt.Sprintf("p%d@fabrikam.com;v%d@contoso.com", i%1000, i%1000), "Originating", "")
+			ev(later, "SMTP", "SEND", fmt.Sprintf("p%d@fabrikam.com", i%1000), "Originating", "")
+			ev(later, "STOREDRIVER", "DELIVER", fmt.Sprintf("v%d@contoso.com", i%1000), "Originating", "")
+			truth.add(t, "Outbound", "fabrikam.com")
+			truth.add(t, "Intra-org", "contoso.com")
+		}
+	}
+	return truth
+}
+
+// genEXOTrace writes n message trace records and returns the truth.
+func genEXOTrace(w io.Writer, n int) genTruth {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	defer bw.Flush()
+	truth := genTruth{}
+	bw.WriteString(`"origin_timestamp_utc","sender_address","recipient_status","message_subject","total_bytes","message_id","network_message_id","original_client_ip","directionality","connector_id","delivery_priority"` + "\r\n")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		t := start.Add(time.Duration(i) * 100 * time.Millisecond)
+		if i%2 == 0 {
+			fmt.Fprintf(bw, `"%s","s%d@example.net","u%d@contoso.com##Receive, Deliver","Hello %d","1000","<%d@x>","%08x-2222-4222-8222-%012x","203.0.113.9","Incoming","","Normal"`+"\r\n",
+				t.Format("2006-01-02T15:04:05.0000000Z"), i%977, i%1000, i, i, i, i)
+			truth.add(t, "Inbound", "contoso.com")
+		} else {
+			fmt.Fprintf(bw, `"%s","u%d@contoso.com","p%d@fabrikam.com##Receive, Submit, SendExternal","Re: %d","1000","<%d@x>","%08x-2222-4222-8222-%012x","10.1.1.1","Originating","Outbound","Normal"`+"\r\n",
+				t.Format("2006-01-02T15:04:05.0000000Z"), i%1000, i%1000, i, i, i, i)
+			truth.add(t, "Outbound", "fabrikam.com")
+		}
+	}
+	return truth
+}
+
+// genAHCSV writes n Advanced Hunting EmailEvents rows (portal datetime
+// format) and returns the truth.
+func genAHCSV(w io.Writer, n int) genTruth {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	defer bw.Flush()
+	truth := genTruth{}
+	bw.WriteString("Timestamp,NetworkMessageId,InternetMessageId,SenderFromAddress,SenderIPv4,RecipientEmailAddress,Subject,EmailDirection,DeliveryAction,DeliveryLocation,AttachmentCount,UrlCount,BulkComplaintLevel\r\n")
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	dirs := []string{"Inbound", "Outbound", "Intra-org"}
+	doms := []string{"contoso.com", "fabrikam.com", "contoso.com"}
+	for i := 0; i < n; i++ {
+		t := start.Add(time.Duration(i) * 100 * time.Millisecond)
+		fmt.Fprintf(bw, "\"%s\",%08x-3333-4333-8333-%012x,<%d@x>,s%d@example.net,203.0.113.9,r%d@%s,\"Subject, %d\",%s,Delivered,Inbox/folder,%d,%d,%d\r\n",
+			t.Format("Jan 2, 2006 3:04:05 PM"), i, i, i, i%977, i%1000, doms[i%3], i, dirs[i%3], i%3, i%5, i%10)
+		truth.add(t, dirs[i%3], doms[i%3])
+	}
+	return truth
+}

@@ -256,3 +256,33 @@ func full(t *testing.T) string {
 	os.WriteFile(p, data, 0o644)
 	return p
 }
+
+// Generated inputs of the other formats: the hunt gives the generator's
+// truth.
+func TestGeneratedTruthOtherFormats(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		gen  func(f *os.File) genTruth
+	}{
+		{"exchange.log", func(f *os.File) genTruth { return genExchange(f, 3000) }},
+		{"trace.csv", func(f *os.File) genTruth { return genEXOTrace(f, 2000) }},
+		{"ah.csv", func(f *os.File) genTruth { return genAHCSV(f, 2000) }},
+		{"stream.json", func(f *os.File) genTruth { return genDefender(f, 2000) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, c.name)
+			f, _ := os.Create(p)
+			truth := c.gen(f)
+			f.Close()
+			st := openStore(t, ":memory:")
+			res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir, BatchSize: 500}, p)
+			if res[0].Rejected != 0 {
+				t.Errorf("%s", res[0].Summary())
+			}
+			want := truth.lines()
+			sort.Strings(want)
+			compareLines(t, "Mailflow by directionality", hunt(t, st), want)
+		})
+	}
+}
