@@ -65,7 +65,12 @@ func (r *result) String() string {
 
 // runKQL compiles q, runs it on st and renders the result.
 func runKQL(st *store.Store, q string, cat check.Catalog) (*result, error) {
-	p, err := Compile(q, Options{Now: testNow, Catalog: cat})
+	return runKQLAt(st, q, cat, testNow)
+}
+
+// runKQLAt is runKQL with now() pinned to now.
+func runKQLAt(st *store.Store, q string, cat check.Catalog, now time.Time) (*result, error) {
+	p, err := Compile(q, Options{Now: now, Catalog: cat})
 	if err != nil {
 		return nil, err
 	}
