@@ -178,7 +178,11 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		db = " --db " + shellQuote(dbPath)
 	}
 	fmt.Fprintf(out, "  quarry query%s 'EmailEvents | where ThreatTypes has \"Phish\" | summarize count() by SenderFromDomain | top 5 by count_'\n", db)
-	fmt.Fprintf(out, "  quarry query%s 'EmailPostDeliveryEvents | summarize count() by ActionType, bin(Timestamp, 1d)'\n", db)
+	if f.eventsOnly {
+		fmt.Fprintf(out, "  quarry query%s 'EmailEvents | summarize count() by DeliveryAction, LatestDeliveryAction'\n", db)
+	} else {
+		fmt.Fprintf(out, "  quarry query%s 'EmailPostDeliveryEvents | summarize count() by ActionType, bin(Timestamp, 1d)'\n", db)
+	}
 	fmt.Fprintf(out, "  quarry tables%s\n", db)
 	return nil
 }
