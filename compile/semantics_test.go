@@ -50,6 +50,11 @@ func TestSubstring(t *testing.T) {
 func TestIndexofAndUTF16(t *testing.T) {
 	expect(t, `print a = indexof("abcdefg", "cde"), b = indexof("abcdefg", "xyz"), c = indexof("a😀b@c", "@"), d = strlen("😀"), e = substring("a😀b@c", 3), f = substring("a😀b@c", indexof("a😀b@c", "@") + 1), g = strlen("héllo")`,
 		"a,b,c,d,e,f,g\n2,-1,4,2,b@c,c,5")
+	// The hunt's form substring(s, indexof(s, "@") + 1) is printed as a
+	// native cut after the match; the text is the same with characters
+	// outside the BMP before the match, and without a match.
+	expect(t, `datatable(s:string)["😀x@y😀z", "nomatch", "", "@", "a@"] | extend d = substring(s, indexof(s, "@") + 1), e = substring(s, indexof(s, "@") + 1, 3)`,
+		"s,d,e\n😀x@y😀z,y😀z,y😀\nnomatch,nomatch,nom\n,,\n@,,\na@,,")
 }
 
 // "long/long" keeps integer arithmetic, truncating toward zero. Modulo is

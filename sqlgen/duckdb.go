@@ -954,6 +954,12 @@ func (d duckdb) reprint(g *Gen, call *plan.Call, s string) ([]string, error) {
 // units.
 func (d duckdb) substring(g *Gen, call *plan.Call, args []string) (string, error) {
 	s := args[0]
+	if st, ok := d.afterMatch(g, call, s); ok && len(args) == 2 {
+		// substring(s, indexof(s, "lit") + k): cutting inside a match of
+		// a BMP literal is the same in code points and UTF-16 units (a
+		// length would not be: it may count characters outside the BMP).
+		return "substring(" + s + ", " + st + ")", nil
+	}
 	start := func(args []string, n string) string {
 		if nonNegative(call.Args[1]) {
 			return args[1]
@@ -983,6 +989,44 @@ func (d duckdb) substring(g *Gen, call *plan.Call, args []string) (string, error
 	}
 	slow := "array_to_string(list_filter(" + chars + ", (c, i) -> " + cond + "), '')"
 	return "(CASE WHEN strlen(" + s + ") = length(" + s + ") THEN " + fast + " ELSE " + slow + " END)", nil
+}
+
+// afterMatch recognises a start of the form indexof(s, lit) + k with
+// 1 <= k <= len(lit) and lit inside the Basic Multilingual Plane, and
+// returns the native 1-based start (strpos(s, lit) + k): the cut lies
+// inside the matched literal, so counting code points or UTF-16 units
+// gives the same text, and when lit is absent both start at offset k-1.
+func (d duckdb) afterMatch(g *Gen, call *plan.Call, s string) (string, bool) {
+	plus, ok := call.Args[1].(*plan.Call)
+	if !ok || plus.F.Name != "+" {
+		return "", false
+	}
+	idx, ok := plus.Args[0].(*plan.Call)
+	if !ok || idx.F.Name != "indexof" || len(idx.Args) != 2 {
+		return "", false
+	}
+	k, ok := plus.Args[1].(*plan.Lit)
+	if !ok {
+		return "", false
+	}
+	kv, ok := k.V.(int64)
+	if !ok {
+		return "", false
+	}
+	lit, ok := litString(idx.Args[1])
+	if !ok || kv < 1 || kv > int64(len([]rune(lit))) {
+		return "", false
+	}
+	for _, r := range lit {
+		if r > 0xFFFF {
+			return "", false
+		}
+	}
+	hay, err := g.Expr(idx.Args[0], g.In, false)
+	if err != nil || hay != s {
+		return "", false
+	}
+	return "(strpos(" + s + ", " + quoteString(lit) + ") + " + strconv.FormatInt(kv, 10) + ")", true
 }
 
 // indexof returns the 0-based UTF-16 offset of the first match, or -1.
