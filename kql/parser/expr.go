@@ -238,9 +238,11 @@ func (p *parser) parseUnary() ast.Expr {
 		from := p.pos
 		op := p.lit
 		p.next()
-		p.enter()
-		x := p.parseUnary()
-		p.leave()
+		if p.kind == token.SUB || p.kind == token.ADD {
+			// Kusto rejects - -1: a sign cannot apply to a signed operand.
+			p.fail("expression")
+		}
+		x := p.parsePostfix(p.parsePrimary())
 		return &ast.UnaryExpr{Span: p.span(from), Op: op, X: x}
 	}
 	return p.parsePostfix(p.parsePrimary())
@@ -361,7 +363,12 @@ func (p *parser) parsePrimary() ast.Expr {
 	case token.TYPEDLIT:
 		return p.parseTypedLit()
 	case token.MUL:
+		// `*` stands for "any column" only as the left operand of an
+		// operator (where * has "x"); bare `*` is handled by its operators.
 		p.next()
+		if prec, _ := p.binaryPrec(); prec == precNone {
+			p.fail("operator after '*'")
+		}
 		return &ast.Star{Span: p.span(from)}
 	case token.LPAREN:
 		p.enter()
@@ -438,7 +445,7 @@ func (p *parser) parsePrimary() ast.Expr {
 var reservedNames = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`
-		string dynamic boolean int long real double decimal datetime timespan int64 date time uniqueid
+		string dynamic boolean int long real double decimal datetime timespan int64 date time uniqueid in~
 		accumulate and anomalychart areachart as asc assert-schema bagexpansion barchart between
 		bin_legacy by callout cancel card columnchart contains contains_cs containscs datascope
 		datatable desc endswith endswith_cs external_data externaldata find first flags

@@ -56,6 +56,9 @@ func (p *parser) parseOpParams(allowed map[string]bool) []*ast.NamedExpr {
 		from := p.pos
 		id := p.parseDottedName()
 		p.expect(token.ASSIGN)
+		if name == "withsource" && !p.isNameStart() {
+			p.fail("name")
+		}
 		val := p.parseParamValue()
 		out = append(out, &ast.NamedExpr{Span: p.span(from), Names: []*ast.Ident{id}, X: val})
 	}
@@ -146,7 +149,11 @@ func (p *parser) parseOperator() ast.Operator {
 	case "distinct":
 		p.next()
 		op := &ast.DistinctOp{Params: p.parseOpParams(noParams)}
-		op.Exprs = p.parseExprList()
+		if star := p.bareStar(); star != nil {
+			op.Exprs = []ast.Expr{star}
+		} else {
+			op.Exprs = p.parseExprList()
+		}
 		op.Span = p.span(from)
 		return op
 	case "count":
@@ -185,6 +192,8 @@ func (p *parser) parseOperator() ast.Operator {
 		var on []ast.Expr
 		if p.gotWord("on") || p.gotWord("where") {
 			on = p.parsePlainList()
+		} else if name == "lookup" {
+			p.fail("'on'")
 		}
 		if name == "lookup" {
 			return &ast.LookupOp{Span: p.span(from), Params: params, Right: right, On: on}
@@ -843,9 +852,27 @@ func (p *parser) parseSearch() *ast.SearchOp {
 		p.next()
 		op.Tables = p.parseTableList()
 	}
-	op.Pred = p.parseExpr()
+	if star := p.bareStar(); star != nil {
+		op.Pred = star
+	} else {
+		op.Pred = p.parseExpr()
+	}
 	op.Span = p.span(from)
 	return op
+}
+
+// bareStar parses a `*` that stands alone (distinct *, search *), or
+// returns nil.
+func (p *parser) bareStar() ast.Expr {
+	if p.kind != token.MUL {
+		return nil
+	}
+	if k := p.peek(1).kind; k != token.PIPE && k != token.SEMI && k != token.RPAREN && k != token.EOF && k != token.RBRACE {
+		return nil
+	}
+	from := p.pos
+	p.next()
+	return &ast.Star{Span: p.span(from)}
 }
 
 // parseTableList parses `(T1, T2*, ...)` of search/find.
