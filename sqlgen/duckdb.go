@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
@@ -636,6 +637,57 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 	case "regex_group":
 		n := call.Args[2].(*plan.Lit).V.(int64)
 		return "regexp_extract(" + args[0] + ", " + args[1] + ", " + strconv.FormatInt(n, 10) + ")", nil
+	case "setop":
+		lists := make([]string, len(args))
+		for i, a := range args {
+			lists[i] = "coalesce(json_extract(" + a + ", '$[*]'), [])"
+		}
+		distinct := func(l string) string {
+			return "list_filter(" + l + ", (x, i) -> list_position(" + l + ", x) = i)"
+		}
+		var s string
+		switch call.F.Name {
+		case "set_union":
+			s = distinct("flatten([" + strings.Join(lists, ", ") + "])")
+		case "set_intersect":
+			s = distinct(lists[0])
+			for _, o := range lists[1:] {
+				s = "list_filter(" + s + ", x -> list_contains(" + o + ", x))"
+			}
+		case "set_difference":
+			s = distinct(lists[0])
+			for _, o := range lists[1:] {
+				s = "list_filter(" + s + ", x -> NOT list_contains(" + o + ", x))"
+			}
+		}
+		return "CAST(to_json(" + s + ") AS JSON)", nil
+	case "rotate":
+		l := "coalesce(json_extract(" + args[0] + ", '$[*]'), [])"
+		n := args[1]
+		if call.F.Name == "array_rotate_right" {
+			n = "(-" + n + ")"
+		}
+		k := "(((" + n + ") % greatest(len(" + l + "), 1) + greatest(len(" + l + "), 1)) % greatest(len(" + l + "), 1))"
+		return "CAST(to_json(list_concat(list_slice(" + l + ", " + k + " + 1, len(" + l + ")), list_slice(" + l + ", 1, " + k + "))) AS JSON)", nil
+	case "array_split":
+		l := "coalesce(json_extract(" + args[0] + ", '$[*]'), [])"
+		k := "(CASE WHEN " + args[1] + " < 0 THEN len(" + l + ") + " + args[1] + " ELSE " + args[1] + " END)"
+		return "CAST(to_json([list_slice(" + l + ", 1, " + k + "), list_slice(" + l + ", " + k + " + 1, len(" + l + "))]) AS JSON)", nil
+	case "has_any_index":
+		terms := "json_extract_string(" + args[1] + ", '$[*]')"
+		test := "list_transform(" + terms + ", t -> t <> '' AND regexp_matches(" + args[0] + ", '(?i)(?:^|" + nonTermChar + ")' || regexp_escape(t) || '(?:$|" + nonTermChar + ")'))"
+		return "coalesce(CAST(list_position(" + test + ", TRUE) AS BIGINT) - 1, -1)", nil
+	case "bag_keys":
+		return d.bagKeys(call, args)
+	case "bag_merge":
+		// The first bag wins on duplicate keys.
+		s := args[len(args)-1]
+		for i := len(args) - 2; i >= 0; i-- {
+			s = "json_merge_patch(" + s + ", " + args[i] + ")"
+		}
+		return s, nil
+	case "convert_unit":
+		return d.convertUnit(call, args)
 	case "strcat_delim":
 		return "concat_ws(" + strings.Join(args, ", ") + ")", nil
 	case "trim":
@@ -1095,7 +1147,11 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 		}
 		return "coalesce(to_json(" + s + "), CAST('[]' AS JSON))", nil
 	case "make_bag":
-		return "", fmt.Errorf("not supported yet: make_bag")
+		filter := args[0] + " IS NOT NULL AND json_type(" + args[0] + ") = 'OBJECT'"
+		if a.F.Name == "make_bag_if" {
+			filter += " AND " + args[1]
+		}
+		return "coalesce(list_reduce(list(" + args[0] + ") FILTER (WHERE " + filter + "), (a, b) -> json_merge_patch(b, a)), CAST('{}' AS JSON))", nil
 	case "percentile":
 		p := a.Extra[0].(*plan.Lit)
 		var f float64
@@ -1418,4 +1474,109 @@ func (d duckdb) ipv4(g *Gen, call *plan.Call, args []string) (string, error) {
 // RFC 822 forms Kusto also accepts.
 func datetimeParse(x string) string {
 	return "coalesce(TRY_CAST(" + x + " AS TIMESTAMP), CAST(try_strptime(" + x + ", ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%m-%d-%Y', '%a, %d %b %Y %H:%M:%S GMT', '%a, %d %b %Y %H:%M:%S %Z', '%d %b %Y %H:%M:%S', '%Y%m%d']) AS TIMESTAMP))"
+}
+
+// bagPatch builds the JSON merge patch setting path (a key, or a JSON
+// path $.a.b) to value (SQL JSON).
+func bagPatch(path, value string) string {
+	keys := []string{path}
+	if strings.HasPrefix(path, "$.") {
+		keys = strings.Split(path[2:], ".")
+	}
+	s := value
+	for i := len(keys) - 1; i >= 0; i-- {
+		s = "json_object(" + quoteString(keys[i]) + ", " + s + ")"
+	}
+	return s
+}
+
+// bagKeys prints bag_set_key and bag_remove_keys with constant keys as
+// JSON merge patches.
+func (d duckdb) bagKeys(call *plan.Call, args []string) (string, error) {
+	if call.F.Name == "bag_set_key" {
+		key, ok := litString(call.Args[1])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: bag_set_key with a computed key")
+		}
+		v := args[2]
+		switch t := call.Args[2].Type(); t {
+		case types.Dynamic:
+		case types.DateTime, types.TimeSpan, types.GUID:
+			v = "to_json(" + d.Convert(v, t, types.String) + ")"
+		default:
+			v = "to_json(" + v + ")"
+		}
+		return "json_merge_patch(" + args[0] + ", " + bagPatch(key, v) + ")", nil
+	}
+	l, ok := call.Args[1].(*plan.Lit)
+	txt, isStr := l.V.(string)
+	if !ok || !isStr {
+		return "", fmt.Errorf("not supported yet: bag_remove_keys with computed keys")
+	}
+	var keys []string
+	if err := json.Unmarshal([]byte(txt), &keys); err != nil {
+		return "", fmt.Errorf("bag_remove_keys expects an array of strings")
+	}
+	s := args[0]
+	for _, k := range keys {
+		s = "json_merge_patch(" + s + ", " + bagPatch(k, "CAST('null' AS JSON)") + ")"
+	}
+	return s, nil
+}
+
+// units maps unit names to their size in the SI unit of their quantity.
+var units = map[string]float64{
+	// length (meter)
+	"Meter": 1, "Kilometer": 1000, "Centimeter": 0.01, "Millimeter": 0.001, "Micrometer": 1e-6, "Nanometer": 1e-9,
+	"Decimeter": 0.1, "Foot": 0.3048, "Inch": 0.0254, "Yard": 0.9144, "Mile": 1609.344, "NauticalMile": 1852,
+	// mass (kilogram)
+	"Kilogram": 1, "Gram": 0.001, "Milligram": 1e-6, "Microgram": 1e-9, "Tonne": 1000, "Pound": 0.45359237, "Ounce": 0.028349523125,
+	"Stone": 6.35029318, "ShortTon": 907.18474, "LongTon": 1016.0469088,
+	// speed (meter per second)
+	"MeterPerSecond": 1, "KilometerPerHour": 1 / 3.6, "MilePerHour": 0.44704, "FootPerSecond": 0.3048, "Knot": 1852.0 / 3600,
+	"CentimeterPerHour": 0.01 / 3600, "CentimeterPerSecond": 0.01, "MeterPerHour": 1.0 / 3600, "MeterPerMinute": 1.0 / 60,
+	"KilometerPerSecond": 1000, "KilometerPerMinute": 1000.0 / 60, "MillimeterPerSecond": 0.001,
+	// volume (cubic meter)
+	"CubicMeter": 1, "Liter": 0.001, "Milliliter": 1e-6, "CubicCentimeter": 1e-6, "CubicFoot": 0.028316846592, "CubicInch": 1.6387064e-5,
+	"UsGallon": 0.003785411784, "ImperialGallon": 0.00454609, "AcreFoot": 1233.48183754752, "CubicKilometer": 1e9,
+	// force (newton)
+	"Newton": 1, "Decanewton": 10, "Kilonewton": 1000, "Meganewton": 1e6, "Dyn": 1e-5, "KilogramForce": 9.80665, "PoundForce": 4.4482216152605,
+	// energy (joule)
+	"Joule": 1, "Kilojoule": 1000, "Megajoule": 1e6, "Calorie": 4.184, "Kilocalorie": 4184, "WattHour": 3600, "KilowattHour": 3.6e6,
+	// angle (radian)
+	"Radian": 1, "Degree": 3.141592653589793 / 180,
+	// area (square meter)
+	"SquareMeter": 1, "SquareKilometer": 1e6, "SquareFoot": 0.09290304, "Acre": 4046.8564224, "Hectare": 10000,
+}
+
+// convertUnit converts between units with constant names.
+func (d duckdb) convertUnit(call *plan.Call, args []string) (string, error) {
+	from, ok1 := litString(call.Args[1])
+	to, ok2 := litString(call.Args[2])
+	if !ok1 || !ok2 {
+		return "", fmt.Errorf("not supported yet: %s with computed units", call.F.Name)
+	}
+	x := "CAST(" + args[0] + " AS DOUBLE)"
+	if call.F.Name == "convert_temperature" {
+		toK := map[string]string{"Kelvin": x, "DegreeCelsius": "(" + x + " + 273.15)", "DegreeFahrenheit": "((" + x + " - 32) * 5 / 9 + 273.15)"}
+		k, ok := toK[from]
+		if !ok {
+			return "", fmt.Errorf("%s: unknown unit %q", call.F.Name, from)
+		}
+		switch to {
+		case "Kelvin":
+			return k, nil
+		case "DegreeCelsius":
+			return "(" + k + " - 273.15)", nil
+		case "DegreeFahrenheit":
+			return "((" + k + " - 273.15) * 9 / 5 + 32)", nil
+		}
+		return "", fmt.Errorf("%s: unknown unit %q", call.F.Name, to)
+	}
+	f, ok1 := units[from]
+	t, ok2 := units[to]
+	if !ok1 || !ok2 {
+		return "", fmt.Errorf("not supported yet: %s from %s to %s", call.F.Name, from, to)
+	}
+	return "(" + x + " * " + strconv.FormatFloat(f/t, 'g', -1, 64) + ")", nil
 }

@@ -214,6 +214,19 @@ func init() {
 	fn("bag_zip", NameNone, "dynamic, dynamic -> dynamic", "@bag_zip")
 	fn("range", NameNone, "any, any, [any] -> dynamic", "@range")
 	fn("pack_all", NameNone, "[bool] -> dynamic", "@pack_all")
+	fn("set_union", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
+	fn("set_intersect", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
+	fn("set_difference", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
+	fn("array_rotate_left", NameNone, "dynamic, integer -> dynamic", "@rotate")
+	fn("array_rotate_right", NameNone, "dynamic, integer -> dynamic", "@rotate")
+	fn("array_split", NameNone, "dynamic, integer -> dynamic", "@array_split")
+	fn("has_any_index", NameNone, "string, dynamic -> long", "@has_any_index")
+	fn("bag_set_key", NameNone, "dynamic, string, any -> dynamic", "@bag_keys")
+	fn("bag_remove_keys", NameNone, "dynamic, dynamic -> dynamic", "@bag_keys")
+	fn("bag_merge", NameNone, "dynamic, dynamic... -> dynamic", "@bag_merge")
+	for _, k := range []string{"length", "mass", "speed", "volume", "force", "energy", "angle", "area", "temperature"} {
+		fn("convert_"+k, NameNone, "num, string, string -> real", "@convert_unit")
+	}
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
 	// Internal: capture group n of a regular expression, "" when no match
@@ -259,6 +272,7 @@ func init() {
 	agg("make_list", "list", "any, [integer] -> dynamic", "@make_list", "makelist")
 	agg("make_list_if", "list", "any, bool, [integer] -> dynamic", "@make_list")
 	agg("make_bag", "bag", "dynamic, [integer] -> dynamic", "@make_bag")
+	agg("make_bag_if", "bag", "dynamic, bool, [integer] -> dynamic", "@make_bag")
 	agg("arg_max", "max", "any, any... -> T0", "@arg", "argmax")
 	agg("arg_min", "min", "any, any... -> T0", "@arg", "argmin")
 	agg("percentile", "percentile", "any, num -> T0", "@percentile")
