@@ -62,7 +62,7 @@ func AllowPrefixes(prefixes ...string) func(string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("externaldata source %s is not under an allowed prefix (%s)", u, strings.Join(prefixes, ", "))
+		return fmt.Errorf("%s is not under an allowed prefix (%s)", u, strings.Join(prefixes, ", "))
 	}
 }
 
