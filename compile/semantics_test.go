@@ -100,6 +100,10 @@ func TestStringOperators(t *testing.T) {
 		"a,b,c,d,e,f,g\ntrue,false,true,false,false,true,true")
 	expect(t, `print a = "abc" == "ABC", b = "abc" =~ "ABC", c = "abc" !~ "ABC", d = "abc" in ("ABC"), e = "abc" in~ ("ABC"), f = "abc" !in ("x", "y"), g = "Abc" matches regex "a", h = "abc" startswith "AB", i = "abc" endswith_cs "C"`,
 		"a,b,c,d,e,f,g,h,i\nfalse,true,false,false,true,true,false,true,false")
+	// Literal needles with pattern characters, non-ASCII text and
+	// computed needles take the general paths.
+	expect(t, `print a = "a_b%c" contains "_b%", b = "axbyc" contains "_b%", c = "ÉTÉ" =~ "été", d = "ÉTÉ" contains "tÉ", e = "x" startswith "", f = "a_b" has "a_b", g = "Straße" endswith "SSE", h = "abc" !contains "B", i = "abc" !~ "ABC"`,
+		"a,b,c,d,e,f,g,h,i\ntrue,false,true,true,true,true,false,false,false")
 	expect(t, `print a = "hello world" hasprefix "wor", b = "hello world" hassuffix "llo", c = "hello world" hasprefix "orl", d = "alpha beta" has_any ("gamma", "BETA"), e = "alpha beta" has_all ("alpha", "gamma")`,
 		"a,b,c,d,e\ntrue,true,false,true,false")
 }

@@ -344,6 +344,15 @@ func (d duckdb) term(call *plan.Call, x, needle string) string {
 	var s string
 	if lit, ok := litString(call.Args[1]); ok {
 		s = "regexp_matches(" + x + ", " + quoteString(termPattern(lit, cs, prefix, suffix)) + ")"
+		// A cheap substring test first: the regular expression only
+		// runs on the rows that contain the needle.
+		if likeSafe(lit) && lit != "" {
+			if cs {
+				s = "(contains(" + x + ", " + quoteString(lit) + ") AND " + s + ")"
+			} else {
+				s = "(" + x + " ILIKE " + quoteString("%"+lit+"%") + " AND " + s + ")"
+			}
+		}
 	} else {
 		pre, post := "'(?:^|"+nonTermChar+")' || ", " || '(?:$|"+nonTermChar+")'"
 		if prefix {
@@ -417,6 +426,8 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return "(CASE WHEN " + a + " IS NULL AND " + b + " IS NULL THEN NULL ELSE (" + a + " IS DISTINCT FROM " + b + ") END)", nil
 	case "term":
 		return d.term(call, args[0], args[1]), nil
+	case "ci":
+		return d.caseInsensitive(call, args), nil
 	case "in":
 		neg := strings.HasPrefix(call.F.Name, "!")
 		ci := strings.HasSuffix(call.F.Name, "~")
@@ -1579,4 +1590,50 @@ func (d duckdb) convertUnit(call *plan.Call, args []string) (string, error) {
 		return "", fmt.Errorf("not supported yet: %s from %s to %s", call.F.Name, from, to)
 	}
 	return "(" + x + " * " + strconv.FormatFloat(f/t, 'g', -1, 64) + ")", nil
+}
+
+// likeSafe reports whether s can be put in an ILIKE pattern as written:
+// ASCII (so ILIKE's case folding is the same as lower()'s) without the
+// pattern characters % _ and \.
+func likeSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c == '%' || c == '_' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// caseInsensitive prints =~, !~, contains, startswith, endswith and their
+// negations: ILIKE for ASCII literal operands (fast, no copies), lower()
+// otherwise.
+func (d duckdb) caseInsensitive(call *plan.Call, args []string) string {
+	name := call.F.Name
+	neg := strings.HasPrefix(name, "!")
+	name = strings.TrimPrefix(name, "!")
+	if name == "~" {
+		name = "=~"
+	}
+	x, y := args[0], args[1]
+	var s string
+	if lit, ok := litString(call.Args[1]); ok && likeSafe(lit) {
+		pat := map[string]string{"=~": lit, "contains": "%" + lit + "%", "startswith": lit + "%", "endswith": "%" + lit}[name]
+		s = "(" + x + " ILIKE " + quoteString(pat) + ")"
+	} else {
+		switch name {
+		case "=~":
+			s = "(lower(" + x + ") = lower(" + y + "))"
+		case "contains":
+			s = "contains(lower(" + x + "), lower(" + y + "))"
+		case "startswith":
+			s = "starts_with(lower(" + x + "), lower(" + y + "))"
+		case "endswith":
+			s = "suffix(lower(" + x + "), lower(" + y + "))"
+		}
+	}
+	if neg {
+		return "(NOT " + s + ")"
+	}
+	return s
 }
