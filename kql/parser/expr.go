@@ -501,9 +501,15 @@ func (p *parser) parseTypeOf() ast.Expr {
 		p.expect(token.RPAREN)
 		return &ast.TypeOf{Span: p.span(from), Type: "*"}
 	}
-	t := p.parseScalarType()
+	// Any name is syntactically a type here (typeof(stringx) is a
+	// binder error in Kusto, not a syntax error).
+	if p.kind != token.IDENT {
+		p.fail("type name")
+	}
+	name := p.lit
+	p.next()
 	p.expect(token.RPAREN)
-	return &ast.TypeOf{Span: p.span(from), Type: t.Name}
+	return &ast.TypeOf{Span: p.span(from), Type: name}
 }
 
 // parseDynamic parses dynamic(json-like literal).

@@ -408,6 +408,18 @@ func (p *parser) parseDatatable() ast.Expr {
 	return op
 }
 
+// parsePropValue parses the value of a with-clause property: a literal or
+// a name.
+func (p *parser) parsePropValue() ast.Expr {
+	if p.kind == token.IDENT && p.lit != "dynamic" {
+		return p.parseParamValue()
+	}
+	if p.kind == token.LBRACK && p.isNameStart() {
+		return p.parseName()
+	}
+	return p.parseLiteralValue()
+}
+
 // parseLiteralValue parses a literal: a number or timespan with an
 // optional sign, a string, a bool, a typed literal or dynamic(...).
 func (p *parser) parseLiteralValue() ast.Expr {
@@ -663,11 +675,10 @@ func (p *parser) parseMvItems() []*ast.MvItem {
 		from := p.pos
 		it := &ast.MvItem{X: p.parseNamedOrExpr()}
 		if p.gotWord("to") {
-			tf := p.expectWord("typeof")
-			p.expect(token.LPAREN)
-			t := p.parseScalarType()
-			p.expect(token.RPAREN)
-			it.To = &ast.TypeOf{Span: p.span(tf), Type: t.Name}
+			if !p.isWord("typeof") {
+				p.fail("'typeof'")
+			}
+			it.To = p.parseTypeOf().(*ast.TypeOf)
 		}
 		it.Span = p.span(from)
 		out = append(out, it)
@@ -714,10 +725,12 @@ func (p *parser) parsePropList(lists bool) []*ast.NamedExpr {
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var out []*ast.NamedExpr
-	for p.kind != token.RPAREN {
-		out = append(out, p.parseProp(lists))
-		if !p.got(token.COMMA) {
-			break
+	if p.kind != token.RPAREN {
+		for {
+			out = append(out, p.parseProp(lists))
+			if !p.got(token.COMMA) {
+				break
+			}
 		}
 	}
 	p.expect(token.RPAREN)
@@ -734,12 +747,12 @@ func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	}
 	name := p.parseDottedName()
 	p.expect(token.ASSIGN)
-	val := p.parseExpr()
+	val := p.parsePropValue()
 	if lists && p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 		arr := &ast.ArrayLit{Elems: []ast.Expr{val}}
 		for p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 			p.next()
-			arr.Elems = append(arr.Elems, p.parseExpr())
+			arr.Elems = append(arr.Elems, p.parsePropValue())
 		}
 		arr.Span = p.span(val.Pos())
 		val = arr
