@@ -323,7 +323,8 @@ func (*TableType) typeNode()  {}
 // Tabular expressions
 
 // Pipeline is `Source | Op | Op ...`. Source is nil for the sub-queries of
-// mv-apply, partition, fork and facet, whose first operator has no `|`.
+// mv-apply, partition, fork and facet, whose first operator has no `|`, and
+// for a query that starts with `where` (which Kusto's parser accepts).
 type Pipeline struct {
 	Span
 	Source Expr
