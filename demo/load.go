@@ -6,12 +6,14 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/store"
 )
@@ -226,61 +228,117 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// tableWriter appends rows to one table through a DuckDB appender. The
+// table's columns come from its built-in schema; a row type's values are
+// mapped to them by name, so a column added to the schema before the
+// generator knows it is written as "" (string) or null (other types)
+// instead of breaking the load, and a row field the schema lacks is left
+// out.
+type tableWriter struct {
+	name     string
+	app      *duckdb.Appender
+	src      []int          // per table column: index into the row's values, or -1
+	def      []driver.Value // per table column: the value when src is -1
+	identity bool
+	in, out  []driver.Value
+}
+
+// columnMap maps table columns to row fields by name.
+func columnMap(cols []schema.Column, fields []string) (src []int, def []driver.Value, identity bool) {
+	at := map[string]int{}
+	for i, f := range fields {
+		at[f] = i
+	}
+	identity = len(cols) == len(fields)
+	for i, c := range cols {
+		j, ok := at[c.Name]
+		if !ok {
+			j = -1
+		}
+		identity = identity && j == i
+		src = append(src, j)
+		if c.Type == types.String {
+			def = append(def, "")
+		} else {
+			def = append(def, nil)
+		}
+	}
+	return src, def, identity
+}
+
+// fieldNames are the field names of a row struct, in order: the names of
+// the values its Values method appends.
+func fieldNames(row any) []string {
+	t := reflect.TypeOf(row).Elem()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Name
+	}
+	return names
+}
+
+// row returns a row's values in table column order; the slice is reused.
+func (w *tableWriter) row(fill func([]driver.Value) []driver.Value) []driver.Value {
+	w.in = fill(w.in[:0])
+	if w.identity {
+		return w.in
+	}
+	w.out = w.out[:0]
+	for i, j := range w.src {
+		if j < 0 {
+			w.out = append(w.out, w.def[i])
+		} else {
+			w.out = append(w.out, w.in[j])
+		}
+	}
+	return w.out
+}
+
+func (w *tableWriter) put(fill func([]driver.Value) []driver.Value) error {
+	if err := w.app.AppendRow(w.row(fill)...); err != nil {
+		return fmt.Errorf("demo: write %s: %w", w.name, err)
+	}
+	return nil
+}
+
 // appendAll runs Generate with one DuckDB appender per wanted table.
 func appendAll(ctx context.Context, dc driver.Conn, opt Options, want map[string]bool) (stats Stats, err error) {
-	apps := map[string]*duckdb.Appender{}
+	writers := map[string]*tableWriter{}
 	defer func() {
-		for name, a := range apps {
-			if cerr := a.Close(); cerr != nil && err == nil {
+		for name, w := range writers {
+			if cerr := w.app.Close(); cerr != nil && err == nil {
 				err = fmt.Errorf("demo: write %s: %w", name, cerr)
 			}
 		}
 	}()
-	for _, name := range TableNames {
-		if !want[name] {
+	rows := map[string]any{"EmailEvents": &EmailEvent{}, "EmailAttachmentInfo": &EmailAttachment{},
+		"EmailUrlInfo": &EmailUrl{}, "EmailPostDeliveryEvents": &PostDeliveryEvent{}, "UrlClickEvents": &UrlClick{}}
+	for _, t := range Tables() {
+		if !want[t.Name] {
 			continue
 		}
-		a, err := duckdb.NewAppenderFromConn(dc, "", name)
+		a, err := duckdb.NewAppenderFromConn(dc, "", t.Name)
 		if err != nil {
-			return Stats{}, fmt.Errorf("demo: appender for %s: %w", name, err)
+			return Stats{}, fmt.Errorf("demo: appender for %s: %w", t.Name, err)
 		}
-		apps[name] = a
-	}
-	vals := make([]driver.Value, 0, 64)
-	put := func(a *duckdb.Appender, name string, vals []driver.Value) error {
-		if err := a.AppendRow(vals...); err != nil {
-			return fmt.Errorf("demo: write %s: %w", name, err)
-		}
-		return nil
+		w := &tableWriter{name: t.Name, app: a}
+		w.src, w.def, w.identity = columnMap(t.Columns, fieldNames(rows[t.Name]))
+		writers[t.Name] = w
 	}
 	var sink Sink
-	sink.EmailEvents = func(e *EmailEvent) error {
-		vals = e.Values(vals[:0])
-		return put(apps["EmailEvents"], "EmailEvents", vals)
+	ev := writers["EmailEvents"]
+	sink.EmailEvents = func(e *EmailEvent) error { return ev.put(e.Values) }
+	if w := writers["EmailAttachmentInfo"]; w != nil {
+		sink.EmailAttachmentInfo = func(r *EmailAttachment) error { return w.put(r.Values) }
 	}
-	if a := apps["EmailAttachmentInfo"]; a != nil {
-		sink.EmailAttachmentInfo = func(r *EmailAttachment) error {
-			vals = r.Values(vals[:0])
-			return put(a, "EmailAttachmentInfo", vals)
-		}
+	if w := writers["EmailUrlInfo"]; w != nil {
+		sink.EmailUrlInfo = func(r *EmailUrl) error { return w.put(r.Values) }
 	}
-	if a := apps["EmailUrlInfo"]; a != nil {
-		sink.EmailUrlInfo = func(r *EmailUrl) error {
-			vals = r.Values(vals[:0])
-			return put(a, "EmailUrlInfo", vals)
-		}
+	if w := writers["EmailPostDeliveryEvents"]; w != nil {
+		sink.EmailPostDeliveryEvents = func(r *PostDeliveryEvent) error { return w.put(r.Values) }
 	}
-	if a := apps["EmailPostDeliveryEvents"]; a != nil {
-		sink.EmailPostDeliveryEvents = func(r *PostDeliveryEvent) error {
-			vals = r.Values(vals[:0])
-			return put(a, "EmailPostDeliveryEvents", vals)
-		}
-	}
-	if a := apps["UrlClickEvents"]; a != nil {
-		sink.UrlClickEvents = func(r *UrlClick) error {
-			vals = r.Values(vals[:0])
-			return put(a, "UrlClickEvents", vals)
-		}
+	if w := writers["UrlClickEvents"]; w != nil {
+		sink.UrlClickEvents = func(r *UrlClick) error { return w.put(r.Values) }
 	}
 	return Generate(ctx, opt, sink)
 }

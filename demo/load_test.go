@@ -321,3 +321,31 @@ func TestLoadInterruptedKeepsOldData(t *testing.T) {
 		t.Errorf("marker after an interrupted load: %+v, %v", m, err)
 	}
 }
+
+func TestColumnMap(t *testing.T) {
+	tab, _ := schema.Builtin("EmailEvents")
+	src, _, identity := columnMap(tab.Columns, fieldNames(&EmailEvent{}))
+	if !identity || len(src) != len(tab.Columns) {
+		t.Errorf("EmailEvents does not map one to one: %v", src)
+	}
+	// A schema that gained columns the generator does not know, lost one,
+	// and reordered others.
+	cols := []schema.Column{{Name: "Subject", Type: types.String}, {Name: "ThreatClassification", Type: types.String},
+		{Name: "Timestamp", Type: types.DateTime}, {Name: "NewScore", Type: types.Long}}
+	src, def, identity := columnMap(cols, fieldNames(&EmailEvent{}))
+	if identity {
+		t.Error("identity for a different schema")
+	}
+	if src[0] != 13 || src[1] != -1 || src[2] != 0 || src[3] != -1 {
+		t.Errorf("src %v", src)
+	}
+	if def[1] != "" || def[3] != nil {
+		t.Errorf("defaults %v: want \"\" for a string, null otherwise", def)
+	}
+	w := &tableWriter{src: src, def: def}
+	e := EmailEvent{Subject: "hello", Timestamp: testNow}
+	row := w.row(e.Values)
+	if len(row) != 4 || row[0] != "hello" || row[1] != "" || row[2] != testNow || row[3] != nil {
+		t.Errorf("mapped row %v", row)
+	}
+}
