@@ -306,8 +306,11 @@ func exprPrec(x ast.Expr) int {
 		return exprPrec(x.Source)
 	case *ast.NamedExpr, *ast.SortExpr:
 		return precLowest
-	case *ast.UnionOp, *ast.SearchOp, *ast.FindOp, *ast.ExternalDataOp,
-		*ast.DatatableOp, *ast.PrintOp, *ast.RangeOp, *ast.EvaluateOp:
+	case *ast.DatatableOp, *ast.ExternalDataOp:
+		// Operands like any literal: datatable(...)[...] | ..., or
+		// externaldata(...)[...].Column.
+		return precPrimary
+	case *ast.UnionOp, *ast.SearchOp, *ast.FindOp, *ast.PrintOp, *ast.RangeOp, *ast.EvaluateOp:
 		return precLowest
 	case *ast.FuncLit:
 		return precLowest
@@ -389,14 +392,8 @@ func (p *printer) expr(x ast.Expr) {
 		p.write("}")
 	case *ast.UnaryExpr:
 		p.write(x.Op)
-		// Keep "- -x" and "- -1" apart for readers; the scanner would not
-		// join them anyway.
-		if u, ok := x.X.(*ast.UnaryExpr); ok && u != nil {
-			p.write(" ")
-		} else if l, ok := x.X.(*ast.BasicLit); ok && l != nil && (strings.HasPrefix(l.Value, "-") || strings.HasPrefix(l.Value, "+")) {
-			p.write(" ")
-		}
-		p.operand(x.X, precUnary)
+		// Kusto takes one sign: -(-x), and - -x is an error.
+		p.operand(x.X, precUnary+1)
 	case *ast.BinaryExpr:
 		prec := binaryPrec(x.Op)
 		if !chains(prec) {

@@ -84,7 +84,7 @@ func precedenceCases() []precedenceCase {
 		{bin(bin(a, "==", b), "and", bin(c, "has", str("x"))), `a == b and c has "x"`},
 		{bin(a, "==", bin(b, "==", c)), "a == (b == c)"},
 		{&ast.UnaryExpr{Op: "-", X: bin(a, "+", b)}, "-(a + b)"},
-		{&ast.UnaryExpr{Op: "-", X: &ast.UnaryExpr{Op: "-", X: a}}, "- -a"},
+		{&ast.UnaryExpr{Op: "-", X: &ast.UnaryExpr{Op: "-", X: a}}, "-(-a)"},
 		{bin(a, "-", &ast.UnaryExpr{Op: "-", X: num("1")}), "a - -1"},
 		{&ast.SelectorExpr{X: bin(a, "+", b), Sel: id("c")}, "(a + b).c"},
 		{&ast.IndexExpr{X: call("parse_json", a), Index: str("k")}, `parse_json(a)["k"]`},

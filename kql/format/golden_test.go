@@ -64,7 +64,7 @@ func FuzzFormatRoundTrip(f *testing.F) {
 		}
 	}
 	for _, s := range []string{
-		"T | where a - (b - c) > 1", "print -(-1), - -x, a.b['c'][0]",
+		"T | where a - (b - c) > 1", "print -(-1), a - -x, a.b['c'][0]",
 		"T | where x in (U | project y) or not(z)", `print h@"a\b", "\u0001"`,
 		"let f = (x:long) { x * 2 }; print f(1)", "T | summarize by ['where'], ['a b']",
 	} {
