@@ -13,8 +13,9 @@ import (
 	"github.com/quarry-kql/quarry/kql/token"
 )
 
-// fmtWrite is `quarry fmt -w`: rewrite files in place.
-var fmtWrite bool
+// fmtWrite is `quarry fmt -w`: rewrite files in place; fmtList is
+// `quarry fmt -l`: list the files whose text is not canonical.
+var fmtWrite, fmtList bool
 
 var fmtCmd = &cobra.Command{
 	Use:   "fmt [FILE…|-]",
@@ -28,12 +29,14 @@ before the same part of the query as in the input.
 Files with syntax errors are reported as file:line:col: message on standard
 error and left unformatted; the command then exits with status 1 (2 when a
 file cannot be read or written). With -w the files are rewritten in place
-(only when their text changes) instead of printed.`,
+(only when their text changes) instead of printed; with -l the names of
+the files whose text is not in canonical form are printed instead.`,
 	RunE: runFmt,
 }
 
 func init() {
 	fmtCmd.Flags().BoolVarP(&fmtWrite, "write", "w", false, "write the result to each file instead of standard output")
+	fmtCmd.Flags().BoolVarP(&fmtList, "list", "l", false, "list the files whose formatting differs instead of printing them")
 	root.AddCommand(fmtCmd)
 }
 
@@ -71,14 +74,21 @@ func runFmt(cmd *cobra.Command, args []string) error {
 			fail(1)
 			continue
 		}
+		changed := !bytes.Equal(src, []byte(out))
+		if fmtList && changed {
+			fmt.Fprintln(stdout, display)
+		}
 		if fmtWrite {
-			if !bytes.Equal(src, []byte(out)) {
+			if changed {
 				// An existing file keeps its permissions.
 				if err := os.WriteFile(name, []byte(out), 0o644); err != nil {
 					fmt.Fprintln(stderr, "quarry fmt:", err)
 					fail(2)
 				}
 			}
+			continue
+		}
+		if fmtList {
 			continue
 		}
 		if _, err := io.WriteString(stdout, out); err != nil {

@@ -23,7 +23,7 @@ func runFmtCommand(t *testing.T, stdin string, args ...string) (string, string, 
 		root.SetIn(nil)
 		root.SetOut(nil)
 		root.SetErr(nil)
-		fmtWrite = false
+		fmtWrite, fmtList = false, false
 	}()
 	err := root.Execute()
 	return out.String(), errb.String(), err
@@ -68,10 +68,18 @@ func TestFmtCommand(t *testing.T) {
 		t.Errorf("fmt missing.kql: err %v, stderr %q; want exit status 2 naming the file", err, errs)
 	}
 
+	out, _, err = runFmtCommand(t, "", "fmt", "-l", good)
+	if err != nil || out != good+"\n" {
+		t.Errorf("fmt -l good.kql: out %q, err %v; want the file name", out, err)
+	}
+
 	if _, _, err := runFmtCommand(t, "", "fmt", "-w", good); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(good); string(b) != want {
 		t.Errorf("fmt -w wrote %q, want %q", b, want)
+	}
+	if out, _, err := runFmtCommand(t, "", "fmt", "-l", good); err != nil || out != "" {
+		t.Errorf("fmt -l on a formatted file: out %q, err %v; want nothing", out, err)
 	}
 }
