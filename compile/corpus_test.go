@@ -219,6 +219,9 @@ func TestCorpusBinds(t *testing.T) {
 				outcomes["table without built-in schema"]++
 			case strings.Contains(msg, "not supported yet"):
 				outcomes["not supported yet"]++
+				if os.Getenv("QUARRY_CORPUS_VERBOSE") != "" {
+					t.Logf("%s: %s", id, msg)
+				}
 			case strings.HasPrefix(msg, "unknown table"):
 				outcomes["unknown table"]++
 			case strings.HasPrefix(msg, "unknown column"):

@@ -239,3 +239,17 @@ PipelineScheduler,27,23,02/17/2016 08:40:01,2016-02-17T08:40:01Z,2016-02-17T08:3
 	expect(t, `datatable(s:string)["a=1", "b", "a=x"] | parse-where s with "a=" v:long`, "s,v\na=1,1")
 	expect(t, `datatable(s:string)["a=1", "b"] | parse s with "a=" v`, "s,v\na=1,1\nb,")
 }
+
+// search: a bare string is a term looked up in every column; "*x*" is a
+// substring. parse_url splits a URL (parse-url-function.md example
+// fields). pack_all packs the row.
+func TestSearchParseURLPackAll(t *testing.T) {
+	q := `datatable(a:string, b:string, n:long)["alpha beta", "x", 1, "gamma", "delta-epsilon", 2, "zeta", "eta", 3]`
+	expect(t, q+` | search "beta" or "EPSILON"`, "a,b,n\nalpha beta,x,1\ngamma,delta-epsilon,2")
+	expect(t, q+` | search "*et*" and n > 1`, "a,b,n\nzeta,eta,3")
+	expect(t, `print u = parse_url("https://user:pw@bing.com:8080/search/x?q=1&r=a%20b#frag")`,
+		`u
+{"Scheme":"https","Host":"bing.com","Port":"8080","Path":"/search/x","Username":"user","Password":"pw","Query Parameters":{"q":"1","r":"a b"},"Fragment":"frag"}`)
+	expect(t, `datatable(a:string, n:long)["x", 1] | project b = pack_all()`, `b
+{"a":"x","n":1}`)
+}

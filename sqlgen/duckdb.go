@@ -697,6 +697,13 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			s = "json_merge_patch(" + s + ", " + args[i] + ")"
 		}
 		return s, nil
+	case "parse_url":
+		re := quoteString(`^(?:([A-Za-z][A-Za-z0-9+.-]*)://)?(?:([^:@/?#]*)(?::([^@/?#]*))?@)?([^:/?#]*)(?::(\d+))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$`)
+		g := func(i int) string { return "regexp_extract(" + args[0] + ", " + re + ", " + strconv.Itoa(i) + ")" }
+		pairs := "list_filter(string_split(" + g(7) + ", '&'), p -> p <> '')"
+		params := "CAST(to_json(map_from_entries(list_transform(" + pairs + ", p -> struct_pack(k := split_part(p, '=', 1), v := url_decode(substring(p, strlen(split_part(p, '=', 1)) + 2)))))) AS JSON)"
+		params = "(CASE WHEN len(" + pairs + ") = 0 THEN CAST('{}' AS JSON) ELSE " + params + " END)"
+		return "(CASE WHEN regexp_matches(" + args[0] + ", '^[A-Za-z][A-Za-z0-9+.-]*://') THEN json_object('Scheme', " + g(1) + ", 'Host', " + g(4) + ", 'Port', " + g(5) + ", 'Path', " + g(6) + ", 'Username', " + g(2) + ", 'Password', " + g(3) + ", 'Query Parameters', " + params + ", 'Fragment', " + g(8) + ") END)", nil
 	case "convert_unit":
 		return d.convertUnit(call, args)
 	case "strcat_delim":

@@ -532,6 +532,17 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 	case "materialize":
 		c.errorf(e, "materialize() takes a table and can only be used as a table")
 		return unknown()
+	case "pack_all":
+		if r == nil {
+			c.errorf(e, "pack_all() needs a row: use it in extend or project")
+			return unknown()
+		}
+		bp, _ := funcs.Lookup("bag_pack")
+		var args []plan.Expr
+		for i, col := range r.cols {
+			args = append(args, &plan.Lit{V: col.Name, T: types.String}, &plan.ColRef{Index: i, T: col.Type})
+		}
+		return &plan.Call{F: bp, Args: args, T: types.Dynamic}
 	case "column_ifexists":
 		if len(e.Args) != 2 {
 			c.errorf(e, "column_ifexists expects 2 arguments")

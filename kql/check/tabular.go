@@ -103,8 +103,7 @@ func (c *checker) tabular1(e ast.Expr) plan.Node {
 		c.unsupported(e, "evaluate "+calleeName(e.Call))
 		return nil
 	case *ast.SearchOp:
-		c.unsupported(e, "search")
-		return nil
+		return c.search(e, nil)
 	case *ast.FindOp:
 		c.unsupported(e, "find")
 		return nil
@@ -292,7 +291,7 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.ForkOp:
 		c.unsupported(o, "fork")
 	case *ast.SearchOp:
-		c.unsupported(o, "search")
+		return c.search(o, in)
 	case *ast.FindOp:
 		c.unsupported(o, "find")
 	default:
@@ -1824,4 +1823,103 @@ func (c *checker) parseKv(o *ast.ParseKvOp, in plan.Node) plan.Node {
 		}
 	}
 	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+}
+
+// search binds `T | search Pred` and `search [in (T, ...)] Pred`. In the
+// predicate a bare string matches when any column has it as a term
+// ("*x*" contains x, "x*" a term starting with x, "*x" a term ending with
+// x); other conditions are ordinary predicates. As a source, search reads
+// the tables listed (every table of the catalog without `in`) and adds
+// their name as column $table.
+func (c *checker) search(o *ast.SearchOp, in plan.Node) plan.Node {
+	if in == nil {
+		var tables []ast.Expr
+		if len(o.Tables) > 0 {
+			tables = o.Tables
+		} else {
+			for _, t := range c.cat.Tables() {
+				tables = append(tables, &ast.Ident{Span: o.Span, Name: t.Name})
+			}
+		}
+		u := c.union(&ast.UnionOp{Span: o.Span, Tables: tables, Params: []*ast.NamedExpr{{Names: []*ast.Ident{{Name: "withsource"}}, X: &ast.Ident{Name: "$table"}}}}, nil)
+		if u == nil {
+			return nil
+		}
+		in = u
+	}
+	if _, star := o.Pred.(*ast.Star); star {
+		return in
+	}
+	r := &row{cols: in.Cols()}
+	p := c.searchPred(o.Pred, r)
+	if p == nil {
+		return nil
+	}
+	return &plan.Filter{In: in, Pred: p}
+}
+
+func (c *checker) searchPred(e ast.Expr, r *row) plan.Expr {
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return c.searchPred(e.X, r)
+	case *ast.BinaryExpr:
+		if e.Op == "and" || e.Op == "or" {
+			x, y := c.searchPred(e.X, r), c.searchPred(e.Y, r)
+			if x == nil || y == nil {
+				return nil
+			}
+			f, _ := funcs.Lookup(e.Op)
+			return &plan.Call{F: f, Args: []plan.Expr{x, y}, T: types.Bool}
+		}
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok && id.Name == "not" && len(e.Args) == 1 {
+			x := c.searchPred(e.Args[0], r)
+			if x == nil {
+				return nil
+			}
+			return c.not(x)
+		}
+	case *ast.BasicLit:
+		if e.Kind == ast.StringLit {
+			term := e.Value
+			op := "has"
+			switch {
+			case strings.HasPrefix(term, "*") && strings.HasSuffix(term, "*") && len(term) > 1:
+				op, term = "contains", strings.Trim(term, "*")
+			case strings.HasSuffix(term, "*"):
+				op, term = "hasprefix", strings.TrimSuffix(term, "*")
+			case strings.HasPrefix(term, "*"):
+				op, term = "hassuffix", strings.TrimPrefix(term, "*")
+			}
+			f, _ := funcs.Lookup(op)
+			or, _ := funcs.Lookup("or")
+			var p plan.Expr
+			for i, col := range r.cols {
+				var x plan.Expr = &plan.ColRef{Index: i, T: col.Type}
+				switch col.Type {
+				case types.String:
+				case types.Dynamic, types.GUID:
+					x = &plan.Convert{X: x, T: types.String}
+				default:
+					continue
+				}
+				t := &plan.Call{F: f, Args: []plan.Expr{x, &plan.Lit{V: term, T: types.String}}, T: types.Bool}
+				if p == nil {
+					p = t
+				} else {
+					p = &plan.Call{F: or, Args: []plan.Expr{p, t}, T: types.Bool}
+				}
+			}
+			if p == nil {
+				return &plan.Lit{V: false, T: types.Bool}
+			}
+			return p
+		}
+	}
+	x := c.expr(e, r)
+	if t := x.Type(); t != types.Bool && t != types.Unknown {
+		c.errorf(e, "search expects a condition or a string, found %s", t)
+		return nil
+	}
+	return x
 }

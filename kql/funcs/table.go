@@ -227,6 +227,7 @@ func init() {
 	for _, k := range []string{"length", "mass", "speed", "volume", "force", "energy", "angle", "area", "temperature"} {
 		fn("convert_"+k, NameNone, "num, string, string -> real", "@convert_unit")
 	}
+	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
 	// Internal: capture group n of a regular expression, "" when no match
