@@ -253,3 +253,18 @@ func TestSearchParseURLPackAll(t *testing.T) {
 	expect(t, `datatable(a:string, n:long)["x", 1] | project b = pack_all()`, `b
 {"a":"x","n":1}`)
 }
+
+// bag_unpack on data: the properties a query goes on to use are read from
+// the bag; a query whose result would hold the unknown columns is not
+// supported (Kusto finds them in the data).
+func TestBagUnpackOnData(t *testing.T) {
+	q := `datatable(s:string)['{"Phish":"URL detonation","Spam":"x"}', '{"Spam":"y"}'] | extend d = parse_json(s)`
+	expect(t, q+` | evaluate bag_unpack(d) | summarize count() by Phish = tostring(column_ifexists('Phish', '')) | order by Phish asc`,
+		"Phish,count_\n,1\nURL detonation,1")
+	expect(t, q+` | evaluate bag_unpack(d) | where Spam has 'y' | project s`, `s
+{"Spam":"y"}`)
+	_, err := Compile(q+` | evaluate bag_unpack(d)`, Options{Now: testNow})
+	if err == nil || !strings.Contains(err.Error(), "not supported yet: evaluate bag_unpack on data") {
+		t.Errorf("error %v", err)
+	}
+}

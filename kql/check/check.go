@@ -86,9 +86,10 @@ func Check(file *token.File, script *ast.Script, cat Catalog, opt Options) (*Inf
 			Funcs:   map[*ast.CallExpr]*funcs.Func{},
 			Schemas: map[ast.Node][]plan.Column{},
 		},
-		tables:  map[string]bool{},
-		asNames: map[plan.Node]string{},
-		scope:   &scope{names: map[string]*object{}},
+		tables:   map[string]bool{},
+		asNames:  map[plan.Node]string{},
+		openBags: map[ast.Node]bool{},
+		scope:    &scope{names: map[string]*object{}},
 	}
 	c.script(script)
 	for t := range c.tables {
@@ -111,6 +112,9 @@ type checker struct {
 	nextExt int
 	aggs    *aggCtx
 	asNames map[plan.Node]string
+	// openBags are the bag_unpack operators whose columns come from the
+	// data.
+	openBags map[ast.Node]bool
 }
 
 // objKind is the kind of a name bound by let, a function parameter or a
@@ -209,6 +213,16 @@ func (c *checker) script(s *ast.Script) {
 		c.errs.Add(c.file, s.End(), "the query has no tabular result: expected a query after the let statements")
 	}
 	c.info.Result = last
+	if last != nil {
+		for _, col := range last.Cols() {
+			if IsHidden(col.Name) {
+				for o := range c.openBags {
+					c.unsupported(o, "evaluate bag_unpack on data whose properties reach the result (its columns depend on the values; declare them: `evaluate bag_unpack(x) : (*, Name:string, ...)`, or project the properties used)")
+				}
+				break
+			}
+		}
+	}
 }
 
 func (c *checker) let(st *ast.LetStmt) {

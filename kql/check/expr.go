@@ -151,6 +151,9 @@ func (c *checker) ident(e *ast.Ident, r *row) plan.Expr {
 	case "true", "false":
 		return &plan.Lit{V: e.Name == "true", T: types.Bool}
 	}
+	if p, ok := openBag(r, e.Name); ok {
+		return p
+	}
 	if r == nil {
 		c.errorf(e, "unknown name '%s'%s", e.Name, didYouMean(e.Name, c.scope.all()))
 		return unknown()
@@ -551,6 +554,14 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 		if l, ok := e.Args[0].(*ast.BasicLit); ok && l.Kind == ast.StringLit && r != nil {
 			if i := colIndex(r.cols, l.Value); i >= 0 {
 				return &plan.ColRef{Index: i, T: r.cols[i].Type}
+			}
+			if p, ok := openBag(r, l.Value); ok {
+				def := c.expr(e.Args[1], r)
+				if def.Type() == types.Dynamic || def.Type() == types.Unknown {
+					return p
+				}
+				co, _ := funcs.Lookup("coalesce")
+				return c.apply(e, co, []plan.Expr{&plan.Convert{X: p, T: def.Type()}, def}, nil)
 			}
 		}
 		return c.expr(e.Args[1], r)

@@ -1611,8 +1611,18 @@ func (c *checker) bagUnpack(o *ast.EvaluateOp, in plan.Node) plan.Node {
 	}
 	keys, ok := constKeys(in, bagCol)
 	if !ok {
-		c.unsupported(o, "evaluate bag_unpack on data: its columns depend on the values (declare them: `evaluate bag_unpack(x) : (*, Name:string, ...)`)")
-		return nil
+		// The properties are only known from the data: keep the bag in
+		// a hidden column, and let later references to unknown columns
+		// read its properties (see openBag).
+		for i := range r.cols {
+			if i != bagCol {
+				keep(i)
+			}
+		}
+		exprs = append(exprs, bag)
+		cols = append(cols, plan.Column{Name: hiddenBag + prefix, Type: types.Dynamic})
+		c.openBags[o] = true
+		return &plan.Project{In: in, Exprs: exprs, Columns: cols}
 	}
 	var names []string
 	for k := range keys {
@@ -1922,4 +1932,31 @@ func (c *checker) searchPred(e ast.Expr, r *row) plan.Expr {
 		return nil
 	}
 	return x
+}
+
+// hiddenBag starts the name of the hidden column holding the bag of an
+// `evaluate bag_unpack` whose properties are only known from the data;
+// the rest of the name is the column prefix.
+const hiddenBag = "\x00bag_unpack:"
+
+// IsHidden reports whether a column is internal to the plan (it must not
+// reach a query's result).
+func IsHidden(name string) bool { return strings.HasPrefix(name, hiddenBag) }
+
+// openBag resolves an unknown column name to a property of an unpacked
+// bag in r, if r holds one (and the name has its prefix).
+func openBag(r *row, name string) (plan.Expr, bool) {
+	if r == nil {
+		return nil, false
+	}
+	for i, col := range r.cols {
+		if !IsHidden(col.Name) {
+			continue
+		}
+		prefix := strings.TrimPrefix(col.Name, hiddenBag)
+		if strings.HasPrefix(name, prefix) {
+			return &plan.Path{X: &plan.ColRef{Index: i, T: types.Dynamic}, Steps: []any{strings.TrimPrefix(name, prefix)}}, true
+		}
+	}
+	return nil, false
 }
