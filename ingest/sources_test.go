@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,18 @@ func TestSummaryWording(t *testing.T) {
 	want := "maillog (postfix): 1,204,331 records: 1,204,302 loaded, 29 rejected → rejects/maillog.x.rejects; 1 line skipped (not postfix records); 1,000,000 rows written (EmailEvents 1,000,000)"
 	if got := r.Summary(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// A table of the same name with other columns is refused with a clear
+// error instead of failing inside the appender.
+func TestExistingTableWithOtherColumns(t *testing.T) {
+	st := openStore(t, ":memory:")
+	if _, err := st.DB.Exec(`CREATE TABLE "EmailEvents" ("Timestamp" TIMESTAMP, "Subject" VARCHAR)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), st, []string{"testdata/defender/storage.json"}, Options{RejectsDir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "table EmailEvents exists with other columns") {
+		t.Fatalf("error %v", err)
 	}
 }

@@ -157,8 +157,42 @@ func (w *writer) ensure(t *schema.Table) error {
 	if err := w.exec(store.CreateTableSQL(t)); err != nil {
 		return fmt.Errorf("create %s: %w", t.Name, err)
 	}
+	// A table of that name made by something else (quarry load, an older
+	// schema) must have the columns the rows are made for.
+	have, _, err := w.Existing(t.Name)
+	if err != nil {
+		return err
+	}
+	if !sameColumns(have, t) {
+		return fmt.Errorf("table %s exists with other columns (%s) than ingest writes (%s); load into another database or drop it",
+			t.Name, columnList(have), columnList(t))
+	}
 	w.known[t.Name] = true
 	return nil
+}
+
+func sameColumns(a, b *schema.Table) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		if a.Columns[i].Name != b.Columns[i].Name || store.SQLType(a.Columns[i].Type) != store.SQLType(b.Columns[i].Type) {
+			return false
+		}
+	}
+	return true
+}
+
+func columnList(t *schema.Table) string {
+	var parts []string
+	for _, c := range t.Columns {
+		parts = append(parts, c.Name+":"+c.Type.String())
+	}
+	s := strings.Join(parts, ", ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
 }
 
 // Emit implements source.Sink.
