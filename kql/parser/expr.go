@@ -82,6 +82,20 @@ func (p *parser) binaryPrec() (int, string) {
 	return precNone, ""
 }
 
+// parseQuery is parsePipe where a query may also start with where (no
+// source), which Kusto's parser accepts in statements, parentheses,
+// function bodies and in-lists; the binder reports the missing input.
+func (p *parser) parseQuery() ast.Expr {
+	if p.isWord("where") || p.isWord("filter") {
+		from := p.pos
+		pl := &ast.Pipeline{Ops: []ast.Operator{p.parseOperator()}}
+		p.parseStages(pl)
+		pl.Span = p.span(from)
+		return pl
+	}
+	return p.parsePipe()
+}
+
 // parsePipe parses an expression optionally followed by `| operator`
 // stages: a query, or a scalar expression where a query may stand.
 func (p *parser) parsePipe() ast.Expr {
@@ -89,13 +103,6 @@ func (p *parser) parsePipe() ast.Expr {
 	var x ast.Expr
 	if p.kind == token.IDENT {
 		x = p.parseSourceOp()
-		if x == nil && (p.lit == "where" || p.lit == "filter") {
-			// Kusto accepts a query that starts with where (no source).
-			pl := &ast.Pipeline{Ops: []ast.Operator{p.parseOperator()}}
-			p.parseStages(pl)
-			pl.Span = p.span(from)
-			return pl
-		}
 	}
 	if x == nil {
 		x = p.parseExpr()
@@ -122,8 +129,21 @@ func (p *parser) parseStages(pl *ast.Pipeline) {
 				p.skipTo(true)
 			}
 		} else {
-			p.skipTo(true)
+			p.skipOperator()
 		}
+	}
+}
+
+// skipOperator skips the rest of a broken operator, up to the next `|` or
+// `;`. Outside any bracket (depth 0) a closing bracket can only belong to
+// the broken text, so it is skipped too rather than reported again.
+func (p *parser) skipOperator() {
+	for {
+		p.skipTo(true)
+		if p.depth > 0 || (p.kind != token.RPAREN && p.kind != token.RBRACK && p.kind != token.RBRACE) {
+			return
+		}
+		p.next()
 	}
 }
 
@@ -223,6 +243,12 @@ func (p *parser) parseInList() []ast.Expr {
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var list []ast.Expr
+	if p.isWord("where") || p.isWord("filter") {
+		// (where ...) is a query and the only element.
+		list = append(list, p.parseQuery())
+		p.expect(token.RPAREN)
+		return list
+	}
 	for {
 		list = append(list, p.parsePipe())
 		if !p.got(token.COMMA) {
@@ -342,7 +368,7 @@ func (p *parser) parseArg(tabular bool) ast.Expr {
 		return &ast.NamedExpr{Span: p.span(from), Names: []*ast.Ident{name}, X: x}
 	}
 	if tabular {
-		return p.parsePipe()
+		return p.parseQuery()
 	}
 	return p.parseExpr()
 }
@@ -373,7 +399,7 @@ func (p *parser) parsePrimary() ast.Expr {
 	case token.LPAREN:
 		p.enter()
 		p.next()
-		x := p.parsePipe()
+		x := p.parseQuery()
 		p.expect(token.RPAREN)
 		p.leave()
 		return &ast.ParenExpr{Span: p.span(from), X: x}

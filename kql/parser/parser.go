@@ -147,6 +147,9 @@ func (p *parser) errorf(pos token.Pos, format string, args ...any) {
 	if len(p.errs) >= maxErrors {
 		return
 	}
+	if n := len(p.errs); n > 0 && p.errs[n-1].Pos.Offset == pos.Offset() {
+		return // one error per position is enough
+	}
 	p.errs.Add(p.file, pos, format, args...)
 }
 
@@ -236,6 +239,18 @@ func (p *parser) skipTo(stopAtPipe bool) {
 	}
 }
 
+// skipStatement skips to the `;` that ends the statement, or EOF, over
+// stray closing brackets.
+func (p *parser) skipStatement() {
+	for {
+		p.skipTo(false)
+		if p.kind != token.RPAREN && p.kind != token.RBRACK && p.kind != token.RBRACE {
+			return
+		}
+		p.next()
+	}
+}
+
 // protect runs f; if f bails out it restores the nesting depth and reports
 // false.
 func (p *parser) protect(f func()) (ok bool) {
@@ -266,19 +281,15 @@ func (p *parser) parseScript() *ast.Script {
 		if ok && st != nil {
 			s.Stmts = append(s.Stmts, st)
 		}
+		if ok && p.kind != token.SEMI && p.kind != token.EOF {
+			p.protect(func() { p.fail("';' or end of input") })
+			ok = false
+		}
 		if !ok {
-			p.skipTo(false)
-			for p.kind == token.RPAREN || p.kind == token.RBRACK || p.kind == token.RBRACE {
-				p.next()
-				p.skipTo(false)
-			}
+			p.skipStatement()
 		}
 		if p.kind == token.EOF {
 			break
-		}
-		if ok && p.kind != token.SEMI {
-			p.protect(func() { p.fail("';' or end of input") })
-			p.skipTo(false)
 		}
 		if p.kind == token.SEMI {
 			p.next()
@@ -317,7 +328,7 @@ func (p *parser) parseStmt() ast.Stmt {
 		p.expect(token.RPAREN)
 		return &ast.DeclareStmt{Span: p.span(from), Kind: "query_parameters", Params: params}
 	}
-	x := p.parsePipe()
+	x := p.parseQuery()
 	return &ast.ExprStmt{Span: p.span(from), X: x}
 }
 
@@ -343,7 +354,7 @@ func (p *parser) parseLet() *ast.LetStmt {
 	} else if p.kind == token.LPAREN && p.looksLikeFunc() {
 		val = p.parseFuncLit()
 	} else {
-		val = p.parsePipe()
+		val = p.parseQuery()
 	}
 	return &ast.LetStmt{Span: p.span(from), Name: name, Value: val}
 }
@@ -385,7 +396,7 @@ func (p *parser) parseBlock() *ast.Block {
 		p.expect(token.SEMI)
 	}
 	if p.kind != token.RBRACE {
-		b.Result = p.parsePipe()
+		b.Result = p.parseQuery()
 		p.got(token.SEMI)
 	}
 	p.expect(token.RBRACE)
