@@ -20,9 +20,8 @@ type asyncSink struct {
 	err   error
 	acks  chan struct{}
 	vpool sync.Pool
-	// lineNo and offset read the parser's position (in the parser's
-	// goroutine); pos publishes the offset to the progress bar.
-	lineNo  func() int64
+	// offset reads the parser's position (in the parser's goroutine); pos
+	// publishes it to the progress bar.
 	offset  func() int64
 	pos     atomic.Int64
 	records int64
@@ -143,13 +142,7 @@ func (a *asyncSink) Reject(line int64, reason string) error {
 func (a *asyncSink) Skip() { a.push(aop{kind: 'k'}) }
 
 // Safe implements source.Sink.
-func (a *asyncSink) Safe(off int64) {
-	var line int64
-	if a.lineNo != nil {
-		line = a.lineNo()
-	}
-	a.push(aop{kind: 's', n: off, line: line})
-}
+func (a *asyncSink) Safe(off, line int64) { a.push(aop{kind: 's', n: off, line: line}) }
 
 // Flushing implements source.Sink.
 func (a *asyncSink) Flushing() { a.push(aop{kind: 'f'}) }

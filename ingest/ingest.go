@@ -379,9 +379,8 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		return res, err
 	}
 	lines := source.NewLines(f, start, firstLine)
-	w.lastLine = lines.No
 	sink := newAsyncSink(w)
-	sink.lineNo, sink.offset = lines.No, lines.Offset
+	sink.offset = lines.Offset
 	sink.pos.Store(start)
 	sinkOpen := true
 	defer func() {
@@ -443,7 +442,7 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		w.state.Size = lines.Offset()
 	} else if !w.flushing {
 		// Nothing is pending at the end: the end is a safe point.
-		w.Safe(lines.Offset())
+		w.Safe(lines.Offset(), lines.No())
 	}
 	if err := w.commit(complete); err != nil {
 		return res, err

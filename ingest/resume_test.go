@@ -121,16 +121,18 @@ func TestKillAndResume(t *testing.T) {
 	bin := buildQuarry(t)
 	dir := t.TempDir()
 	logs := []string{filepath.Join(dir, "a.log"), filepath.Join(dir, "b.json")}
-	f, _ := os.Create(logs[0])
-	genPostfix(f, 12000)
-	f.Close()
-	f, _ = os.Create(logs[1])
-	genDefender(f, 10000)
-	f.Close()
+	var buf bytes.Buffer
+	genPostfix(&buf, 12000)
+	writeWithBadLines(t, logs[0], buf.Bytes(), 997, "Nov 31 10:00:00 mx1 postfix/qmgr[300]: AAAAAAAAAA: removed")
+	buf.Reset()
+	genDefender(&buf, 10000)
+	writeWithBadLines(t, logs[1], buf.Bytes(), 991, `{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z",,}}`)
 	orgFile, _ := filepath.Abs("testdata/org.yaml")
-	run := func(db string, kill bool) {
+	// run runs the binary; with kill set it is killed with SIGKILL right
+	// after the commit that kill accepts.
+	run := func(db string, kill func(commits int, line string) bool) {
 		args := []string{"--db", db, "ingest", "--org", orgFile, "--year", "2026", "--batch", "1000",
-			"--rejects", filepath.Join(dir, "rejects"), "--trace-commits", logs[0], logs[1]}
+			"--rejects", db + ".rejects", "--trace-commits", logs[0], logs[1]}
 		cmd := exec.Command(bin, args...)
 		stderr, _ := cmd.StderrPipe()
 		var out bytes.Buffer
@@ -144,13 +146,13 @@ func TestKillAndResume(t *testing.T) {
 			if strings.HasPrefix(sc.Text(), "committed ") {
 				commits++
 			}
-			if kill && commits == 5 {
+			if kill != nil && kill(commits, sc.Text()) {
 				cmd.Process.Kill() // SIGKILL
 				break
 			}
 		}
 		err := cmd.Wait()
-		if kill {
+		if kill != nil {
 			if err == nil {
 				t.Fatalf("the ingest finished before it was killed:\n%s", out.String())
 			}
@@ -163,12 +165,28 @@ func TestKillAndResume(t *testing.T) {
 		t.Log(strings.TrimSpace(out.String()))
 	}
 	killed := filepath.Join(dir, "killed.duckdb")
-	run(killed, true)
-	run(killed, false)
-	// A third run loads nothing.
-	run(killed, false)
+	// Killed in the middle of the Postfix log, then in the middle of the
+	// Defender file, then a run to the end.
+	run(killed, func(n int, _ string) bool { return n == 5 })
+	run(killed, func(_ int, l string) bool { return strings.Contains(l, "b.json") && !strings.HasSuffix(l, " 0") })
+	run(killed, nil)
+	// Another run loads nothing.
+	run(killed, nil)
 	cleanDB := filepath.Join(dir, "clean.duckdb")
-	run(cleanDB, false)
+	run(cleanDB, nil)
+	// The rejects files are the same too: nothing written twice or lost.
+	for _, l := range logs {
+		pa, _ := filepath.Glob(filepath.Join(killed+".rejects", filepath.Base(l)+".*.rejects"))
+		pb, _ := filepath.Glob(filepath.Join(cleanDB+".rejects", filepath.Base(l)+".*.rejects"))
+		if len(pa) != 1 || len(pb) != 1 {
+			t.Fatalf("rejects files %v %v", pa, pb)
+		}
+		ra, _ := os.ReadFile(pa[0])
+		rb, _ := os.ReadFile(pb[0])
+		if !bytes.Equal(ra, rb) || len(ra) == 0 {
+			t.Errorf("%s: rejects differ after kill and rerun:\n%s\nclean:\n%s", l, ra, rb)
+		}
+	}
 	a, b := openStore(t, killed), openStore(t, cleanDB)
 	for _, table := range []string{"EmailEvents"} {
 		da, db := tableDigest(t, a, table), tableDigest(t, b, table)
@@ -177,6 +195,27 @@ func TestKillAndResume(t *testing.T) {
 		} else {
 			t.Log(da)
 		}
+	}
+}
+
+// writeWithBadLines writes data with the line bad inserted after every
+// every-th line.
+func writeWithBadLines(t *testing.T, path string, data []byte, every int, bad string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	for i, l := range bytes.SplitAfter(data, []byte("\n")) {
+		w.Write(l)
+		if i%every == every-1 {
+			w.WriteString(bad + "\n")
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -126,7 +126,6 @@ type writer struct {
 	loadedRows  int64
 	progress    func(w *writer)
 	onCommit    func(path string, rows int64)
-	lastLine    func() int64
 }
 
 func newWriter(ctx context.Context, st *store.Store, batch int) (*writer, error) {
@@ -269,13 +268,7 @@ func (w *writer) Record() {
 func (w *writer) Skip() { w.state.Skipped++ }
 
 // Safe implements source.Sink.
-func (w *writer) Safe(off int64) {
-	var line int64
-	if w.lastLine != nil {
-		line = w.lastLine()
-	}
-	w.safeAt(off, line)
-}
+func (w *writer) Safe(off, line int64) { w.safeAt(off, line) }
 
 // safeAt records a safe point at byte offset off, after line number line.
 func (w *writer) safeAt(off, line int64) {

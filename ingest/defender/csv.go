@@ -127,7 +127,7 @@ func (c CSV) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg s
 		if err := out.Emit(t, vals); err != nil {
 			return err
 		}
-		out.Safe(in.Offset())
+		out.Safe(in.Offset(), in.No())
 	}
 	return nil
 }

@@ -24,9 +24,9 @@ func (m *memSink) Reject(line int64, reason string) error {
 	m.log = append(m.log, fmt.Sprintf("reject %d %s", line, reason))
 	return nil
 }
-func (m *memSink) Skip()          { m.log = append(m.log, "skip") }
-func (m *memSink) Safe(off int64) { m.log = append(m.log, fmt.Sprintf("safe %d", off)) }
-func (m *memSink) Flushing()      {}
+func (m *memSink) Skip()                { m.log = append(m.log, "skip") }
+func (m *memSink) Safe(off, line int64) { m.log = append(m.log, fmt.Sprintf("safe %d %d", off, line)) }
+func (m *memSink) Flushing()            {}
 
 // The fast path must give exactly what the encoding/json path gives.
 func TestFastPathMatchesSlowPath(t *testing.T) {

@@ -58,9 +58,9 @@ func (r recorder) Reject(line int64, reason string) error {
 	*r.ops = append(*r.ops, op{kind: 'r', line: line, reason: reason})
 	return nil
 }
-func (r recorder) Skip()          { *r.ops = append(*r.ops, op{kind: 'k'}) }
-func (r recorder) Safe(off int64) { *r.ops = append(*r.ops, op{kind: 's', off: off}) }
-func (r recorder) Flushing()      {}
+func (r recorder) Skip()                { *r.ops = append(*r.ops, op{kind: 'k'}) }
+func (r recorder) Safe(off, line int64) { *r.ops = append(*r.ops, op{kind: 's', off: off, line: line}) }
+func (r recorder) Flushing()            {}
 
 const chunkBytes = 1 << 20
 
@@ -75,7 +75,7 @@ func (c *chunk) work(s *streamState) {
 		line := bytes.TrimSpace(c.buf[l.start:l.end])
 		if len(line) == 0 {
 			rec.Skip()
-			rec.Safe(l.off)
+			rec.Safe(l.off, l.no)
 			continue
 		}
 		mark := len(c.ops)
@@ -84,7 +84,7 @@ func (c *chunk) work(s *streamState) {
 			c.ops = c.ops[:mark]
 			c.ops = append(c.ops, op{kind: 'l', line: l.no, raw: line, trunc: l.trunc})
 		}
-		c.ops = append(c.ops, op{kind: 's', off: l.off})
+		c.ops = append(c.ops, op{kind: 's', off: l.off, line: l.no})
 	}
 }
 
@@ -176,7 +176,7 @@ func replay(s *streamState, c *chunk) error {
 		case 'k':
 			out.Skip()
 		case 's':
-			out.Safe(o.off)
+			out.Safe(o.off, o.line)
 		case 'l':
 			if ok, ferr := s.fastLine(o.line, o.raw); ferr != nil {
 				err = ferr

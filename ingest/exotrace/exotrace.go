@@ -143,7 +143,7 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 				return err
 			}
 		}
-		out.Safe(in.Offset())
+		out.Safe(in.Offset(), in.No())
 	}
 }
 

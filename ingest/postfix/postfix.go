@@ -112,7 +112,7 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 			return err
 		}
 		if len(s.msgs) == 0 {
-			out.Safe(in.Offset())
+			out.Safe(in.Offset(), in.No())
 		}
 		if n&0xffff == 0 {
 			if err := s.evict(); err != nil {

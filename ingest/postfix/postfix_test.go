@@ -35,9 +35,9 @@ func (s *sink) Reject(line int64, reason string) error {
 	s.rejects = append(s.rejects, fmt.Sprintf("%d: %s", line, reason))
 	return nil
 }
-func (s *sink) Skip()      { s.skipped++ }
-func (s *sink) Safe(int64) {}
-func (s *sink) Flushing()  { s.flushing = true }
+func (s *sink) Skip()             { s.skipped++ }
+func (s *sink) Safe(int64, int64) {}
+func (s *sink) Flushing()         { s.flushing = true }
 
 func parse(t *testing.T, text string, cfg source.Config) *sink {
 	t.Helper()

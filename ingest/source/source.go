@@ -29,9 +29,10 @@ type Sink interface {
 	// Skip counts one input line that is not a record of the format (for
 	// example a non-Postfix syslog line). Skipped lines are not errors.
 	Skip()
-	// Safe tells the sink that every record up to byte offset off has been
-	// emitted and no parser state refers to earlier input.
-	Safe(off int64)
+	// Safe tells the sink that every record up to byte offset off (the
+	// end of line number line) has been emitted and no parser state refers
+	// to earlier input.
+	Safe(off, line int64)
 	// Flushing tells the sink that the parser, at the end of its input,
 	// now writes out messages whose outcome is not final yet (their rows
 	// are replaced if the file grows and is loaded again).
