@@ -735,16 +735,29 @@ func (p *printer) opParams(ps []*ast.NamedExpr) {
 	}
 }
 
+// opParam prints one operator parameter `name=value`. The name is written
+// as it is (the parser takes only words, possibly dotted, there); a name
+// value is written as it is when it scans as one word (kind=inner,
+// kind=00A), since a bracketed value could take the next bracket as an
+// index.
 func (p *printer) opParam(n *ast.NamedExpr) {
 	for i, id := range n.Names {
 		if i > 0 {
 			p.write(", ")
 		}
-		p.name(id)
+		if id != nil {
+			p.flushBefore(id)
+			p.write(id.Name)
+		}
 	}
 	p.write("=")
 	if id, ok := n.X.(*ast.Ident); ok && id != nil {
-		p.name(id)
+		p.flushBefore(id)
+		if scansAsWord(id.Name) {
+			p.write(id.Name)
+		} else {
+			p.bracketed(id.Name)
+		}
 		return
 	}
 	p.expr(n.X)

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/quarry-kql/quarry/kql/ast"
+	"github.com/quarry-kql/quarry/kql/scanner"
+	"github.com/quarry-kql/quarry/kql/token"
 )
 
 // keywords are the names that are not written plain where a column or
@@ -79,6 +81,19 @@ func isPlainDotted(name string) bool {
 		}
 	}
 	return true
+}
+
+// scansAsWord reports whether name, written as it is, is one identifier
+// token for the scanner (inner, 00A, $left), not a number, timespan or
+// several tokens.
+func scansAsWord(name string) bool {
+	if name == "" || strings.HasPrefix(name, "!") {
+		return false
+	}
+	var s scanner.Scanner
+	s.Init(token.NewFile("", name), 0)
+	_, kind, lit := s.Scan()
+	return kind == token.IDENT && lit == name && len(s.Errors) == 0
 }
 
 // ident prints a column, table or variable name: plain when it is a plain
