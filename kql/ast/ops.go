@@ -342,6 +342,31 @@ type RangeOp struct {
 	From, To, Step Expr
 }
 
+// ConsumeOp is `consume [Params]`: reads its input and returns nothing.
+type ConsumeOp struct {
+	Span
+	Params []*NamedExpr
+}
+
+// TopHittersOp is `top-hitters Count of Of [by By]`.
+type TopHittersOp struct {
+	Span
+	Count Expr
+	Of    Expr
+	By    Expr // nil when omitted
+}
+
+// ReduceOp is `reduce [Params] by X [with Props]`.
+type ReduceOp struct {
+	Span
+	Params []*NamedExpr
+	By     Expr
+	With   []*NamedExpr
+}
+
+func (*ConsumeOp) opNode()        {}
+func (*TopHittersOp) opNode()     {}
+func (*ReduceOp) opNode()         {}
 func (*WhereOp) opNode()          {}
 func (*ExtendOp) opNode()         {}
 func (*ProjectOp) opNode()        {}

@@ -188,6 +188,14 @@ func Children(n Node) []Node {
 	case *RenderOp:
 		add(n.Chart)
 		named(n.Props)
+	case *ConsumeOp:
+		named(n.Params)
+	case *TopHittersOp:
+		add(n.Count, n.Of, n.By)
+	case *ReduceOp:
+		named(n.Params)
+		add(n.By)
+		named(n.With)
 	case *EvaluateOp:
 		named(n.Params)
 		add(n.Call)

@@ -17,7 +17,8 @@ var operatorNames = map[string]bool{
 	"parse": true, "parse-where": true, "parse-kv": true, "make-series": true, "render": true,
 	"evaluate": true, "invoke": true, "as": true, "serialize": true, "scan": true,
 	"partition": true, "sample": true, "sample-distinct": true, "facet": true, "fork": true,
-	"getschema": true, "search": true, "find": true,
+	"getschema": true, "search": true, "find": true, "consume": true, "top-hitters": true,
+	"reduce": true,
 }
 
 func operatorStarts(p *parser) bool { return operatorNames[p.lit] }
@@ -36,6 +37,7 @@ var (
 	scanParams      = map[string]bool{"with_match_id": true}
 	partitionParams = map[string]bool{}
 	asParams        = map[string]bool{}
+	consumeParams   = map[string]bool{"decodeblocks": true}
 )
 
 // parseOpParams parses leading `name=value` operator parameters whose
@@ -162,6 +164,40 @@ func (p *parser) parseOperator() ast.Operator {
 	case "getschema":
 		p.next()
 		return &ast.GetSchemaOp{Span: p.span(from)}
+	case "consume":
+		p.next()
+		op := &ast.ConsumeOp{Params: p.parseOpParams(consumeParams)}
+		op.Span = p.span(from)
+		return op
+	case "top-hitters":
+		p.next()
+		op := &ast.TopHittersOp{Count: p.parseExpr()}
+		p.expectWord("of")
+		op.Of = p.parseExpr()
+		if p.gotWord("by") {
+			op.By = p.parseExpr()
+		}
+		op.Span = p.span(from)
+		return op
+	case "reduce":
+		p.next()
+		op := &ast.ReduceOp{Params: p.parseOpParams(seriesParams)}
+		p.expectWord("by")
+		op.By = p.parseExpr()
+		if p.gotWord("with") {
+			for {
+				pf := p.pos
+				n := p.parseName()
+				p.expect(token.ASSIGN)
+				v := p.parsePropValue()
+				op.With = append(op.With, &ast.NamedExpr{Span: p.span(pf), Names: []*ast.Ident{n}, X: v})
+				if !p.got(token.COMMA) {
+					break
+				}
+			}
+		}
+		op.Span = p.span(from)
+		return op
 	case "take", "limit":
 		p.next()
 		op := &ast.TakeOp{Params: p.parseOpParams(noParams)}
@@ -912,13 +948,26 @@ func (p *parser) parseFind() *ast.FindOp {
 		p.next()
 		op.Tables = p.parseTableList()
 	}
-	p.expectWord("where")
+	p.gotWord("where") // optional: find "x" is find where "x"
 	op.Pred = p.parseExpr()
 	switch {
 	case p.gotWord("project-smart"):
 		op.ProjectSmart = true
 	case p.gotWord("project"):
-		op.Project = p.parseExprList()
+		// column names, optionally typed (a:string); pack_all() is a name
+		// to Kusto's parser too, so it is not accepted here either
+		for {
+			cf := p.pos
+			d := p.parseColumnDecl(false)
+			if d.Type == nil {
+				op.Project = append(op.Project, d.Name)
+			} else {
+				op.Project = append(op.Project, &ast.ColumnRef{Span: p.span(cf), Decl: d})
+			}
+			if !p.got(token.COMMA) {
+				break
+			}
+		}
 	}
 	op.Span = p.span(from)
 	return op

@@ -169,6 +169,11 @@ func (s *Scanner) peek(i int) byte {
 
 func (s *Scanner) scan(c byte) token.Kind {
 	start := s.off
+	if (isLetter(c) || isDigit(c)) && s.rawGUID() {
+		s.off += 36
+		s.error(start, "raw guid literal %s: write guid(%s)", s.src[start:s.off], s.src[start:s.off])
+		return token.ILLEGAL
+	}
 	switch {
 	case isLetter(c):
 		return s.scanWord()
@@ -311,6 +316,28 @@ func (s *Scanner) scan(c byte) token.Kind {
 		s.error(start, "unexpected character %q", r)
 	}
 	return token.ILLEGAL
+}
+
+// rawGUID reports whether a GUID written without guid(...) starts at the
+// current offset (8-4-4-4-12 hex digits); Kusto rejects it.
+func (s *Scanner) rawGUID() bool {
+	if len(s.src)-s.off < 36 {
+		return false
+	}
+	g := s.src[s.off : s.off+36]
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if g[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(g[i]) {
+				return false
+			}
+		}
+	}
+	return s.off+36 == len(s.src) || !isIdent(s.src[s.off+36])
 }
 
 // word consumes a run of identifier characters and returns it.

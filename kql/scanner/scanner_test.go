@@ -94,6 +94,7 @@ func TestScanErrors(t *testing.T) {
 		{"a \xff", `1:3: invalid UTF-8 byte 0xff`},
 		{"x = 1.5x", `1:5: invalid number "1.5x": unknown timespan unit "x"`},
 		{"a # b", `1:3: unexpected character '#'`},
+		{"x ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a;", "1:3: raw guid literal ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a: write guid(ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a)"},
 	}
 	for _, tt := range tests {
 		_, s := scanAll(tt.src, 0)
