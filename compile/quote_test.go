@@ -132,3 +132,20 @@ func FuzzQuoting(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompile: no input makes the compiler panic; it returns a program or
+// an error (go test -fuzz FuzzCompile).
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{Hunt, "print x = 1", "datatable(a:long)[1] | summarize count() by a",
+		"EmailEvents | join (EmailUrlInfo) on NetworkMessageId | project Url", "let f = (x:long) { x + 1 }; print f(1)",
+		"print d = parse_json('{\"a\":[1,2]}') | mv-expand d.a", "EmailEvents | make-series count() on Timestamp step 1d",
+		"print s = 'a=1' | parse s with 'a=' v:long", "EmailEvents | search 'x'", "print bag_unpack = 1 | evaluate bag_unpack(bag_unpack)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := Compile(src, Options{Now: testNow})
+		if err == nil && p.SQL == "" {
+			t.Fatalf("%q: no SQL and no error", src)
+		}
+	})
+}
