@@ -268,3 +268,11 @@ func TestBagUnpackOnData(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Strings are never null, also where SQL would produce nulls: columns
+// missing from one side of a union, unmatched rows of outer joins.
+func TestStringsNeverNullInUnionAndJoin(t *testing.T) {
+	expect(t, `union (datatable(a:long)[1]), (datatable(a:long, s:string)[2, "x"]) | where s == "" | project a`, "a\n1")
+	expect(t, `datatable(k:long)[1, 2] | join kind=leftouter (datatable(k:long, s:string)[2, "x"]) on k | where isempty(s) | project k`, "k\n1")
+	expect(t, `datatable(k:long)[1, 2] | join kind=leftouter (datatable(k:long, s:string)[2, "x"]) on k | where s != "x" | project k, k1`, "k,k1\n1,")
+}

@@ -285,7 +285,8 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 				}
 				k := n.Maps[i][j]
 				if k < 0 {
-					exprs = append(exprs, "CAST(NULL AS "+g.D.TypeName(col.Type)+")")
+					// Strings are never null: a missing string column is "".
+					exprs = append(exprs, g.D.Literal(&plan.Lit{T: col.Type}))
 				} else {
 					exprs = append(exprs, in.cols[k])
 				}
@@ -442,12 +443,19 @@ func (g *Gen) join(n *plan.Join, out []string) (*rel, error) {
 		}
 		return g.add("SELECT "+selectList(exprs, out)+" FROM "+r.name+" AS r "+kw+" JOIN "+left+" AS l ON "+cond, out, false), nil
 	}
-	for _, c := range l.cols {
-		exprs = append(exprs, "l."+c)
+	// Outer joins fill the unmatched side with nulls, except strings,
+	// which are never null in KQL: they become "".
+	side := func(alias string, cols []string, types_ []plan.Column, nullable bool) {
+		for i, c := range cols {
+			e := alias + "." + c
+			if nullable && types_[i].Type == types.String {
+				e = "coalesce(" + e + ", '')"
+			}
+			exprs = append(exprs, e)
+		}
 	}
-	for _, c := range r.cols {
-		exprs = append(exprs, "r."+c)
-	}
+	side("l", l.cols, n.Left.Cols(), n.Kind == plan.RightOuter || n.Kind == plan.FullOuter)
+	side("r", r.cols, n.Right.Cols(), n.Kind == plan.LeftOuter || n.Kind == plan.FullOuter)
 	kw := "JOIN"
 	switch n.Kind {
 	case plan.LeftOuter:
