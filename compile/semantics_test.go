@@ -276,3 +276,18 @@ func TestStringsNeverNullInUnionAndJoin(t *testing.T) {
 	expect(t, `datatable(k:long)[1, 2] | join kind=leftouter (datatable(k:long, s:string)[2, "x"]) on k | where isempty(s) | project k`, "k\n1")
 	expect(t, `datatable(k:long)[1, 2] | join kind=leftouter (datatable(k:long, s:string)[2, "x"]) on k | where s != "x" | project k, k1`, "k,k1\n1,")
 }
+
+// Operators: lookup (one copy of the keys), distinct, project-rename,
+// project-keep, union kind=inner, getschema, range, take, toscalar on an
+// empty table (a string is "").
+func TestOperators(t *testing.T) {
+	expect(t, `datatable(k:string, v:long)["a", 1, "b", 2] | lookup (datatable(k:string, w:string)["a", "x"]) on k | order by k asc`, "k,v,w\na,1,x\nb,2,")
+	expect(t, `datatable(k:string, v:long)["a", 1, "a", 1, "b", 2] | distinct k | order by k asc`, "k\na\nb")
+	expect(t, `datatable(k:string, v:long)["a", 1] | project-rename key = k | project-keep v, key`, "key,v\na,1")
+	expect(t, `union kind=inner (datatable(a:long, b:long)[1, 2]), (datatable(a:long, c:long)[3, 4]) | order by a asc`, "a\n1\n3")
+	expect(t, `datatable(a:long, b:string)[] | getschema | project ColumnName, ColumnType`, "ColumnName,ColumnType\na,long\nb,string")
+	expect(t, `range x from 1 to 10 step 3 | take 3`, "x\n1\n4\n7")
+	expect(t, `range d from datetime(2024-01-01) to datetime(2024-01-02) step 12h`, "d\n2024-01-01T00:00:00Z\n2024-01-01T12:00:00Z\n2024-01-02T00:00:00Z")
+	expect(t, `let e = toscalar(datatable(s:string)[] | project s); print x = e, y = isempty(e)`, "x,y\n,true")
+	expect(t, `datatable(a:long, b:long)[1, 5, 2, 3, 3, 9] | top 2 by b asc`, "a,b\n2,3\n1,5")
+}

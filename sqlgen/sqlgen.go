@@ -529,7 +529,11 @@ func (g *Gen) Expr(e plan.Expr, in []string, pred bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "(SELECT " + col + " FROM " + name + " LIMIT 1)", nil
+		s := "(SELECT " + col + " FROM " + name + " LIMIT 1)"
+		if e.T == types.String {
+			s = "coalesce(" + s + ", '')"
+		}
+		return s, nil
 	case *plan.Call:
 		sub := pred && (e.F.Name == "and" || e.F.Name == "or")
 		args := make([]string, len(e.Args))
