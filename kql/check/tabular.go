@@ -550,15 +550,8 @@ func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
 			}
 			newNames[i] = ne.Names[0].Name
 		}
-		for i := range src {
-			if n, ok := newNames[i]; ok {
-				exprs = append(exprs, ref(i))
-				cols = append(cols, plan.Column{Name: n, Type: src[i].Type})
-			}
-		}
 		// Columns not renamed keep their names; renamed ones replace
 		// their originals in place.
-		exprs, cols = nil, nil
 		for i := range src {
 			n := src[i].Name
 			if nn, ok := newNames[i]; ok {
@@ -713,9 +706,6 @@ func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
 		return &plan.Aggregate{In: in, Keys: keys, Aggs: a.aggs, Columns: cols}
 	}
 	aggCols := append(append([]plan.Column(nil), keyCols...), a.cols...)
-	for i := range aggCols {
-		aggCols[i].Name = fmt.Sprintf("%s", aggCols[i].Name)
-	}
 	agg := &plan.Aggregate{In: in, Keys: keys, Aggs: a.aggs, Columns: aggCols}
 	var exprs []plan.Expr
 	for i, k := range keyCols {
@@ -948,11 +938,8 @@ func (c *checker) lookup(o *ast.LookupOp, in plan.Node) plan.Node {
 	for _, i := range keep {
 		exprs = append(exprs, &plan.ColRef{Index: nl + i, T: right.Cols()[i].Type})
 	}
-	// Name the join's own columns uniquely, the projection gives the
-	// final names.
-	for i := range j.Columns {
-		j.Columns[i].Name = fmt.Sprintf("%s", j.Columns[i].Name)
-	}
+	// The join's own columns may repeat names; the projection gives the
+	// final ones (SQL names are made unique by sqlgen).
 	return &plan.Project{In: j, Exprs: exprs, Columns: cols}
 }
 
