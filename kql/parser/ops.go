@@ -124,7 +124,9 @@ func (p *parser) parseOperator() ast.Operator {
 				list = append(list, n)
 			} else {
 				p.next()
-				old := p.parseName()
+				// Kusto's parser takes an expression here (the binder
+				// requires a column name).
+				old := p.parseExpr()
 				list = append(list, &ast.NamedExpr{Span: p.span(f), Names: []*ast.Ident{n}, X: old})
 			}
 			if !p.got(token.COMMA) {
@@ -388,8 +390,21 @@ func (p *parser) parseOperator() ast.Operator {
 	case "find":
 		return p.parseFind()
 	}
+	if unsupportedOps[name] {
+		p.errorf(p.pos, "the %s operator is not supported by quarry", name)
+		panic(bailout{})
+	}
 	p.fail("tabular operator")
 	return nil
+}
+
+// unsupportedOps are Kusto operators quarry does not parse (graph
+// semantics and others never used in hunting queries); they get a clear
+// message instead of "expected tabular operator".
+var unsupportedOps = map[string]bool{
+	"make-graph": true, "graph-match": true, "graph-merge": true, "graph-to-table": true,
+	"graph-shortest-paths": true, "graph-mark-components": true, "macro-expand": true,
+	"project-by-names": true, "assert-schema": true, "lookup-table": true,
 }
 
 // parseSourceOp parses an operator that can start a query (print,

@@ -307,6 +307,10 @@ func (p *parser) parseScript() *ast.Script {
 func (p *parser) parseStmt() ast.Stmt {
 	from := p.pos
 	switch {
+	case (p.isWord("alias") || p.isWord("restrict")) && p.peek(1).kind == token.IDENT,
+		p.isWord("declare") && p.peekWord(1, "pattern"):
+		p.errorf(p.pos, "the %s statement is not supported by quarry", p.lit)
+		panic(bailout{})
 	case p.kind == token.DOT && p.i == 0:
 		p.errorf(p.pos, "control commands (text starting with '.') are not supported; expected a query")
 		panic(bailout{})

@@ -279,6 +279,8 @@ func TestErrors(t *testing.T) {
 		{"print 1 é", "1:9: unexpected character 'é'"},
 		{".show tables", "1:1: control commands (text starting with '.') are not supported; expected a query"},
 		{"print", "1:6: expected expression, found end of input"},
+		{"T | make-graph a --> b with U on id", "1:5: the make-graph operator is not supported by quarry"},
+		{"restrict access to (T); T", "1:1: the restrict statement is not supported by quarry"},
 	}
 	for _, tt := range tests {
 		_, errs := Parse(tt.src)

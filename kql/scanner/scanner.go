@@ -62,6 +62,7 @@ var hyphenated = map[string][]string{
 	"top":     {"nested", "hitters"},
 	"sample":  {"distinct"},
 	"graph":   {"match", "merge", "to-table", "shortest-paths", "mark-components"},
+	"assert":  {"schema"},
 	"macro":   {"expand"},
 }
 
