@@ -23,10 +23,8 @@ type aggCtx struct {
 	aggs  []*plan.Agg
 	cols  []plan.Column // output columns of the aggregates
 	nkeys int
-	// star is the row used for arg_max(x, *) expansion exclusions.
+	// keyNames are the by columns, which arg_max(x, *) does not repeat.
 	keyNames []string
-	// names proposed for the columns of multi-column aggregates.
-	multi map[*plan.Agg][]string
 }
 
 func (c *checker) record(e ast.Expr, x plan.Expr) plan.Expr {
@@ -678,7 +676,6 @@ func (c *checker) aggCall(e *ast.CallExpr, f *funcs.Func, r *row) plan.Expr {
 		}
 		t = x.Type()
 		c.info.Funcs[e] = f
-		a.multi[ag] = names
 		idx := a.nkeys + len(a.cols)
 		a.aggs = append(a.aggs, ag)
 		a.cols = append(a.cols, plan.Column{Name: names[0], Type: t})

@@ -645,7 +645,7 @@ func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
 		keys = append(keys, k)
 		keyCols = append(keyCols, plan.Column{Name: name, Type: k.Type()})
 	}
-	a := &aggCtx{in: r, nkeys: len(keys), multi: map[*plan.Agg][]string{}}
+	a := &aggCtx{in: r, nkeys: len(keys)}
 	for _, k := range keyCols {
 		a.keyNames = append(a.keyNames, k.Name)
 	}
@@ -1434,7 +1434,7 @@ func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
 	}
 	cols := append([]plan.Column(nil), keyCols...)
 	ctaken := func(n string) bool { return colIndex(cols, n) >= 0 }
-	a := &aggCtx{in: r, nkeys: len(ms.Keys), multi: map[*plan.Agg][]string{}}
+	a := &aggCtx{in: r, nkeys: len(ms.Keys)}
 	saved := c.aggs
 	for _, sa := range o.Aggs {
 		x, name := sa.X, ""
