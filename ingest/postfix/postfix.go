@@ -508,11 +508,15 @@ func (s *state) noqueue(no int64, t time.Time, host string, body []byte) error {
 	return s.emit(m)
 }
 
-// evict writes out messages without news for maxAge of log time.
+// evict writes out messages without news for maxAge of log time, and
+// forgets sessions without a sender or recipient after an hour.
 func (s *state) evict() error {
 	var old []*msg
 	for k, m := range s.msgs {
-		if s.now.Sub(m.last) > maxAge {
+		idle := s.now.Sub(m.last)
+		// A session that never reached the queue manager (aborted before
+		// DATA) has nothing to write; an hour is plenty to be sure.
+		if idle > maxAge || (idle > time.Hour && !m.fromSet && len(m.rcpts) == 0 && m.blocked == "") {
 			old = append(old, m)
 			delete(s.msgs, k)
 		}

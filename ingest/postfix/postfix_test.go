@@ -166,3 +166,23 @@ func TestFollowDoesNotFlush(t *testing.T) {
 		t.Errorf("one-shot: %v flushing=%v", s.rows, s.flushing)
 	}
 }
+
+// A session aborted before DATA leaves a queue id with no sender and no
+// recipient: it is forgotten after an hour of log time, not kept in memory
+// (and not written out as a pending message at the end).
+func TestAbortedSessionForgotten(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Nov  1 08:00:00 mx1 postfix/smtpd[1]: ABCDE12345: client=ext[203.0.113.1]\n")
+	// enough lines two hours later to trigger the periodic eviction
+	line := logMsg("Nov  1 10:00:00", "mx1", "BBBBB22222", "ws[10.1.1.1]", "a@contoso.com", "b@contoso.com", "lmtp")
+	for i := 0; i < 0x10000/4+1; i++ {
+		b.WriteString(line)
+	}
+	s := parse(t, b.String(), source.Config{})
+	if s.flushing {
+		t.Error("the aborted session was still pending at the end")
+	}
+	if len(s.rows) != 0x10000/4+1 {
+		t.Errorf("%d rows", len(s.rows))
+	}
+}
