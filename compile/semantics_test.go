@@ -250,6 +250,7 @@ func TestSearchParseURLPackAll(t *testing.T) {
 	expect(t, `print u = parse_url("https://user:pw@bing.com:8080/search/x?q=1&r=a%20b#frag")`,
 		`u
 {"Scheme":"https","Host":"bing.com","Port":"8080","Path":"/search/x","Username":"user","Password":"pw","Query Parameters":{"q":"1","r":"a b"},"Fragment":"frag"}`)
+	expect(t, `print a = extractjson("$.hosts[1].name", '{"hosts":[{"name":"a"},{"name":"b"}]}'), b = extract_json("$.x", "not json")`, "a,b\nb,")
 	expect(t, `datatable(a:string, n:long)["x", 1] | project b = pack_all()`, `b
 {"a":"x","n":1}`)
 }

@@ -227,6 +227,7 @@ func init() {
 	for _, k := range []string{"length", "mass", "speed", "volume", "force", "energy", "angle", "area", "temperature"} {
 		fn("convert_"+k, NameNone, "num, string, string -> real", "@convert_unit")
 	}
+	fn("extract_json", NameNone, "string, string -> string", "coalesce(CASE WHEN json_valid({1}) THEN json_extract_string(CAST({1} AS JSON), {0}) END, '')", "extractjson")
 	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
