@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"database/sql"
@@ -36,7 +37,7 @@ const (
 
 // DetectFormat infers a file's format from its name: .jsonl, .ndjson or
 // .json (JSON Lines), .csv, .parquet; a trailing .gz is allowed for JSON
-// Lines and CSV.
+// Lines and CSV. A .json file may also hold one JSON array of objects.
 func DetectFormat(path string) (Format, error) {
 	name := strings.ToLower(filepath.Base(path))
 	gz := strings.HasSuffix(name, ".gz")
@@ -474,8 +475,14 @@ func loadRows(ctx context.Context, conn *sql.Conn, st *LoadStats, path string, f
 	return nil
 }
 
+// readJSONLines calls fn for each JSON object of r, with its line number:
+// one object a line (JSON Lines), or, when the input starts with '[', a
+// JSON array of objects (then a syntax error stops the file).
 func readJSONLines(ctx context.Context, r io.Reader, fn func(line int, obj map[string]any, err error) error) error {
 	br := bufio.NewReaderSize(r, 1<<20)
+	if first, err := peekNonSpace(br); err == nil && first == '[' {
+		return readJSONArray(ctx, br, fn)
+	}
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
 		if len(b) > 0 {
@@ -509,6 +516,89 @@ func readJSONLines(ctx context.Context, r io.Reader, fn func(line int, obj map[s
 			return err
 		}
 	}
+}
+
+// peekNonSpace returns the first byte that is not white space, without
+// consuming anything but the white space before it.
+func peekNonSpace(br *bufio.Reader) (byte, error) {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if err != nil {
+			return 0, err
+		}
+		c := b[i-1]
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0xEF && c != 0xBB && c != 0xBF {
+			return c, nil
+		}
+		if i >= 4096 {
+			return c, nil
+		}
+	}
+}
+
+// countingReader counts the newlines read through it, so array elements
+// can be reported by line.
+type countingReader struct {
+	r     io.Reader
+	lines int
+	buf   []byte // what was read, kept until the decoder's offset passes it
+	base  int64  // input offset of buf[0]
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.buf = append(c.buf, p[:n]...)
+	return n, err
+}
+
+// lineAt returns the 1-based line of input offset off, dropping what is
+// before it.
+func (c *countingReader) lineAt(off int64) int {
+	k := int(off - c.base)
+	if k > len(c.buf) {
+		k = len(c.buf)
+	}
+	c.lines += bytes.Count(c.buf[:k], []byte{'\n'})
+	c.buf = append(c.buf[:0], c.buf[k:]...)
+	c.base += int64(k)
+	// The element starts after the separating comma and white space.
+	ahead := 0
+	for _, b := range c.buf {
+		if b == '\n' {
+			ahead++
+		} else if b != ' ' && b != '\t' && b != '\r' && b != ',' {
+			break
+		}
+	}
+	return c.lines + ahead + 1
+}
+
+func readJSONArray(ctx context.Context, r io.Reader, fn func(line int, obj map[string]any, err error) error) error {
+	cr := &countingReader{r: r}
+	d := json.NewDecoder(cr)
+	d.UseNumber()
+	if _, err := d.Token(); err != nil { // [
+		return fmt.Errorf("line 1: invalid JSON: %v", err)
+	}
+	for n := 0; d.More(); n++ {
+		if n%10000 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		line := cr.lineAt(d.InputOffset())
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return fmt.Errorf("line %d: invalid JSON: %v", line, err)
+		}
+		obj, ok := v.(map[string]any)
+		var perr error
+		if !ok {
+			perr = errors.New("not a JSON object")
+		}
+		if err := fn(line, obj, perr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readCSV(ctx context.Context, r io.Reader, fn func(line int, header map[string]int, rec []string) error) error {

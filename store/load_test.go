@@ -239,3 +239,20 @@ func TestParseTimespan(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadJSONArray(t *testing.T) {
+	ctx := context.Background()
+	s := openMem(t)
+	f := writeFile(t, "e.json", `[
+  {"Timestamp":"2026-10-02T00:00:00Z","Url":"http://a"},
+  {"Timestamp":"later","Url":"http://b"},
+  7
+]`)
+	st, err := s.Load(ctx, "UrlClickEvents", []string{f}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rows != 1 || st.Rejected != 2 || !strings.HasPrefix(st.Errors[0], f+":3: column Timestamp") || !strings.HasPrefix(st.Errors[1], f+":4: not a JSON object") {
+		t.Errorf("%+v", st)
+	}
+}

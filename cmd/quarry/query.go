@@ -228,7 +228,8 @@ compact JSON, null as an empty field.`,
 	load := &cobra.Command{
 		Use:   "load --table T FILE...",
 		Short: "Load JSON Lines (optionally gzip), CSV with a header, or Parquet files into a table",
-		Long: `Load JSON Lines (.jsonl, .ndjson, .json, optionally .gz), CSV with a header
+		Long: `Load JSON Lines (.jsonl, .ndjson, .json, optionally .gz; a .json file may
+also hold one JSON array of objects), CSV with a header
 row (.csv, optionally .gz) or Parquet (.parquet) files into table T.
 
 A table that exists keeps its schema. A new table takes its built-in schema
