@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/quarry-kql/quarry/engine"
 	"github.com/quarry-kql/quarry/ingest/org"
@@ -382,4 +383,35 @@ func TestEXOTraceFixture(t *testing.T) {
 		{`SELECT DeliveryAction || ' ' || EmailDirection FROM EmailEvents WHERE SenderFromAddress='ceo@contoso.com'`, "Blocked Inbound"},
 		{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE RecipientEmailAddress='carol@contoso.com'`, "1"},
 	})
+}
+
+// The same trace exported in UTF-16 (as Exchange Online writes it) gives
+// the same result, and a second run loads nothing.
+func TestEXOTraceUTF16(t *testing.T) {
+	data, err := os.ReadFile("testdata/exotrace/trace.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(string(data))) {
+		enc = append(enc, byte(u), byte(u>>8))
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "trace16.csv")
+	if err := os.WriteFile(p, enc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, ":memory:")
+	r := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, p)[0]
+	if r.Source != SourceEXOTrace || r.Records != 7 || r.Rejected != 2 {
+		t.Errorf("%s", r.Summary())
+	}
+	compareLines(t, "rejects", readRejects(t, r.RejectsPath), []string{
+		p + `:6: origin_timestamp_utc: invalid datetime "2026-11-31T11:00:00Z"`,
+		p + `:8: unterminated quoted field (truncated last line)`,
+	})
+	compareLines(t, "Mailflow by directionality", hunt(t, st), expected(t, "testdata/exotrace/expected.tsv"))
+	if again := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, p)[0]; !again.AlreadyLoaded {
+		t.Errorf("second run: %s", again.Summary())
+	}
 }

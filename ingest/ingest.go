@@ -9,6 +9,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -314,11 +315,18 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	if prev != nil && name == "" {
 		name = prev.Source
 	}
+	head := make([]byte, min(size, 256<<10))
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, int64(len(head))), head); err != nil {
+		return res, err
+	}
+	utf16, _ := source.IsUTF16(head)
+	if utf16 {
+		// Exchange Online exports come in UTF-16: decode it. Byte offsets
+		// then do not map to the file, so a resumed run parses from the
+		// start and drops the rows already committed.
+		head, _ = io.ReadAll(source.NewUTF16Reader(bytes.NewReader(head)))
+	}
 	if name == "" {
-		head := make([]byte, min(size, 256<<10))
-		if _, err := io.ReadFull(io.NewSectionReader(f, 0, int64(len(head))), head); err != nil {
-			return res, err
-		}
 		if name = Detect(head); name == "" {
 			return res, fmt.Errorf("cannot tell the format; give --source (%s)", strings.Join(SourceNames(), ", "))
 		}
@@ -331,6 +339,7 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	}
 	defer w.close()
 	w.displayPath = path
+	w.noSafe = utf16
 	w.onCommit = opt.OnCommit
 	var start, firstLine int64 = 0, 1
 	switch {
@@ -378,7 +387,11 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return res, err
 	}
-	lines := source.NewLines(f, start, firstLine)
+	var in io.Reader = f
+	if utf16 {
+		in = source.NewUTF16Reader(f)
+	}
+	lines := source.NewLines(in, start, firstLine)
 	sink := newAsyncSink(w)
 	sink.offset = lines.Offset
 	sink.pos.Store(start)

@@ -111,6 +111,9 @@ type writer struct {
 	// the grown file can replace them.
 	flushing bool
 	flushed  []flushedKey
+	// noSafe ignores safe points (inputs whose offsets are not file
+	// offsets, such as decoded UTF-16): a resumed run starts over.
+	noSafe bool
 
 	inTx      bool
 	appenders map[string]*duckdb.Appender
@@ -272,6 +275,9 @@ func (w *writer) Safe(off, line int64) { w.safeAt(off, line) }
 
 // safeAt records a safe point at byte offset off, after line number line.
 func (w *writer) safeAt(off, line int64) {
+	if w.noSafe {
+		return
+	}
 	s := &w.state
 	if s.Rows < w.skipUntil {
 		return // still replaying what an earlier run committed

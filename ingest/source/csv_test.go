@@ -1,10 +1,13 @@
 package source
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func TestSplitCSV(t *testing.T) {
@@ -82,5 +85,35 @@ func TestFields(t *testing.T) {
 	var v map[string]any
 	if err := json.Unmarshal([]byte(got), &v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestUTF16Reader(t *testing.T) {
+	text := "héllo,😀\r\nline 2\r\n"
+	enc := func(be bool) []byte {
+		var b []byte
+		if be {
+			b = append(b, 0xFE, 0xFF)
+		} else {
+			b = append(b, 0xFF, 0xFE)
+		}
+		for _, u := range utf16.Encode([]rune(text)) {
+			if be {
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
+			}
+		}
+		return b
+	}
+	for _, be := range []bool{false, true} {
+		data := enc(be)
+		if ok, gotBE := IsUTF16(data); !ok || gotBE != be {
+			t.Fatalf("IsUTF16 = %v %v", ok, gotBE)
+		}
+		got, err := io.ReadAll(NewUTF16Reader(bytes.NewReader(data)))
+		if err != nil || string(got) != text {
+			t.Errorf("be=%v: %q %v", be, got, err)
+		}
 	}
 }
