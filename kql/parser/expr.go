@@ -527,6 +527,10 @@ func (p *parser) parseTypeOf() ast.Expr {
 		p.expect(token.RPAREN)
 		return &ast.TypeOf{Span: p.span(from), Type: "*"}
 	}
+	if p.kind == token.RPAREN { // typeof(): accepted by Kusto's parser
+		p.next()
+		return &ast.TypeOf{Span: p.span(from)}
+	}
 	// Any name is syntactically a type here (typeof(stringx) is a
 	// binder error in Kusto, not a syntax error).
 	if p.kind != token.IDENT {

@@ -118,6 +118,10 @@ func (p *parser) parseOperator() ast.Operator {
 		var list []ast.Expr
 		for p.kind != token.PIPE && !p.isQueryEnd() {
 			f := p.pos
+			if p.kind == token.IDENT && reservedNames[p.lit] {
+				p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
+				panic(bailout{})
+			}
 			n := p.parseName()
 			if p.kind != token.ASSIGN {
 				// Kusto's parser accepts a lone name (the binder rejects it).
@@ -136,7 +140,9 @@ func (p *parser) parseOperator() ast.Operator {
 		return &ast.ProjectOp{Span: p.span(from), Kind: name, Exprs: list}
 	case "summarize":
 		p.next()
-		op := &ast.SummarizeOp{Params: p.parseOpParams(noParams)}
+		// Kusto's parser takes `kind = x` as a summarize parameter, so
+		// a column named kind must be written ['kind'] there.
+		op := &ast.SummarizeOp{Params: p.parseOpParams(seriesParams)}
 		if p.kind == token.PIPE || p.isQueryEnd() {
 			// Kusto accepts a summarize with nothing (one row, no columns).
 			op.Span = p.span(from)
@@ -218,7 +224,7 @@ func (p *parser) parseOperator() ast.Operator {
 		op := &ast.TopOp{Params: p.parseOpParams(noParams)}
 		op.Count = p.parseExpr()
 		p.expectWord("by")
-		op.Keys = p.parseSortKeys()
+		op.Keys = []*ast.SortExpr{p.parseSortKey()} // top takes one key
 		op.Span = p.span(from)
 		return op
 	case "top-nested":
@@ -655,25 +661,30 @@ func (p *parser) parseColumnPatterns(sortable, namesOnly bool) []ast.Expr {
 func (p *parser) parseSortKeys() []*ast.SortExpr {
 	var out []*ast.SortExpr
 	for {
-		from := p.pos
-		k := &ast.SortExpr{X: p.parseNamedOrExpr()}
-		if p.isWord("asc") || p.isWord("desc") {
-			k.Order = p.lit
-			p.next()
-		}
-		if p.gotWord("nulls") {
-			if !p.isWord("first") && !p.isWord("last") {
-				p.fail("'first' or 'last'")
-			}
-			k.Nulls = p.lit
-			p.next()
-		}
-		k.Span = p.span(from)
-		out = append(out, k)
+		out = append(out, p.parseSortKey())
 		if !p.got(token.COMMA) {
 			return out
 		}
 	}
+}
+
+// parseSortKey parses `X [asc|desc] [nulls first|last]`.
+func (p *parser) parseSortKey() *ast.SortExpr {
+	from := p.pos
+	k := &ast.SortExpr{X: p.parseNamedOrExpr()}
+	if p.isWord("asc") || p.isWord("desc") {
+		k.Order = p.lit
+		p.next()
+	}
+	if p.gotWord("nulls") {
+		if !p.isWord("first") && !p.isWord("last") {
+			p.fail("'first' or 'last'")
+		}
+		k.Nulls = p.lit
+		p.next()
+	}
+	k.Span = p.span(from)
+	return k
 }
 
 func (p *parser) parseTopNested() ast.Operator {

@@ -318,7 +318,7 @@ func (p *parser) parseStmt() ast.Stmt {
 		return p.parseLet()
 	case p.isWord("set") && p.peek(1).kind == token.IDENT:
 		p.next()
-		name := p.parseDottedName()
+		name := p.parseName()
 		var val ast.Expr
 		if p.got(token.ASSIGN) {
 			val = p.parseSetValue()
@@ -328,6 +328,9 @@ func (p *parser) parseStmt() ast.Stmt {
 		p.next()
 		p.next()
 		p.expect(token.LPAREN)
+		if p.kind == token.RPAREN {
+			p.fail("parameter")
+		}
 		params := p.parseParams()
 		p.expect(token.RPAREN)
 		return &ast.DeclareStmt{Span: p.span(from), Kind: "query_parameters", Params: params}
@@ -459,15 +462,15 @@ var scalarTypes = map[string]bool{
 func (p *parser) parseTableType() *ast.TableType {
 	from := p.expect(token.LPAREN)
 	tt := &ast.TableType{}
-	for p.kind != token.RPAREN {
-		if p.kind == token.MUL {
-			p.next()
-			tt.Star = true
-		} else {
+	if p.kind == token.MUL {
+		p.next() // (*): any columns; Kusto accepts * only alone
+		tt.Star = true
+	} else {
+		for p.kind != token.RPAREN {
 			tt.Columns = append(tt.Columns, p.parseColumnDecl(true))
-		}
-		if !p.got(token.COMMA) {
-			break
+			if !p.got(token.COMMA) {
+				break
+			}
 		}
 	}
 	p.expect(token.RPAREN)
