@@ -412,9 +412,10 @@ func (g *Gen) join(n *plan.Join, out []string) (*rel, error) {
 		for _, k := range n.LeftKeys {
 			keys = append(keys, l.cols[k])
 		}
-		// Kusto keeps the first; number the rows in their order.
-		num := g.add("SELECT *, row_number() OVER () AS \"__rn\" FROM "+l.name, append(append([]string(nil), l.cols...), "\"__rn\""), false)
-		dd := g.add("SELECT "+strings.Join(l.cols, ", ")+" FROM "+num.name+" QUALIFY row_number() OVER (PARTITION BY "+strings.Join(keys, ", ")+" ORDER BY \"__rn\") = 1", l.cols, false)
+		// Kusto keeps an arbitrary row per key (in practice the first):
+		// DISTINCT ON keeps the first row it meets, with a hash
+		// aggregate rather than a sort.
+		dd := g.add("SELECT DISTINCT ON ("+strings.Join(keys, ", ")+") * FROM "+l.name, l.cols, false)
 		left = dd.name
 	}
 	var on []string
