@@ -231,6 +231,9 @@ func Convert(t types.Type, v any) (any, error) {
 		case duckdb.Decimal:
 			f, _ := new(big.Float).SetInt(x.Value).Float64()
 			return f / math.Pow10(int(x.Scale)), nil
+		case *big.Int:
+			f, _ := new(big.Float).SetInt(x).Float64()
+			return f, nil
 		}
 		if n, ok := toInt64(v); ok {
 			return float64(n), nil

@@ -106,6 +106,8 @@ func TestConvert(t *testing.T) {
 		{types.TimeSpan, int64(-1), -100 * time.Nanosecond},
 		{types.DateTime, time.Date(2026, 1, 1, 1, 0, 0, 0, time.FixedZone("X", 3600)), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{types.Decimal, duckdb.Decimal{Scale: 2, Value: big.NewInt(150)}, "1.5"},
+		{types.Long, big.NewInt(-42), int64(-42)},
+		{types.Real, new(big.Int).Lsh(big.NewInt(1), 70), math.Ldexp(1, 70)},
 		{types.GUID, "0F8FAD5B-D9CB-469F-A165-70867728950E", "0f8fad5b-d9cb-469f-a165-70867728950e"},
 	}
 	for _, tc := range tests {
