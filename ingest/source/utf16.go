@@ -45,6 +45,7 @@ func NewUTF16Reader(r io.Reader) *UTF16Reader {
 	return u
 }
 
+// Read implements io.Reader.
 func (u *UTF16Reader) Read(p []byte) (int, error) {
 	for len(u.out) < len(p) && u.err == nil {
 		var b [2]byte
