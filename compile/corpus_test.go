@@ -230,6 +230,9 @@ func TestCorpusBinds(t *testing.T) {
 				outcomes["unknown function (user functions of other workspaces)"]++
 			default:
 				outcomes["other: "+firstWords(msg, 4)]++
+				if os.Getenv("QUARRY_CORPUS_VERBOSE") != "" {
+					t.Logf("%s: %s", id, dl[0])
+				}
 			}
 		}()
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/quarry-kql/quarry/kql/ast"
 	"github.com/quarry-kql/quarry/kql/scanner"
@@ -161,6 +162,12 @@ var (
 // ParseDatetime parses the datetime formats KQL accepts (ISO 8601 and
 // RFC 822 variants), as UTC.
 func ParseDatetime(s string) (time.Time, bool) {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
 	s = strings.TrimSpace(s)
 	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
 		s = s[1 : len(s)-1]

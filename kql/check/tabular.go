@@ -960,6 +960,7 @@ func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
 	}
 	var inputs []plan.Node
 	var names []string
+	var skipped []*ast.Ident
 	if piped != nil {
 		inputs = append(inputs, piped)
 		names = append(names, "union_arg0")
@@ -983,6 +984,7 @@ func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
 		case *ast.Ident:
 			if fuzzy && c.scope.lookup(t.Name) == nil {
 				if _, ok := c.cat.Table(t.Name); !ok {
+					skipped = append(skipped, t)
 					continue
 				}
 			}
@@ -1009,7 +1011,13 @@ func (c *checker) union(o *ast.UnionOp, piped plan.Node) plan.Node {
 		}
 	}
 	if len(inputs) == 0 {
-		c.errorf(o, "union has no tables")
+		for _, t := range skipped {
+			if knownTables[t.Name] {
+				c.unsupported(t, "table '"+t.Name+"' has no built-in schema (load it with `quarry load --table "+t.Name+"`)")
+				return nil
+			}
+		}
+		c.errorf(o, "union has no tables: none of the tables it names exists")
 		return nil
 	}
 	// Columns: by name, in order of appearance; a name seen with
