@@ -46,7 +46,7 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("good file: code %d, output %q", code, out)
 	}
 	out, _, code = runCheckCmd(t, "", good, bad)
-	want := bad + ":3:1: expected expression, found '|'\n" + bad + ":4:23: expected ')', found 'x'\n"
+	want := bad + ":3:1: expected expression, found '|'\n" + bad + ":4:20: expected expression, found keyword 'by' (write ['by'] to use it as a name)\n"
 	if code != 1 || out != want {
 		t.Errorf("bad file: code %d, output\n%s\nwant\n%s", code, out, want)
 	}
