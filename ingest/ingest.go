@@ -441,6 +441,9 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 	}
 	if perr != nil {
 		w.rollback()
+		if errors.Is(perr, context.Canceled) {
+			return res, fmt.Errorf("interrupted; the batches committed so far are kept, run the same command again to resume")
+		}
 		return res, perr
 	}
 	if w.skipUntil > w.state.Rows {
