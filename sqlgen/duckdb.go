@@ -704,6 +704,32 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		params := "CAST(to_json(map_from_entries(list_transform(" + pairs + ", p -> struct_pack(k := split_part(p, '=', 1), v := url_decode(substring(p, strlen(split_part(p, '=', 1)) + 2)))))) AS JSON)"
 		params = "(CASE WHEN len(" + pairs + ") = 0 THEN CAST('{}' AS JSON) ELSE " + params + " END)"
 		return "(CASE WHEN regexp_matches(" + args[0] + ", '^[A-Za-z][A-Za-z0-9+.-]*://') THEN json_object('Scheme', " + g(1) + ", 'Host', " + g(4) + ", 'Port', " + g(5) + ", 'Path', " + g(6) + ", 'Username', " + g(2) + ", 'Password', " + g(3) + ", 'Query Parameters', " + params + ", 'Fragment', " + g(8) + ") END)", nil
+	case "zip":
+		lists := make([]string, len(args))
+		var lens []string
+		for i, a := range args {
+			lists[i] = "coalesce(json_extract(" + a + ", '$[*]'), [])"
+			lens = append(lens, "len("+lists[i]+")")
+		}
+		n := lens[0]
+		if len(lens) > 1 {
+			n = "greatest(" + strings.Join(lens, ", ") + ")"
+		}
+		var elems []string
+		for _, l := range lists {
+			elems = append(elems, "coalesce("+l+"[i], CAST('null' AS JSON))")
+		}
+		return "CAST(to_json(list_transform(range(1, " + n + " + 1), i -> json_array(" + strings.Join(elems, ", ") + "))) AS JSON)", nil
+	case "array_iff":
+		cond := "coalesce(json_extract(" + args[0] + ", '$[*]'), [])"
+		pick := func(i int) string {
+			if call.Args[i].Type() == types.Dynamic {
+				return "coalesce(json_extract(" + args[i] + ", '$[*]')[j], CAST('null' AS JSON))"
+			}
+			return "to_json(" + args[i] + ")"
+		}
+		test := "(CASE json_type(" + cond + "[j]) WHEN 'BOOLEAN' THEN CAST(" + cond + "[j] AS BOOLEAN) WHEN 'NULL' THEN NULL ELSE TRY_CAST(json_extract_string(" + cond + "[j], '$') AS DOUBLE) <> 0 END)"
+		return "CAST(to_json(list_transform(range(1, len(" + cond + ") + 1), j -> CASE WHEN " + test + " THEN " + pick(1) + " WHEN NOT " + test + " THEN " + pick(2) + " ELSE CAST('null' AS JSON) END)) AS JSON)", nil
 	case "convert_unit":
 		return d.convertUnit(call, args)
 	case "strcat_delim":

@@ -228,6 +228,8 @@ func init() {
 		fn("convert_"+k, NameNone, "num, string, string -> real", "@convert_unit")
 	}
 	fn("extract_json", NameNone, "string, string -> string", "coalesce(CASE WHEN json_valid({1}) THEN json_extract_string(CAST({1} AS JSON), {0}) END, '')", "extractjson")
+	fn("zip", NameNone, "dynamic, dynamic... -> dynamic", "@zip")
+	fn("array_iff", NameNone, "dynamic, any, any -> dynamic", "@array_iff", "array_iif")
 	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
