@@ -567,6 +567,21 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 	if f.Kind == funcs.Aggregate {
 		return c.aggCall(e, f, r)
 	}
+	// A trailing typeof(T) (extract, extract_json) converts the result.
+	if n := len(e.Args); n > 0 && (name == "extract" || name == "extract_json" || name == "extractjson") {
+		if to, ok := e.Args[n-1].(*ast.TypeOf); ok {
+			t, ok := types.Lookup(to.Type)
+			if !ok {
+				c.errorf(to, "unknown type '%s'", to.Type)
+				return unknown()
+			}
+			x := c.call(&ast.CallExpr{Span: e.Span, Fun: e.Fun, Args: e.Args[:n-1]}, r)
+			if t == types.String || x.Type() == types.Unknown {
+				return x
+			}
+			return &plan.Convert{X: x, T: t}
+		}
+	}
 	args := make([]plan.Expr, len(e.Args))
 	nodes := make([]ast.Node, len(e.Args))
 	for i, a := range e.Args {

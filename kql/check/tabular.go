@@ -670,6 +670,10 @@ func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
 			}
 		}
 		if !containsAgg(x) {
+			if call, ok := x.(*ast.CallExpr); ok && c.unknownCallee(call) {
+				c.expr(x, r) // reports the unknown or unsupported function
+				continue
+			}
 			c.errorf(x, "summarize expects an aggregate function such as count() or sum(x), found %s", describeExpr(x))
 			continue
 		}
@@ -1954,4 +1958,17 @@ func openBag(r *row, name string) (plan.Expr, bool) {
 		}
 	}
 	return nil, false
+}
+
+// unknownCallee reports whether call names neither a catalog function nor
+// a user function.
+func (c *checker) unknownCallee(call *ast.CallExpr) bool {
+	id, ok := call.Fun.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	if _, ok := funcs.Lookup(id.Name); ok {
+		return false
+	}
+	return c.scope.lookup(id.Name) == nil
 }
