@@ -82,11 +82,12 @@ func (p *parser) binaryPrec() (int, string) {
 	return precNone, ""
 }
 
-// parseQuery is parsePipe where a query may also start with where (no
-// source), which Kusto's parser accepts in statements, parentheses,
-// function bodies and in-lists; the binder reports the missing input.
+// parseQuery is parsePipe where a query may also start with an operator
+// (where, project, mv-expand, ...: no source), which Kusto's parser accepts
+// in statements, parentheses, function bodies and in-lists; the binder
+// reports the missing input.
 func (p *parser) parseQuery() ast.Expr {
-	if p.isWord("where") || p.isWord("filter") {
+	if p.atStartOp() {
 		from := p.pos
 		pl := &ast.Pipeline{Ops: []ast.Operator{p.parseOperator()}}
 		p.parseStages(pl)
@@ -175,6 +176,36 @@ func (p *parser) parseSubPipeline(strict bool) ast.Expr {
 	return p.parsePipe()
 }
 
+// atStartOp reports whether the current word is an operator starting a
+// query with no source.
+func (p *parser) atStartOp() bool {
+	if p.kind != token.IDENT || !startOps[p.lit] {
+		return false
+	}
+	switch p.peek(1).kind {
+	case token.PIPE, token.SEMI, token.EOF, token.RPAREN, token.RBRACE, token.COMMA:
+		return !nameOps[p.lit]
+	}
+	return true
+}
+
+// startOps are the operators Kusto's parser accepts at the start of a
+// query with no source (checked against its verdicts). The others (take,
+// summarize, extend, ...) are taken as names there and then fail.
+var startOps = map[string]bool{
+	"where": true, "project": true, "project-away": true, "project-keep": true,
+	"project-rename": true, "project-reorder": true, "project-smart": true, "mv-apply": true,
+	"mv-expand": true, "make-series": true, "parse-where": true, "parse-kv": true,
+	"top-nested": true, "sample": true, "sample-distinct": true, "as": true, "invoke": true,
+	"render": true, "serialize": true, "getschema": true, "consume": true, "facet": true,
+	"partition": true, "top-hitters": true,
+}
+
+// nameOps are start operators that are also plain names when alone.
+var nameOps = map[string]bool{
+	"serialize": true, "getschema": true, "consume": true, "facet": true, "partition": true, "render": true,
+}
+
 // sourceOps are the operators that start a query without input.
 var sourceOps = map[string]bool{
 	"print": true, "range": true, "union": true, "search": true, "find": true,
@@ -243,7 +274,7 @@ func (p *parser) parseInList() []ast.Expr {
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var list []ast.Expr
-	if p.isWord("where") || p.isWord("filter") {
+	if p.atStartOp() {
 		// (where ...) is a query and the only element.
 		list = append(list, p.parseQuery())
 		p.expect(token.RPAREN)

@@ -40,8 +40,16 @@ var (
 	consumeParams   = map[string]bool{"decodeblocks": true}
 )
 
+// hints are the hint.* parameters Kusto's parser knows.
+var hints = map[string]bool{
+	"hint.strategy": true, "hint.shufflekey": true, "hint.num_partitions": true,
+	"hint.remote": true, "hint.spread": true, "hint.concurrency": true,
+	"hint.materialized": true, "hint.distribution": true, "hint.pass_filters": true,
+	"hint.pass_filters_column": true, "hint.progressive_top": true,
+}
+
 // parseOpParams parses leading `name=value` operator parameters whose
-// names are in allowed or start with "hint.".
+// names are in allowed or are known hints (hint.strategy, ...).
 func (p *parser) parseOpParams(allowed map[string]bool) []*ast.NamedExpr {
 	var out []*ast.NamedExpr
 	for p.kind == token.IDENT {
@@ -52,7 +60,7 @@ func (p *parser) parseOpParams(allowed map[string]bool) []*ast.NamedExpr {
 			name += "." + p.peek(n+1).lit
 			n += 2
 		}
-		if p.peek(n).kind != token.ASSIGN || !(allowed[name] || strings.HasPrefix(name, "hint.")) {
+		if p.peek(n).kind != token.ASSIGN || !(allowed[name] || hints[name]) {
 			return out
 		}
 		from := p.pos
