@@ -159,7 +159,12 @@ func (p *printer) stmt(s ast.Stmt) {
 		p.let(s)
 	case *ast.SetStmt:
 		p.write("set ")
-		p.name(s.Name)
+		// The parser takes set's name as one word token ($, query_now).
+		if s.Name != nil && scansAsWord(s.Name.Name) {
+			p.write(s.Name.Name)
+		} else {
+			p.name(s.Name)
+		}
 		if s.Value != nil {
 			p.write(" = ")
 			if id, ok := s.Value.(*ast.Ident); ok {
