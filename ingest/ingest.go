@@ -2,7 +2,7 @@
 // tables. It detects each file's format, runs the format's parser (package
 // ingest/defender, exchange, exotrace or postfix), and writes rows with the
 // DuckDB appender in one transaction per batch, together with the file's
-// progress in quarry_meta.ingest_files, so that an interrupted or repeated
+// progress in quarry_meta.ingest_progress, so that an interrupted or repeated
 // run never loads a record twice. Records that cannot be loaded go to a
 // rejects file with file:line and a reason, and every record is counted in
 // the summary.
@@ -248,13 +248,15 @@ func fileHash(f *os.File, n int64) (string, error) {
 // or, for a file that was shorter than hashLen then and has grown since,
 // by the hash of as many bytes as were hashed then.
 func lookup(ctx context.Context, st *store.Store, f *os.File, hash string, n int64) (*fileState, error) {
-	q := "SELECT " + metaColumns + " FROM quarry_meta.ingest_files "
+	// The latest progress row of each file.
+	q := "SELECT seq, " + metaColumns + ` FROM (SELECT *, row_number() OVER (PARTITION BY id ORDER BY seq DESC) AS rn
+		FROM quarry_meta.ingest_progress) WHERE rn = 1 AND `
 	scan := func(rows *sql.Rows) (*fileState, error) {
 		var s fileState
-		err := rows.Scan(s.scanArgs()...)
+		err := rows.Scan(append([]any{&s.Seq}, s.scanArgs()...)...)
 		return &s, err
 	}
-	rows, err := st.DB.QueryContext(ctx, q+"WHERE hash = ? AND hash_len = ?", hash, n)
+	rows, err := st.DB.QueryContext(ctx, q+"hash = ? AND hash_len = ?", hash, n)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func lookup(ctx context.Context, st *store.Store, f *os.File, hash string, n int
 		return s, err
 	}
 	rows.Close()
-	rows, err = st.DB.QueryContext(ctx, q+"WHERE hash_len < ? ORDER BY hash_len DESC", n)
+	rows, err = st.DB.QueryContext(ctx, q+"hash_len < ? ORDER BY hash_len DESC", n)
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +449,7 @@ func ingestFile(ctx context.Context, st *store.Store, path string, opt Options) 
 		return res, perr
 	}
 	if w.skipUntil > w.state.Rows {
-		return res, fmt.Errorf("the file produced %d rows but an earlier run committed %d: it changed in place; remove its row from quarry_meta.ingest_files to load it again", w.state.Rows, w.skipUntil)
+		return res, fmt.Errorf("the file produced %d rows but an earlier run committed %d: it changed in place; remove its rows from quarry_meta.ingest_progress to load it again", w.state.Rows, w.skipUntil)
 	}
 	complete := true
 	if opt.Follow {

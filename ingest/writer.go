@@ -21,8 +21,9 @@ import (
 // its identity (hash of its first bytes), how far it was loaded, and the
 // counts needed to resume after a crash without loading anything twice.
 const metaDDL = `CREATE SCHEMA IF NOT EXISTS quarry_meta;
-CREATE TABLE IF NOT EXISTS quarry_meta.ingest_files (
-	id VARCHAR PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS quarry_meta.ingest_progress (
+	seq BIGINT NOT NULL,
+	id VARCHAR NOT NULL,
 	hash VARCHAR NOT NULL,
 	hash_len BIGINT NOT NULL,
 	path VARCHAR NOT NULL,
@@ -53,17 +54,22 @@ CREATE TABLE IF NOT EXISTS quarry_meta.ingest_flushed (
 	ts TIMESTAMP
 )`
 
-// metaColumns lists quarry_meta.ingest_files' columns in order.
+// metaColumns lists quarry_meta.ingest_progress' columns after seq, in
+// order. The table is a log: every committed batch adds a row (so that two
+// batches in flight on two connections never update the same row), the
+// latest row of a file (highest seq) is its state, and older rows are
+// pruned when a file is done.
 const metaColumns = `id, hash, hash_len, path, source, size, safe_offset, safe_line, safe_rows, safe_records,
 	safe_rejected, safe_skipped, safe_rejects_bytes, rows, rows_before_flush, records, rejected, skipped,
 	rejects_path, rejects_bytes, complete`
 
-// fileState is one row of quarry_meta.ingest_files. The Safe* fields
+// fileState is the latest row of a file in quarry_meta.ingest_progress. The Safe* fields
 // describe the last safe point: a byte offset where the parser held no
 // state, with the counts at that point. A resumed run starts there with
 // fresh parser state, which reproduces the rows that followed it in the
 // same order, so the rows already committed can be recognised by count.
 type fileState struct {
+	Seq          int64
 	ID, Hash     string
 	HashLen      int64
 	Path, Source string
@@ -98,8 +104,13 @@ type flushedKey struct {
 type writer struct {
 	ctx   context.Context
 	st    *store.Store
-	conn  driver.Conn
-	batch int
+	conn  driver.Conn // the connection of the batch being written
+	conns [2]driver.Conn
+	cur   int
+	// prevCommit is the result of the previous batch's COMMIT, running on
+	// the other connection while this batch is appended.
+	prevCommit chan error
+	batch      int
 
 	state fileState
 	// skipUntil is the number of rows (counted from the file's start) an
@@ -132,12 +143,29 @@ type writer struct {
 }
 
 func newWriter(ctx context.Context, st *store.Store, batch int) (*writer, error) {
-	c, err := st.Connector().Connect(ctx)
-	if err != nil {
-		return nil, err
+	var conns [2]driver.Conn
+	for i := range conns {
+		c, err := st.Connector().Connect(ctx)
+		if err != nil {
+			if i == 1 {
+				conns[0].Close()
+			}
+			return nil, err
+		}
+		conns[i] = c
 	}
-	return &writer{ctx: ctx, st: st, conn: c, batch: batch, appenders: map[string]*duckdb.Appender{},
+	return &writer{ctx: ctx, st: st, conn: conns[0], conns: conns, batch: batch, appenders: map[string]*duckdb.Appender{},
 		known: map[string]bool{}, rowsByTable: map[string]int64{}}, nil
+}
+
+// drain waits for the COMMIT in flight, if any, and returns its error.
+func (w *writer) drain() error {
+	if w.prevCommit == nil {
+		return nil
+	}
+	err := <-w.prevCommit
+	w.prevCommit = nil
+	return err
 }
 
 func (w *writer) exec(q string, args ...driver.NamedValue) error {
@@ -151,10 +179,9 @@ func (w *writer) ensure(t *schema.Table) error {
 	if w.known[t.Name] {
 		return nil
 	}
-	if w.inTx {
-		if err := w.commit(false); err != nil {
-			return err
-		}
+	// DDL waits for every batch to be committed.
+	if err := w.commit(false); err != nil {
+		return err
 	}
 	if err := w.exec(store.CreateTableSQL(t)); err != nil {
 		return fmt.Errorf("create %s: %w", t.Name, err)
@@ -254,7 +281,7 @@ func (w *writer) Emit(t *schema.Table, vals []any) error {
 	w.loadedRows++
 	w.pending++
 	if w.pending >= w.batch {
-		return w.commit(false)
+		return w.commitBatch()
 	}
 	return nil
 }
@@ -329,8 +356,9 @@ func (w *writer) openRejects() error {
 	return nil
 }
 
-// commit flushes the appenders, records the file's progress and commits.
-func (w *writer) commit(complete bool) error {
+// prepare flushes the appenders and the rejects file and records the
+// file's progress in the open transaction (opening one if needed).
+func (w *writer) prepare(complete bool) error {
 	if !w.inTx {
 		if err := w.exec("BEGIN TRANSACTION"); err != nil {
 			return err
@@ -359,14 +387,15 @@ func (w *writer) commit(complete bool) error {
 	if !w.flushing {
 		s.RowsBeforeFlush = s.Rows
 	}
+	s.Seq++
 	args := []driver.NamedValue{}
-	for i, v := range []any{s.ID, s.Hash, s.HashLen, s.Path, s.Source, s.Size, s.SafeOffset, s.SafeLine,
+	for i, v := range []any{s.Seq, s.ID, s.Hash, s.HashLen, s.Path, s.Source, s.Size, s.SafeOffset, s.SafeLine,
 		s.SafeRows, s.SafeRecords, s.SafeRejected, s.SafeSkipped, s.SafeRejectsBytes, s.Rows,
 		s.RowsBeforeFlush, s.Records, s.Rejected, s.Skipped, s.RejectsPath, s.RejectsBytes, s.Complete,
 		time.Now().UTC()} {
 		args = append(args, nv(i+1, v))
 	}
-	err := w.exec(`INSERT OR REPLACE INTO quarry_meta.ingest_files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
+	err := w.exec(`INSERT INTO quarry_meta.ingest_progress VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
 	if err != nil {
 		w.rollback()
 		return fmt.Errorf("ingest progress: %w", err)
@@ -379,6 +408,50 @@ func (w *writer) commit(complete bool) error {
 		}
 	}
 	w.flushed = w.flushed[:0]
+	return nil
+}
+
+// commitBatch ends a full batch: its COMMIT runs on this connection in the
+// background, after the previous batch's COMMIT (so batches are committed
+// in order), while the next batch is appended on the other connection.
+func (w *writer) commitBatch() error {
+	if err := w.prepare(false); err != nil {
+		return err
+	}
+	if err := w.drain(); err != nil {
+		w.rollback()
+		return err
+	}
+	conn, path, rows, onCommit, ctx := w.conn, w.state.Path, w.state.Rows, w.onCommit, w.ctx
+	done := make(chan error, 1)
+	go func() {
+		_, err := conn.(driver.ExecerContext).ExecContext(ctx, "COMMIT", nil)
+		if err == nil && onCommit != nil {
+			onCommit(path, rows)
+		}
+		done <- err
+	}()
+	w.prevCommit = done
+	w.inTx = false
+	w.pending = 0
+	w.cur = 1 - w.cur
+	w.conn = w.conns[w.cur]
+	return nil
+}
+
+// commit records the progress and commits synchronously, after any COMMIT
+// in flight: when it returns, everything written so far is committed.
+func (w *writer) commit(complete bool) error {
+	if !w.inTx && !complete && w.prevCommit == nil {
+		return nil
+	}
+	if err := w.prepare(complete); err != nil {
+		return err
+	}
+	if err := w.drain(); err != nil {
+		w.rollback()
+		return err
+	}
 	if err := w.exec("COMMIT"); err != nil {
 		w.inTx = false
 		return err
@@ -387,6 +460,12 @@ func (w *writer) commit(complete bool) error {
 	w.pending = 0
 	if w.onCommit != nil {
 		w.onCommit(w.state.Path, w.state.Rows)
+	}
+	if complete {
+		// The file is done: its older progress rows are history.
+		if err := w.exec(`DELETE FROM quarry_meta.ingest_progress WHERE id = ? AND seq < ?`, nv(1, w.state.ID), nv(2, w.state.Seq)); err != nil {
+			return fmt.Errorf("ingest progress: %w", err)
+		}
 	}
 	return nil
 }
@@ -404,13 +483,15 @@ func (w *writer) rollback() {
 
 func (w *writer) close() error {
 	w.rollback()
-	var err error
+	err := w.drain()
 	if w.rejects != nil {
 		w.rejectsBuf.Flush()
 		err = w.rejects.Close()
 	}
-	if cerr := w.conn.Close(); err == nil {
-		err = cerr
+	for _, c := range w.conns {
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }
@@ -471,10 +552,8 @@ func kqlType(sqlType string) types.Type {
 
 // AddColumns implements source.Schemas.
 func (w *writer) AddColumns(t *schema.Table, cols []schema.Column) error {
-	if w.inTx {
-		if err := w.commit(false); err != nil {
-			return err
-		}
+	if err := w.commit(false); err != nil {
+		return err
 	}
 	if _, ok, err := w.Existing(t.Name); err != nil || !ok {
 		w.known[t.Name] = false
