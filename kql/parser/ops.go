@@ -982,7 +982,11 @@ func (p *parser) parseFind() *ast.FindOp {
 		p.next()
 		op.Tables = p.parseTableList()
 	}
-	p.gotWord("where") // optional: find "x" is find where "x"
+	if op.Tables != nil {
+		p.expectWord("where")
+	} else {
+		p.gotWord("where") // optional without in (...): find "x"
+	}
 	op.Pred = p.parseExpr()
 	switch {
 	case p.gotWord("project-smart"):
