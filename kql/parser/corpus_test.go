@@ -76,8 +76,11 @@ func TestCorpus(t *testing.T) {
 	agree, accepted, rejected := 0, 0, 0
 	var bad []string
 	for _, q := range qs {
-		_, errs := ParseFile(token.NewFile(q.name, q.src))
+		s, errs := ParseFile(token.NewFile(q.name, q.src))
 		ok := len(errs) == 0
+		if msg := checkSpans(s, len(q.src)); msg != "" {
+			t.Errorf("%s: %s", q.id, msg)
+		}
 		if ok {
 			accepted++
 		} else {

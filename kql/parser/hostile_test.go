@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,11 +133,33 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error %v has a bad position", e)
 			}
 		}
-		ast.Inspect(s, func(n ast.Node) bool {
-			if n.Pos() > n.End() || n.End().Offset() > len(src) || (n.Pos().IsValid() && n.Pos().Offset() < 0) {
-				t.Fatalf("%T spans %d..%d in %d bytes", n, n.Pos(), n.End(), len(src))
-			}
-			return true
-		})
+		if msg := checkSpans(s, len(src)); msg != "" {
+			t.Fatal(msg)
+		}
 	})
+}
+
+// checkSpans returns a description of the first node whose span is not
+// inside the source or not inside its parent's span, or "".
+func checkSpans(root ast.Node, size int) string {
+	var msg string
+	var walk func(n, parent ast.Node)
+	walk = func(n, parent ast.Node) {
+		if msg != "" {
+			return
+		}
+		if n.Pos() > n.End() || n.End().Offset() > size || !n.Pos().IsValid() && n.End().IsValid() {
+			msg = fmt.Sprintf("%T spans %d..%d in %d bytes", n, n.Pos(), n.End(), size)
+			return
+		}
+		if parent != nil && n.Pos().IsValid() && (n.Pos() < parent.Pos() || n.End() > parent.End()) {
+			msg = fmt.Sprintf("%T %d..%d is outside its parent %T %d..%d", n, n.Pos(), n.End(), parent, parent.Pos(), parent.End())
+			return
+		}
+		for _, c := range ast.Children(n) {
+			walk(c, n)
+		}
+	}
+	walk(root, nil)
+	return msg
 }
