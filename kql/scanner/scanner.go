@@ -85,7 +85,8 @@ var typedLiterals = map[string]bool{
 }
 
 // TimespanUnits maps every timespan literal suffix to its length in ticks
-// (100 ns).
+// (100 ns). The nanosecond units are shorter than a tick and map to 0:
+// callers convert them themselves (1 tick = 100 nanoseconds).
 var TimespanUnits = map[string]int64{
 	"d": 864e9, "day": 864e9, "days": 864e9,
 	"h": 36e9, "hr": 36e9, "hrs": 36e9, "hour": 36e9, "hours": 36e9,
