@@ -400,9 +400,22 @@ func (w *writer) prepare(complete bool) error {
 		w.rollback()
 		return fmt.Errorf("ingest progress: %w", err)
 	}
-	for _, k := range w.flushed {
-		if err := w.exec(`INSERT INTO quarry_meta.ingest_flushed VALUES (?,?,?,?,?)`,
-			nv(1, s.ID), nv(2, k.table), nv(3, k.nmid), nv(4, k.rcpt), nv(5, k.ts)); err != nil {
+	if len(w.flushed) > 0 {
+		// Keys of pending rows: many at the end of a log, so appended.
+		a, err := duckdb.NewAppender(w.conn, "", "quarry_meta", "ingest_flushed")
+		if err != nil {
+			w.rollback()
+			return fmt.Errorf("ingest progress: %w", err)
+		}
+		for _, k := range w.flushed {
+			if err = a.AppendRow(s.ID, k.table, k.nmid, k.rcpt, k.ts); err != nil {
+				break
+			}
+		}
+		if cerr := a.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			w.rollback()
 			return fmt.Errorf("ingest progress: %w", err)
 		}
