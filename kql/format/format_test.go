@@ -305,6 +305,8 @@ func TestKeywordNames(t *testing.T) {
 				&ast.SummarizeOp{Aggs: []ast.Expr{named(w, call("count"))}, By: []ast.Expr{id(w)}},
 				&ast.ParseOp{Kind: "parse", X: id(w), Pattern: []ast.Expr{str("a"), &ast.ColumnRef{Decl: &ast.ColumnDecl{Name: id(w)}}}},
 			}}},
+			&ast.ExprStmt{X: &ast.Pipeline{Source: &ast.SelectorExpr{X: id(w), Sel: id("x")}, Ops: []ast.Operator{&ast.TakeOp{Count: num("1")}}}},
+			&ast.ExprStmt{X: &ast.Pipeline{Source: &ast.IndexExpr{X: id(w), Index: num("0")}, Ops: []ast.Operator{&ast.CountOp{}}}},
 		}}
 		if w == "$left" {
 			continue // only meaningful in join conditions

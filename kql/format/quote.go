@@ -48,7 +48,8 @@ func init() {
 			`
 		true false null let typeof int32 int64 bool guid uuid
 		not matches regex with on from step limit default range evaluate
-		view declare bin_legacy contains_cs external_data filter`) {
+		view declare bin_legacy contains_cs external_data filter
+		render serialize getschema consume facet partition`) {
 		keywords[w] = true
 	}
 }
