@@ -39,6 +39,7 @@ func TestLiterals(t *testing.T) {
 		{plan.Lit{V: 1.5, T: types.Real}, "CAST(1.5 AS DOUBLE)"},
 		{plan.Lit{V: time.Date(2024, 1, 2, 3, 4, 5, 600000, time.UTC), T: types.DateTime}, "TIMESTAMP '2024-01-02 03:04:05.0006'"},
 		{plan.Lit{V: 90 * time.Minute, T: types.TimeSpan}, "to_microseconds(CAST(5400000000 AS BIGINT))"},
+		{plan.Lit{V: -30 * 24 * time.Hour, T: types.TimeSpan}, "INTERVAL (-30) DAY"},
 		{plan.Lit{V: `{"a":1}`, T: types.Dynamic}, `CAST('{"a":1}' AS JSON)`},
 		{plan.Lit{T: types.Long}, "CAST(NULL AS BIGINT)"},
 		{plan.Lit{T: types.String}, "''"},
