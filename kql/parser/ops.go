@@ -60,6 +60,10 @@ func (p *parser) parseOpParams(allowed map[string]bool) []*ast.NamedExpr {
 			name += "." + p.peek(n+1).lit
 			n += 2
 		}
+		if hints[name] && p.peek(n).kind != token.ASSIGN {
+			p.parseDottedName()
+			p.fail("'='") // Kusto takes a known hint as a parameter
+		}
 		if p.peek(n).kind != token.ASSIGN || !(allowed[name] || hints[name]) {
 			return out
 		}
@@ -545,7 +549,7 @@ func (p *parser) parseEvaluate() *ast.EvaluateOp {
 	op := &ast.EvaluateOp{Params: p.parseOpParams(noParams)}
 	op.Call = p.parseCall()
 	if p.got(token.COLON) {
-		op.Schema = p.parseTableType()
+		op.Schema = p.parseSchema(true)
 	}
 	op.Span = p.span(from)
 	return op
@@ -779,6 +783,9 @@ func (p *parser) parseParsePattern() []ast.Expr {
 	}
 }
 
+// listProps are the render properties whose value may be a list.
+var listProps = map[string]bool{"ycolumns": true, "anomalycolumns": true, "series": true}
+
 // renderProps are the properties render accepts.
 var renderProps = map[string]bool{
 	"kind": true, "title": true, "xtitle": true, "ytitle": true, "xcolumn": true,
@@ -818,7 +825,7 @@ func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	name := p.parseDottedName()
 	p.expect(token.ASSIGN)
 	val := p.parsePropValue()
-	if lists && p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
+	if lists && listProps[name.Name] && p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 		arr := &ast.ArrayLit{Elems: []ast.Expr{val}}
 		for p.kind == token.COMMA && !(p.peek(1).kind == token.IDENT && p.peek(2).kind == token.ASSIGN) && p.peek(1).kind != token.RPAREN {
 			p.next()

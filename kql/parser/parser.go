@@ -459,12 +459,25 @@ var scalarTypes = map[string]bool{
 	"timespan": true, "time": true, "guid": true, "uuid": true, "uniqueid": true, "dynamic": true,
 }
 
-func (p *parser) parseTableType() *ast.TableType {
+func (p *parser) parseTableType() *ast.TableType { return p.parseSchema(false) }
+
+// parseSchema parses a table schema; with starCols, `(*, a:string)` ("the
+// input's columns plus these", in evaluate output schemas) is allowed, else
+// `*` stands alone, as Kusto requires.
+func (p *parser) parseSchema(starCols bool) *ast.TableType {
 	from := p.expect(token.LPAREN)
 	tt := &ast.TableType{}
 	if p.kind == token.MUL {
-		p.next() // (*): any columns; Kusto accepts * only alone
+		p.next()
 		tt.Star = true
+		if starCols && p.got(token.COMMA) {
+			for {
+				tt.Columns = append(tt.Columns, p.parseColumnDecl(true))
+				if !p.got(token.COMMA) {
+					break
+				}
+			}
+		}
 	} else {
 		for p.kind != token.RPAREN {
 			tt.Columns = append(tt.Columns, p.parseColumnDecl(true))
