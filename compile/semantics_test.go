@@ -292,3 +292,16 @@ func TestOperators(t *testing.T) {
 	expect(t, `let e = toscalar(datatable(s:string)[] | project s); print x = e, y = isempty(e)`, "x,y\n,true")
 	expect(t, `datatable(a:long, b:long)[1, 5, 2, 3, 3, 9] | top 2 by b asc`, "a,b\n2,3\n1,5")
 }
+
+// mv-apply with a row-by-row subquery (the form hunting queries use).
+func TestMvApply(t *testing.T) {
+	expect(t, `datatable(id:long, props:dynamic)[1, dynamic([{"Name":"IssuerUri","NewValue":"a"},{"Name":"X","NewValue":"b"}]), 2, dynamic([{"Name":"Y"}])]
+| mv-apply mp = props on (where mp.Name == "IssuerUri" | extend Issuer = tostring(mp.NewValue))
+| project id, Issuer`, "id,Issuer\n1,a")
+	expect(t, `let tables = dynamic(["EmailEvents", "UrlClickEvents"]); datatable(Query:string)["EmailEvents | take 1", "print 1"]
+| mv-apply t = tables to typeof(string) on (where Query contains t) | project t`, "t\nEmailEvents")
+	_, err := Compile(`datatable(a:dynamic)[dynamic([1,2])] | mv-apply a on (summarize sum(tolong(a)))`, Options{Now: testNow})
+	if err == nil || !strings.Contains(err.Error(), "not supported yet: mv-apply whose subquery aggregates") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -275,7 +275,7 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
 	case *ast.MvApplyOp:
-		c.unsupported(o, "mv-apply")
+		return c.mvApply(o, in)
 	case *ast.TopNestedOp:
 		c.unsupported(o, "top-nested")
 	case *ast.ParseKvOp:
@@ -1971,4 +1971,35 @@ func (c *checker) unknownCallee(call *ast.CallExpr) bool {
 		return false
 	}
 	return c.scope.lookup(id.Name) == nil
+}
+
+// mvApply binds mv-apply whose subquery works row by row (where, extend,
+// project and its relatives, parse): it is then the same as mv-expand
+// followed by the subquery. Subqueries that aggregate or reorder per
+// input row (summarize, top, take, sort, ...) are not supported yet.
+func (c *checker) mvApply(o *ast.MvApplyOp, in plan.Node) plan.Node {
+	p, ok := o.Sub.(*ast.Pipeline)
+	if pe, isParen := o.Sub.(*ast.ParenExpr); isParen {
+		p, ok = pe.X.(*ast.Pipeline)
+	}
+	if !ok || p.Source != nil {
+		c.unsupported(o, "mv-apply with this subquery")
+		return nil
+	}
+	for _, op := range p.Ops {
+		switch op.(type) {
+		case *ast.WhereOp, *ast.ExtendOp, *ast.ProjectOp, *ast.ParseOp:
+		default:
+			c.unsupported(op, "mv-apply whose subquery aggregates or reorders rows")
+			return nil
+		}
+	}
+	node := c.mvExpand(&ast.MvExpandOp{Span: o.Span, Params: o.Params, Items: o.Items, Limit: o.Limit}, in)
+	for _, op := range p.Ops {
+		if node == nil {
+			return nil
+		}
+		node = c.op(op, node)
+	}
+	return node
 }
