@@ -172,3 +172,35 @@ func expect(t *testing.T, q, want string) {
 		t.Errorf("%s\ngot:\n%s\nwant:\n%s", q, got, want)
 	}
 }
+
+type testCatalog map[string]*schema.Table
+
+func (c testCatalog) Table(n string) (*schema.Table, bool) {
+	if t, ok := c[n]; ok {
+		return t, true
+	}
+	return schema.Builtin(n)
+}
+
+func (c testCatalog) Tables() []*schema.Table {
+	out := schema.BuiltinTables()
+	for _, t := range c {
+		out = append(out, t)
+	}
+	return out
+}
+
+// catalogOf is the built-in schemas plus tables given as name:type lists.
+func catalogOf(tables map[string][]string) check.Catalog {
+	c := testCatalog{}
+	for name, cols := range tables {
+		t := &schema.Table{Name: name}
+		for _, col := range cols {
+			n, ty, _ := strings.Cut(col, ":")
+			kt, _ := types.Lookup(ty)
+			t.Columns = append(t.Columns, schema.Column{Name: n, Type: kt})
+		}
+		c[name] = t
+	}
+	return c
+}

@@ -305,3 +305,19 @@ func TestMvApply(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Stored tables named like the generated CTEs are read, not shadowed.
+func TestTableNamedLikeCTE(t *testing.T) {
+	st := mem(t)
+	if _, err := st.DB.Exec(`CREATE OR REPLACE TABLE "q1" (x BIGINT); INSERT INTO "q1" VALUES (7)`); err != nil {
+		t.Fatal(err)
+	}
+	cat := catalogOf(map[string][]string{"q1": {"x:long"}})
+	r, err := runKQL(st, `datatable(y:long)[1] | extend z = toscalar(q1 | project x)`, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.String() != "y,z\n1,7" {
+		t.Errorf("got %s", r)
+	}
+}

@@ -106,7 +106,8 @@ func (g *Gen) sqlNames(cols []plan.Column) []string {
 
 func (g *Gen) add(body string, cols []string, materialized bool) *rel {
 	g.count++
-	name := fmt.Sprintf("q%d", g.count)
+	// CTE names cannot clash with table names users would choose.
+	name := fmt.Sprintf("__q%d", g.count)
 	as := " AS ("
 	if materialized {
 		as = " AS MATERIALIZED ("
