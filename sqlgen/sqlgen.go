@@ -220,6 +220,15 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 				return nil, err
 			}
 		}
+		// An extend that keeps every input column in place: SELECT *, new.
+		keep := len(exprs) > len(in.cols)
+		for i := 0; keep && i < len(in.cols); i++ {
+			keep = exprs[i] == in.cols[i] && out[i] == in.cols[i]
+		}
+		if keep {
+			n := len(in.cols)
+			return g.add("SELECT *, "+selectList(exprs[n:], out[n:])+" FROM "+in.name, out, false), nil
+		}
 		return g.add("SELECT "+selectList(exprs, out)+" FROM "+in.name, out, false), nil
 	case *plan.Aggregate:
 		return g.aggregate(n, out)
