@@ -136,8 +136,13 @@ func (p *parser) parseOperator() ast.Operator {
 			}
 			n := p.parseName()
 			if p.kind != token.ASSIGN {
-				// Kusto's parser accepts a lone name (the binder rejects it).
-				list = append(list, n)
+				// Kusto's parser accepts any expression here (the binder
+				// requires new = old).
+				list = append(list, p.parsePostfix(n))
+				if prec, _ := p.binaryPrec(); prec != precNone {
+					last := list[len(list)-1]
+					list[len(list)-1] = p.parseBinaryRest(last, precOr)
+				}
 			} else {
 				p.next()
 				// Kusto's parser takes an expression here (the binder
@@ -461,7 +466,7 @@ func (p *parser) parseSourceOp() ast.Expr {
 func (p *parser) parseDatatable() ast.Expr {
 	from := p.pos
 	p.next()
-	op := &ast.DatatableOp{Columns: p.parseTableType()}
+	op := &ast.DatatableOp{Columns: p.parseSchema(false, true)}
 	p.enter()
 	p.expect(token.LBRACK)
 	p.got(token.COMMA) // Kusto tolerates one leading comma
@@ -549,7 +554,7 @@ func (p *parser) parseEvaluate() *ast.EvaluateOp {
 	op := &ast.EvaluateOp{Params: p.parseOpParams(noParams)}
 	op.Call = p.parseCall()
 	if p.got(token.COLON) {
-		op.Schema = p.parseSchema(true)
+		op.Schema = p.parseSchema(true, false)
 	}
 	op.Span = p.span(from)
 	return op

@@ -321,7 +321,7 @@ func (p *parser) parseStmt() ast.Stmt {
 		name := p.parseName()
 		var val ast.Expr
 		if p.got(token.ASSIGN) {
-			val = p.parseSetValue()
+			val = p.parseExpr() // Kusto's parser takes any expression here
 		}
 		return &ast.SetStmt{Span: p.span(from), Name: name, Value: val}
 	case p.isWord("declare") && p.peekWord(1, "query_parameters"):
@@ -337,17 +337,6 @@ func (p *parser) parseStmt() ast.Stmt {
 	}
 	x := p.parseQuery()
 	return &ast.ExprStmt{Span: p.span(from), X: x}
-}
-
-// parseSetValue parses the value of `set name = value`: a literal or a
-// name, possibly dotted or hyphenated.
-func (p *parser) parseSetValue() ast.Expr {
-	switch p.kind {
-	case token.IDENT:
-		return p.parseDottedName()
-	default:
-		return p.parseUnary()
-	}
 }
 
 func (p *parser) parseLet() *ast.LetStmt {
@@ -459,14 +448,20 @@ var scalarTypes = map[string]bool{
 	"timespan": true, "time": true, "guid": true, "uuid": true, "uniqueid": true, "dynamic": true,
 }
 
-func (p *parser) parseTableType() *ast.TableType { return p.parseSchema(false) }
+func (p *parser) parseTableType() *ast.TableType { return p.parseSchema(false, false) }
 
 // parseSchema parses a table schema; with starCols, `(*, a:string)` ("the
 // input's columns plus these", in evaluate output schemas) is allowed, else
 // `*` stands alone, as Kusto requires.
-func (p *parser) parseSchema(starCols bool) *ast.TableType {
+//
+// With leadingComma one comma may precede the columns (datatable(, a:long)
+// is accepted by Kusto).
+func (p *parser) parseSchema(starCols, leadingComma bool) *ast.TableType {
 	from := p.expect(token.LPAREN)
 	tt := &ast.TableType{}
+	if leadingComma {
+		p.got(token.COMMA)
+	}
 	if p.kind == token.MUL {
 		p.next()
 		tt.Star = true
@@ -515,6 +510,10 @@ func (p *parser) parseName() *ast.Ident {
 		if p.lit[0] == '!' {
 			p.fail("name")
 		}
+		if typeKeywords[p.lit] {
+			p.errorf(p.pos, "expected name, found type keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
+			panic(bailout{})
+		}
 		name := p.lit
 		p.next()
 		return &ast.Ident{Span: p.span(from), Name: name}
@@ -528,6 +527,14 @@ func (p *parser) parseName() *ast.Ident {
 	}
 	p.fail("name")
 	return nil
+}
+
+// typeKeywords are the type names that cannot be declared as names
+// without brackets (extend ['time'] = 1), as in Kusto.
+var typeKeywords = map[string]bool{
+	"string": true, "dynamic": true, "boolean": true, "int": true, "long": true, "real": true,
+	"double": true, "decimal": true, "datetime": true, "timespan": true, "int64": true,
+	"date": true, "time": true, "uniqueid": true,
 }
 
 // isNameStart reports whether the current token can start a name.

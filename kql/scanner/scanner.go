@@ -339,7 +339,7 @@ func (s *Scanner) rawGUID() bool {
 			}
 		}
 	}
-	return s.off+36 == len(s.src) || !isIdent(s.src[s.off+36])
+	return true
 }
 
 // word consumes a run of identifier characters and returns it.
