@@ -321,3 +321,10 @@ func TestTableNamedLikeCTE(t *testing.T) {
 		t.Errorf("got %s", r)
 	}
 }
+
+// format_datetime: examples of format-datetime-function.md.
+func TestFormatDatetime(t *testing.T) {
+	expect(t, `let dt = datetime(2017-01-29 09:00:05.123456);
+print v1 = format_datetime(dt, 'yy-MM-dd [HH:mm:ss]'), v2 = format_datetime(dt, 'yyyy-M-dd [H:mm:ss]'), v3 = format_datetime(dt, 'yy-MM-dd [hh:mm:ss tt]'), v4 = format_datetime(dt, 'yyyy-MM-dd HH:mm:ss.fff'), v5 = format_datetime(dt, '100%')`,
+		"v1,v2,v3,v4,v5\n17-01-29 [09:00:05],2017-1-29 [9:00:05],17-01-29 [09:00:05 AM],2017-01-29 09:00:05.123,100%")
+}

@@ -735,6 +735,12 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		test := "(CASE json_type(" + cond + "[j]) WHEN 'BOOLEAN' THEN CAST(" + cond + "[j] AS BOOLEAN) WHEN 'NULL' THEN NULL ELSE TRY_CAST(json_extract_string(" + cond + "[j], '$') AS DOUBLE) <> 0 END)"
 		return "CAST(to_json(list_transform(range(1, len(" + cond + ") + 1), j -> CASE WHEN " + test + " THEN " + pick(1) + " WHEN NOT " + test + " THEN " + pick(2) + " ELSE CAST('null' AS JSON) END)) AS JSON)", nil
+	case "format_datetime":
+		f, ok := litString(call.Args[1])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: format_datetime with a computed format")
+		}
+		return formatDatetime(args[0], f), nil
 	case "convert_unit":
 		return d.convertUnit(call, args)
 	case "strcat_delim":
@@ -1679,4 +1685,45 @@ func (d duckdb) caseInsensitive(call *plan.Call, args []string) string {
 		return "(NOT " + s + ")"
 	}
 	return s
+}
+
+// formatDatetime translates a .NET-style datetime format (yyyy-MM-dd
+// HH:mm:ss.fff, ...) into strftime pieces; fractions of a second take
+// their digits from the microseconds (the 7th digit is 0).
+func formatDatetime(x, f string) string {
+	var parts []string
+	var fmtb strings.Builder
+	flush := func() {
+		if fmtb.Len() > 0 {
+			parts = append(parts, "strftime("+x+", "+quoteString(fmtb.String())+")")
+			fmtb.Reset()
+		}
+	}
+	spec := map[string]string{"yyyy": "%Y", "yy": "%y", "MM": "%m", "M": "%-m", "dd": "%d", "d": "%-d", "HH": "%H", "H": "%-H",
+		"hh": "%I", "h": "%-I", "mm": "%M", "m": "%-M", "ss": "%S", "s": "%-S", "tt": "%p"}
+	rs := []rune(f)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		run := string(rs[i:j])
+		switch {
+		case rs[i] == 'f' || rs[i] == 'F':
+			flush()
+			parts = append(parts, "substring(strftime("+x+", '%f') || '0', 1, "+strconv.Itoa(min(j-i, 7))+")")
+		case spec[run] != "":
+			fmtb.WriteString(spec[run])
+		case rs[i] == 'y' && j-i >= 3:
+			fmtb.WriteString("%Y")
+		default:
+			fmtb.WriteString(strings.ReplaceAll(run, "%", "%%"))
+		}
+		i = j
+	}
+	flush()
+	if len(parts) == 0 {
+		return "''"
+	}
+	return "coalesce(" + strings.Join(parts, " || ") + ", '')"
 }

@@ -230,6 +230,7 @@ func init() {
 	fn("extract_json", NameNone, "string, string -> string", "coalesce(CASE WHEN json_valid({1}) THEN json_extract_string(CAST({1} AS JSON), {0}) END, '')", "extractjson")
 	fn("zip", NameNone, "dynamic, dynamic... -> dynamic", "@zip")
 	fn("array_iff", NameNone, "dynamic, any, any -> dynamic", "@array_iff", "array_iif")
+	fn("format_datetime", NameNone, "datetime, string -> string", "@format_datetime")
 	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
