@@ -57,6 +57,28 @@ func cols(spec string) []Column {
 
 // The Defender XDR email tables. Column order follows Microsoft's reference
 // pages; TimeGenerated (Sentinel) comes last.
+//
+// EmailEvents: the first 39 columns (Timestamp … LatestDeliveryAction) are
+// the ones of the advanced-hunting reference page as of 2024
+// (MicrosoftDocs/defender-docs, defender-xdr/advanced-hunting-emailevents-table.md,
+// ms.date 01/16/2024). The ten after them are the columns Microsoft added
+// since, in the order a Sentinel workspace's `EmailEvents | getschema`
+// lists them (2026-09): ExchangeTransportRule, DistributionList,
+// ForwardingInformation, Context, To, Cc, ThreatClassification,
+// RecipientDomain, EmailSize, IsFirstContact. The reference page of
+// 2026-08-03 (Learn, same path) has the same ten after LatestDeliveryAction
+// too, with DistributionList before ExchangeTransportRule, and differs in
+// three types: To and Cc are `string` there (dynamic in Sentinel's
+// getschema, and kept dynamic here so mv-expand and indexing work without
+// parse_json), IsFirstContact is `int` (1/0) there (bool in Sentinel, kept
+// bool here), EmailSize `long` (int in Sentinel; long here). That page also
+// lists OriginalThreatTypes, OriginalDetectionMethods,
+// OriginalConfidenceLevel and Topics, which Sentinel's copy does not have;
+// they are not built in (no corpus rule reads them). Sentinel's copy stores
+// AdditionalFields as dynamic; it stays a string here, as in Defender.
+// ForwardingInformation is documented as "JSON array of forwarding
+// details"; Microsoft's own Sentinel rules read it as one object
+// (parse_json(ForwardingInformation).ForwardingType).
 var builtin = []*Table{
 	{
 		Name: "EmailEvents",
@@ -72,7 +94,11 @@ var builtin = []*Table{
 			AuthenticationDetails:string AttachmentCount:int UrlCount:int EmailLanguage:string
 			Connectors:string OrgLevelAction:string OrgLevelPolicy:string UserLevelAction:string
 			UserLevelPolicy:string ReportId:string AdditionalFields:string
-			LatestDeliveryLocation:string LatestDeliveryAction:string TimeGenerated:datetime`),
+			LatestDeliveryLocation:string LatestDeliveryAction:string
+			ExchangeTransportRule:string DistributionList:string ForwardingInformation:string
+			Context:string To:dynamic Cc:dynamic ThreatClassification:string
+			RecipientDomain:string EmailSize:long IsFirstContact:bool
+			TimeGenerated:datetime`),
 	},
 	{
 		Name: "EmailAttachmentInfo",

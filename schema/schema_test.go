@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/quarry-kql/quarry/kql/types"
@@ -11,22 +12,48 @@ func TestEmailEventsMatchesReference(t *testing.T) {
 	if !ok {
 		t.Fatal("EmailEvents missing")
 	}
-	// 39 documented Defender columns plus Sentinel's TimeGenerated.
-	if got := len(tbl.Columns); got != 40 {
-		t.Errorf("EmailEvents has %d columns, want 40", got)
+	// 39 columns of the 2024 reference page, the 10 added since, and
+	// Sentinel's TimeGenerated.
+	if got := len(tbl.Columns); got != 50 {
+		t.Errorf("EmailEvents has %d columns, want 50", got)
 	}
 	for name, want := range map[string]types.Type{
-		"Timestamp":          types.DateTime,
-		"EmailClusterId":     types.Long,
-		"BulkComplaintLevel": types.Int,
-		"AttachmentCount":    types.Int,
-		"AdditionalFields":   types.String,
-		"TimeGenerated":      types.DateTime,
+		"Timestamp":             types.DateTime,
+		"EmailClusterId":        types.Long,
+		"BulkComplaintLevel":    types.Int,
+		"AttachmentCount":       types.Int,
+		"AdditionalFields":      types.String,
+		"ForwardingInformation": types.String,
+		"ThreatClassification":  types.String,
+		"To":                    types.Dynamic,
+		"Cc":                    types.Dynamic,
+		"EmailSize":             types.Long,
+		"IsFirstContact":        types.Bool,
+		"TimeGenerated":         types.DateTime,
 	} {
 		c, ok := tbl.Column(name)
 		if !ok || c.Type != want {
 			t.Errorf("%s: got %v (present %v), want %v", name, c.Type, ok, want)
 		}
+	}
+	// The columns of the 2024 page keep their positions (data written
+	// before the new columns is a prefix of the table); the new ones
+	// follow, in Sentinel's getschema order; TimeGenerated is last.
+	var names []string
+	for _, c := range tbl.Columns {
+		names = append(names, c.Name)
+	}
+	if got, want := strings.Join(names[36:], " "), "AdditionalFields LatestDeliveryLocation LatestDeliveryAction "+
+		"ExchangeTransportRule DistributionList ForwardingInformation Context To Cc ThreatClassification "+
+		"RecipientDomain EmailSize IsFirstContact TimeGenerated"; got != want {
+		t.Errorf("EmailEvents columns from 36:\n got %s\nwant %s", got, want)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("duplicate column %s", n)
+		}
+		seen[n] = true
 	}
 }
 
