@@ -86,8 +86,13 @@ func TestHostileSize(t *testing.T) {
 		t.Fatalf("100k where: %d errors", nerr)
 	}
 	// Linear time: 3x the input takes well under 9x the time.
-	_, _, d3 := timed(t, "300k where", "T"+strings.Repeat("\n| where x > 1", 300000), 20*time.Second)
-	if d1 > 20*time.Millisecond && d3 > 6*d1 { // 3x the work; GC makes it noisy
+	q3 := "T" + strings.Repeat("\n| where x > 1", 300000)
+	_, _, d3 := timed(t, "300k where", q3, 20*time.Second)
+	if d3 > 6*d1 { // 3x the work; GC and a busy machine make it noisy: measure again
+		_, _, d1 = timed(t, "100k where", q, 5*time.Second)
+		_, _, d3 = timed(t, "300k where", q3, 20*time.Second)
+	}
+	if d1 > 20*time.Millisecond && d3 > 6*d1 {
 		t.Errorf("not linear: 100k operators %v, 300k %v", d1, d3)
 	}
 	t.Logf("100k operators: %v; 300k: %v", d1, d3)

@@ -92,7 +92,7 @@ func (p *parser) parseParamValue() ast.Expr {
 		p.next()
 		return &ast.Ident{Span: p.span(from), Name: name}
 	}
-	return p.parseUnary()
+	return p.parseLiteralValue()
 }
 
 // parseOperator parses one tabular operator (after its `|`).
