@@ -328,3 +328,14 @@ func TestFormatDatetime(t *testing.T) {
 print v1 = format_datetime(dt, 'yy-MM-dd [HH:mm:ss]'), v2 = format_datetime(dt, 'yyyy-M-dd [H:mm:ss]'), v3 = format_datetime(dt, 'yy-MM-dd [hh:mm:ss tt]'), v4 = format_datetime(dt, 'yyyy-MM-dd HH:mm:ss.fff'), v5 = format_datetime(dt, '100%')`,
 		"v1,v2,v3,v4,v5\n17-01-29 [09:00:05],2017-1-29 [9:00:05],17-01-29 [09:00:05 AM],2017-01-29 09:00:05.123,100%")
 }
+
+// Window functions on serialized rows: row_number, prev, next, row_cumsum
+// follow the order of the rows (after sort).
+func TestWindowFunctions(t *testing.T) {
+	expect(t, `datatable(x:long)[3, 1, 2] | sort by x asc | extend rn = row_number(), p = prev(x), n = next(x, 1, -1), c = row_cumsum(x)`,
+		"x,rn,p,n,c\n1,1,,2,1\n2,2,1,3,3\n3,3,2,-1,6")
+	_, err := Compile(`datatable(x:long)[1] | where prev(x) > 0`, Options{Now: testNow})
+	if err == nil || !strings.Contains(err.Error(), "not supported yet: prev() in where") {
+		t.Errorf("error %v", err)
+	}
+}

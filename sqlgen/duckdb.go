@@ -741,6 +741,39 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			return "", fmt.Errorf("not supported yet: format_datetime with a computed format")
 		}
 		return formatDatetime(args[0], f), nil
+	case "window":
+		switch call.F.Name {
+		case "row_number":
+			if len(args) > 1 {
+				return "", fmt.Errorf("not supported yet: row_number with restart")
+			}
+			if len(args) == 1 {
+				return "(row_number() OVER () + " + args[0] + " - 1)", nil
+			}
+			return "row_number() OVER ()", nil
+		case "prev", "next":
+			fn := "lag"
+			if call.F.Name == "next" {
+				fn = "lead"
+			}
+			off := "1"
+			if len(args) > 1 {
+				off = args[1]
+			}
+			s := fn + "(" + args[0] + ", CAST(" + off + " AS BIGINT)) OVER ()"
+			if len(args) > 2 {
+				s = "coalesce(" + s + ", " + args[2] + ")"
+			}
+			if call.T == types.String {
+				s = "coalesce(" + s + ", '')"
+			}
+			return s, nil
+		case "row_cumsum":
+			if len(args) > 1 {
+				return "", fmt.Errorf("not supported yet: row_cumsum with restart")
+			}
+			return "sum(" + args[0] + ") OVER (ROWS UNBOUNDED PRECEDING)", nil
+		}
 	case "convert_unit":
 		return d.convertUnit(call, args)
 	case "strcat_delim":

@@ -321,7 +321,10 @@ func closest(name string, cands []string) string {
 		}
 	}
 	limit := 2
-	if len(name) >= 9 {
+	switch {
+	case len(name) < 5:
+		limit = 1
+	case len(name) >= 9:
 		limit = len(name) / 3
 	}
 	if bestD <= limit {

@@ -170,6 +170,10 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	r := &row{cols: in.Cols()}
 	switch o := o.(type) {
 	case *ast.WhereOp:
+		if w := windowCall(o.Pred); w != "" {
+			c.unsupported(o.Pred, w+"() in where (compute it with extend first)")
+			return nil
+		}
 		p := c.expr(o.Pred, r)
 		if t := p.Type(); t != types.Bool && t != types.Unknown && t != types.Null {
 			if t == types.Dynamic {
@@ -398,12 +402,6 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 				return nil
 			}
 			name, x = ne.Names[0].Name, ne.X
-		}
-		if call, ok := x.(*ast.CallExpr); ok {
-			if id, ok := call.Fun.(*ast.Ident); ok && (id.Name == "row_number" || id.Name == "prev" || id.Name == "next" || id.Name == "row_cumsum") {
-				c.unsupported(call, "window function "+id.Name+"()")
-				return nil
-			}
 		}
 		b := c.expr(x, &row{cols: cols})
 		b = substitute(b, exprs)
@@ -2002,4 +2000,22 @@ func (c *checker) mvApply(o *ast.MvApplyOp, in plan.Node) plan.Node {
 		node = c.op(op, node)
 	}
 	return node
+}
+
+// windowCall returns the name of a window function (row_number, prev,
+// next, row_cumsum) called in e, or "".
+func windowCall(e ast.Expr) string {
+	name := ""
+	ast.Inspect(e, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if id, ok := call.Fun.(*ast.Ident); ok {
+				switch id.Name {
+				case "row_number", "prev", "next", "row_cumsum":
+					name = id.Name
+				}
+			}
+		}
+		return name == ""
+	})
+	return name
 }

@@ -231,6 +231,11 @@ func init() {
 	fn("zip", NameNone, "dynamic, dynamic... -> dynamic", "@zip")
 	fn("array_iff", NameNone, "dynamic, any, any -> dynamic", "@array_iff", "array_iif")
 	fn("format_datetime", NameNone, "datetime, string -> string", "@format_datetime")
+	// Window functions over serialized rows (extend and project only).
+	fn("row_number", NameNone, "[integer], [bool] -> long", "@window")
+	fn("prev", NameNone, "any, [integer], [any] -> T0", "@window")
+	fn("next", NameNone, "any, [integer], [any] -> T0", "@window")
+	fn("row_cumsum", NameNone, "num, [bool] -> T0", "@window")
 	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
