@@ -74,6 +74,18 @@ func isPlain(name string) bool {
 	return true
 }
 
+// isWordChars reports whether name is made of letters, digits and _ only,
+// after an optional $ (1st, 00A, $).
+func isWordChars(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '$' && i == 0) {
+			return false
+		}
+	}
+	return name != ""
+}
+
 // isPlainDotted is isPlain for dotted names such as hint.strategy.
 func isPlainDotted(name string) bool {
 	for _, part := range strings.Split(name, ".") {
@@ -97,14 +109,17 @@ func scansAsWord(name string) bool {
 	return kind == token.IDENT && lit == name && len(s.Errors) == 0
 }
 
-// ident prints a column, table or variable name: plain when it is a plain
+// ident prints a column, table or variable name: as it is when it is a
 // word that is not a keyword, else as ['name'].
 func (p *printer) ident(id *ast.Ident) {
 	if id == nil {
 		return
 	}
 	p.flushBefore(id)
-	if isPlain(id.Name) && !keywords[id.Name] {
+	if !keywords[id.Name] && (isPlain(id.Name) || isWordChars(id.Name) && scansAsWord(id.Name)) {
+		// A plain word, or another word the scanner reads as one name
+		// (1st, $): written as it is, which also keeps it from being read
+		// as an index of what precedes it (join kind=0 $).
 		p.write(id.Name)
 		return
 	}
