@@ -48,6 +48,9 @@ type External struct {
 	URLs    []string
 	Format  string
 	Columns []schema.Column
+	// IgnoreFirstRecord skips the first record of every URL (a CSV
+	// header), from `with (ignoreFirstRecord=true)`.
+	IgnoreFirstRecord bool
 }
 
 // Compile turns KQL text into one SQL SELECT. Errors are a diag.List
@@ -114,7 +117,7 @@ func CompileScript(file *token.File, s *ast.Script, opt Options) (*Program, erro
 	external := map[string]bool{}
 	for _, e := range info.Externals {
 		external[e.Table] = true
-		p.External = append(p.External, External{Table: e.Table, URLs: e.URLs, Format: e.Format, Columns: e.Columns})
+		p.External = append(p.External, External{Table: e.Table, URLs: e.URLs, Format: e.Format, Columns: e.Columns, IgnoreFirstRecord: e.IgnoreFirstRecord})
 	}
 	for _, t := range info.Tables {
 		if !external[t] {

@@ -252,6 +252,9 @@ func materialise(ctx context.Context, conn *sql.Conn, x External, allow func(str
 		n := 0
 		err = parseExternal(data, x.Format, x, func(get func(int) (any, bool)) error {
 			n++
+			if n == 1 && x.IgnoreFirstRecord {
+				return nil
+			}
 			for i, c := range x.Columns {
 				raw, _ := get(i)
 				v, err := store.ConvertValue(c.Type, raw, true)

@@ -49,6 +49,9 @@ type External struct {
 	URLs    []string
 	Format  string
 	Columns []schema.Column
+	// IgnoreFirstRecord skips the first record of every URL
+	// (`with (ignoreFirstRecord=true)`, typically a CSV header).
+	IgnoreFirstRecord bool
 }
 
 // Info is what the binder learned about a query.

@@ -1250,8 +1250,24 @@ func (c *checker) externaldata(o *ast.ExternalDataOp) plan.Node {
 	cols := c.tableType(o.Columns)
 	ext := External{Format: "csv"}
 	for _, p := range o.With {
-		if len(p.Names) > 0 && p.Names[0].Name == "format" {
+		if len(p.Names) == 0 {
+			continue
+		}
+		// Kusto matches these property names case-insensitively
+		// (the corpus writes both ignoreFirstRecord and ignorefirstrecord).
+		switch strings.ToLower(p.Names[0].Name) {
+		case "format":
 			ext.Format = strings.ToLower(propText(p.X))
+		case "ignorefirstrecord":
+			switch strings.ToLower(propText(p.X)) {
+			case "true":
+				ext.IgnoreFirstRecord = true
+			case "false":
+				ext.IgnoreFirstRecord = false
+			default:
+				c.errorf(p.X, "externaldata: ignoreFirstRecord expects true or false, found %s", propText(p.X))
+				return nil
+			}
 		}
 	}
 	for _, u := range o.URLs {
