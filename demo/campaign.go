@@ -39,7 +39,8 @@ type campaign struct {
 	auth           string
 	lang           string
 	internetDomain string
-	bomb           bool // subscription bombing: many senders, one victim
+	bomb           bool   // subscription bombing: many senders, one victim
+	class          string // ThreatClassification of a phish campaign ("" = "Phish")
 }
 
 // Campaign describes one of the malicious campaigns of a data set, for
@@ -160,6 +161,7 @@ func makeCampaigns(opt Options, o *Org, winStart time.Time) []*campaign {
 			local := strings.ReplaceAll(strings.ToLower(ceo.DisplayName), " ", ".")
 			c.senderAddr, c.senderName, c.mailFromAddr = local+".office@gmail.com", ceo.DisplayName, local+".office@gmail.com"
 			c.subject = "Quick favour - are you available?"
+			c.class = "Gift card"
 			c.methods, c.confidence = `{"Phish":["Impersonation user"]}`, `{"Phish":"Low"}`
 			c.pol, c.blockAction, c.blockLocation = polUserImp, "Junked", "Junk folder"
 			c.blockRate, c.zapRate = 0.75, 0.10

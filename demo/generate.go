@@ -235,9 +235,69 @@ type generator struct {
 	pde PostDeliveryEvent
 	clk UrlClick
 
-	atts []attachment
-	urls []string
-	seen []string // recipients of the current message
+	atts  []attachment
+	urls  []string
+	seen  []string   // recipients of the current message
+	picks []rcptPick // the recipients of the current message, in row order
+	json  []byte     // To and Cc being built
+
+	forwarders []forwarder
+}
+
+// rcptPick is one recipient of a message: an address and, for the
+// organisation's own mailboxes, the user's index (else -1).
+type rcptPick struct {
+	addr string
+	user int
+}
+
+// forwarder is a user whose mailbox automatically forwards mail to an
+// external address, by an inbox rule or by SMTP forwarding set by an admin.
+type forwarder struct {
+	user    int
+	kind    string // ForwardingType: "MbxRule" or "SmtpForwarding"
+	target  string
+	domain  int // index of target's domain in Org.ExternalDomains
+	fwdInfo string
+}
+
+// Auto-forwarding and priority accounts.
+const (
+	// fwdPerMille is the share (per mille) of single-recipient outbound
+	// messages that are automatic forwards.
+	fwdPerMille = 20
+	// priorityUsers: the first users (the busiest senders, the executives)
+	// are priority accounts; threats aimed at them carry that Context.
+	priorityUsers   = 25
+	priorityContext = "Priority account protection"
+)
+
+// makeForwarders picks the few mailboxes that forward mail outside, with
+// their targets at consumer mail domains; deterministic in the seed.
+func makeForwarders(seed uint64, o *Org) []forwarder {
+	var consumer []int
+	for i, d := range o.ExternalDomains {
+		if d.Kind == "consumer" {
+			consumer = append(consumer, i)
+		}
+	}
+	if len(consumer) == 0 || len(o.Users) == 0 {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(seed, 0x667764)) // "fwd"
+	var out []forwarder
+	for i := 0; i < 6; i++ {
+		f := forwarder{user: r.IntN(len(o.Users)), kind: "MbxRule", domain: consumer[r.IntN(len(consumer))]}
+		if i >= 4 {
+			f.kind = "SmtpForwarding"
+		}
+		u := &o.Users[f.user]
+		local := strings.ToLower(strings.ReplaceAll(u.DisplayName, " ", ""))
+		f.target = local + strconv.Itoa(10+r.IntN(90)) + "@" + o.ExternalDomains[f.domain].Domain
+		f.fwdInfo = `{"ForwardingType":"` + f.kind + `","ForwardingUser":"` + u.Address + `"}`
+		out = append(out, f)
+	}
+	return out
 }
 
 type slotMsg struct {
@@ -272,6 +332,7 @@ func newGenerator(opt Options, sink Sink) *generator {
 		g.serviceZipf[i] /= sum
 	}
 	g.campaigns = makeCampaigns(opt, g.org, g.start)
+	g.forwarders = makeForwarders(opt.Seed, g.org)
 	return g
 }
 
@@ -443,10 +504,15 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	var tmplIdx int
 	internalRecipients := true
 	recipientDomain := -1 // external recipients: Zipf domain
+	var fwd *forwarder    // an automatic forward
 
 	switch m.kind {
 	case kOutbound, kIntra:
 		senderIdx = g.activeUser(r)
+		if m.kind == kOutbound && m.n == 1 && len(g.forwarders) > 0 && r.IntN(1000) < fwdPerMille {
+			fwd = &g.forwarders[r.IntN(len(g.forwarders))]
+			senderIdx = fwd.user
+		}
 		sender = &o.Users[senderIdx]
 		ev.SenderFromAddress = sender.Address
 		ev.SenderMailFromAddress = sender.Address
@@ -464,6 +530,11 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 			ev.EmailDirection = "Outbound"
 			internalRecipients = false
 			recipientDomain = o.externalDomain(r)
+			if fwd != nil {
+				recipientDomain = fwd.domain
+				ev.Subject = "FW: " + ev.Subject
+				ev.ForwardingInformation = fwd.fwdInfo
+			}
 			v.location = "On-premises/external"
 			ev.SenderIPv4 = o.egressV4[r.IntN(len(o.egressV4))]
 			if o.ExternalDomains[recipientDomain].Connector {
@@ -672,10 +743,21 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 
 	// Auxiliary content of the message: attachments and URLs, drawn from
 	// the auxiliary stream so that leaving those tables out changes nothing.
+	// Attachments are drawn even when their table is not wanted: EmailSize
+	// counts them.
+	g.makeAttachments(ar, attCount, camp, &v)
 	needAux := g.sink.EmailAttachmentInfo != nil || g.sink.EmailUrlInfo != nil || g.sink.UrlClickEvents != nil
 	if needAux {
-		g.makeAttachments(ar, attCount, camp, &v)
 		g.makeURLs(ar, urlCount, camp, extDom, ev.SenderFromDomain, recipientDomain)
+	}
+	ev.EmailSize = g.emailSize(r, m.kind)
+	ev.ThreatClassification = threatClass(ev.ThreatTypes, m.kind, tmplIdx, camp)
+	ev.IsFirstContact = strings.Contains(ev.AdditionalFields, `"IsFirstContact":true`)
+	switch {
+	case ev.EmailDirection == "Inbound" && (m.kind == kInPerson || m.kind == kBulk) && r.IntN(60) == 0:
+		ev.ExchangeTransportRule = "Tag external senders"
+	case ev.EmailDirection == "Outbound" && r.IntN(80) == 0:
+		ev.ExchangeTransportRule = "Append legal disclaimer"
 	}
 	if g.sink.EmailUrlInfo != nil {
 		u := &g.url
@@ -694,41 +776,80 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 		}
 	}
 
-	// One row per recipient; a message names each recipient once, and
-	// intra-org mail does not go back to its sender.
+	// The recipients: a message names each recipient once, and intra-org
+	// mail does not go back to its sender.
 	g.seen = g.seen[:0]
+	g.picks = g.picks[:0]
 	if sender != nil {
 		g.seen = append(g.seen, sender.Address)
 	}
 	for i := 0; i < int(m.n); i++ {
-		var rcpt *User
+		var p rcptPick
 		for try := 0; ; try++ {
-			rcpt = nil
+			p = rcptPick{user: -1}
 			if internalRecipients {
 				switch {
 				case camp != nil:
-					rcpt = &o.Users[camp.target(r, len(o.Users))]
+					p.user = camp.target(r, len(o.Users))
 				case sender != nil && r.IntN(10) < 7:
 					// colleagues sit near each other in the user list
-					rcpt = &o.Users[g.nearUser(r, senderIdx)]
+					p.user = g.nearUser(r, senderIdx)
 				default:
-					rcpt = &o.Users[r.IntN(len(o.Users))]
+					p.user = r.IntN(len(o.Users))
 				}
-				ev.RecipientEmailAddress = rcpt.Address
-				ev.RecipientObjectId = rcpt.ObjectID
+				p.addr = o.Users[p.user].Address
+			} else if fwd != nil {
+				p.addr = fwd.target
 			} else {
 				di := recipientDomain
 				if i > 0 && r.IntN(10) < 3 {
 					di = o.externalDomain(r)
 				}
-				ev.RecipientEmailAddress = externalAddress(r, &o.ExternalDomains[di])
-				ev.RecipientObjectId = ""
+				p.addr = externalAddress(r, &o.ExternalDomains[di])
 			}
-			if !slices.Contains(g.seen, ev.RecipientEmailAddress) || try == 50 {
+			if !slices.Contains(g.seen, p.addr) || try == 50 {
 				break
 			}
 		}
-		g.seen = append(g.seen, ev.RecipientEmailAddress)
+		g.seen = append(g.seen, p.addr)
+		g.picks = append(g.picks, p)
+	}
+	// The To and Cc headers. People address a message to some and copy
+	// others, or write to a distribution list (then the rows are its
+	// expanded members); machines address each recipient on their own.
+	human := m.kind == kOutbound || m.kind == kIntra || m.kind == kInPerson
+	if human {
+		if m.kind == kIntra && len(g.picks) >= 9 && r.IntN(2) == 0 {
+			ev.DistributionList = teamNames[senderIdx/40%len(teamNames)] + "@" + o.AcceptedDomains[0]
+			ev.To = g.jsonArray(ev.DistributionList)
+			ev.Cc = "[]"
+		} else {
+			nTo := 1
+			if len(g.picks) > 1 {
+				nTo = 1 + r.IntN(len(g.picks))
+			}
+			ev.To = g.jsonArray(pickAddrs(g.picks[:nTo])...)
+			ev.Cc = g.jsonArray(pickAddrs(g.picks[nTo:])...)
+		}
+	}
+
+	// One row per recipient.
+	for i := range g.picks {
+		p := &g.picks[i]
+		var rcpt *User
+		ev.RecipientEmailAddress, ev.RecipientObjectId = p.addr, ""
+		if p.user >= 0 {
+			rcpt = &o.Users[p.user]
+			ev.RecipientObjectId = rcpt.ObjectID
+		}
+		ev.RecipientDomain = DomainOf(p.addr)
+		if !human {
+			ev.To, ev.Cc = g.jsonArray(p.addr), "[]"
+		}
+		ev.Context = ""
+		if ev.ThreatTypes != "" && p.user >= 0 && p.user < priorityUsers {
+			ev.Context = priorityContext
+		}
 		ev.ReportId = g.reportID(r, nmid, i+1)
 		if ev.EmailLanguage == "" && r.IntN(2) == 0 && rcpt != nil {
 			ev.EmailLanguage = rcpt.Language
@@ -791,6 +912,79 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 		}
 	}
 	return nil
+}
+
+// teamNames name the distribution lists of the teams (40 users each, in
+// user-list order).
+var teamNames = []string{"sales-team", "engineering", "finance", "marketing", "support", "hr-team", "legal", "operations",
+	"product", "it-team", "procurement", "customer-success"}
+
+func pickAddrs(p []rcptPick) []string {
+	out := make([]string, len(p))
+	for i := range p {
+		out[i] = p[i].addr
+	}
+	return out
+}
+
+// jsonArray returns the JSON array of the addresses (which need no
+// escaping beyond quotes and backslashes).
+func (g *generator) jsonArray(addrs ...string) string {
+	b := append(g.json[:0], '[')
+	for i, a := range addrs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, a)
+	}
+	b = append(b, ']')
+	g.json = b
+	return string(b)
+}
+
+// bodySize is the range of a message's size without attachments, in bytes,
+// by kind (headers included).
+var bodySize = [nKinds][2]int{
+	kOutbound: {4_000, 60_000}, kIntra: {4_000, 60_000}, kInPerson: {5_000, 80_000},
+	kBulk: {25_000, 150_000}, kSpam: {6_000, 45_000}, kPhish: {5_000, 40_000},
+	kMalware: {3_000, 12_000}, kCampaign: {6_000, 30_000},
+}
+
+// emailSize is the size of the current message in bytes: headers and body,
+// plus the attachments base64-encoded (4/3 of their size) with their MIME
+// headers.
+func (g *generator) emailSize(r *rand.Rand, kind int8) int64 {
+	b := bodySize[kind]
+	n := int64(b[0] + r.IntN(b[1]-b[0]+1))
+	for _, a := range g.atts {
+		n += (a.size+2)/3*4 + 350
+	}
+	return n
+}
+
+// phishClass is the ThreatClassification of the everyday phish lures, by
+// subject template (phishSubjects): a business-email-compromise category
+// where the lure is one, "Phish" for credential harvesting.
+var phishClass = []string{"Phish", "Phish", "Payroll", "Phish", "Invoice", "Phish", "Phish", "Task", "Payroll", "Phish"}
+
+// threatClass is the ThreatClassification of a message whose verdict is
+// threats: empty when there is none, else the main threat's class.
+func threatClass(threats string, kind int8, tmpl int, camp *campaign) string {
+	switch {
+	case threats == "":
+		return ""
+	case strings.Contains(threats, "Phish"):
+		switch {
+		case camp != nil && camp.class != "":
+			return camp.class
+		case kind == kPhish && tmpl < len(phishClass):
+			return phishClass[tmpl]
+		}
+		return "Phish"
+	case strings.Contains(threats, "Malware"):
+		return "Malware"
+	}
+	return "Spam"
 }
 
 // clicks emits the Safe Links clicks of one recipient on one message.

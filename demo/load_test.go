@@ -131,6 +131,36 @@ func TestLoadNoNulls(t *testing.T) {
 	}
 }
 
+// The dynamic columns hold JSON arrays DuckDB reads as such, and the
+// columns added to EmailEvents in 2024-2026 load with the values the
+// generator gave them.
+func TestLoadNewEmailEventsColumns(t *testing.T) {
+	st := openStore(t)
+	if _, err := Load(context.Background(), st, Options{Seed: 11, Rows: 5000, Now: testNow}, []string{"EmailEvents"}); err != nil {
+		t.Fatal(err)
+	}
+	var typ string
+	if err := st.DB.QueryRow(`SELECT data_type FROM information_schema.columns WHERE table_name = 'EmailEvents' AND column_name = 'To'`).Scan(&typ); err != nil || typ != "JSON" {
+		t.Fatalf("To is %q (%v), want JSON", typ, err)
+	}
+	var rows, toOK, inTo, domOK, fwd, first, sized int64
+	err := st.DB.QueryRow(`SELECT count(*),
+		count(*) FILTER (WHERE json_type("To") = 'ARRAY' AND json_type("Cc") = 'ARRAY' AND json_array_length("To") >= 1),
+		count(*) FILTER (WHERE DistributionList <> '' OR list_contains(CAST(json_extract_string("To", '$[*]') AS VARCHAR[]) || CAST(json_extract_string("Cc", '$[*]') AS VARCHAR[]), RecipientEmailAddress)),
+		count(*) FILTER (WHERE RecipientDomain = split_part(RecipientEmailAddress, '@', 2)),
+		count(*) FILTER (WHERE CASE WHEN ForwardingInformation <> '' THEN json_extract_string(ForwardingInformation, '$.ForwardingUser') END = SenderFromAddress AND EmailDirection = 'Outbound'),
+		count(*) FILTER (WHERE IsFirstContact),
+		count(*) FILTER (WHERE EmailSize > 1000)
+		FROM EmailEvents`).Scan(&rows, &toOK, &inTo, &domOK, &fwd, &first, &sized)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 5000 || toOK != rows || inTo != rows || domOK != rows || sized != rows || fwd == 0 || first == 0 {
+		t.Errorf("%d rows: To/Cc arrays %d, recipient in To/Cc %d, RecipientDomain %d, EmailSize %d, forwards %d, first contact %d",
+			rows, toOK, inTo, domOK, sized, fwd, first)
+	}
+}
+
 func TestMarkerBigSeed(t *testing.T) {
 	st := openStore(t)
 	opt := Options{Seed: 1<<63 + 5, Rows: 10, Days: 2, Now: testNow}
@@ -330,7 +360,7 @@ func TestColumnMap(t *testing.T) {
 	}
 	// A schema that gained columns the generator does not know, lost one,
 	// and reordered others.
-	cols := []schema.Column{{Name: "Subject", Type: types.String}, {Name: "ThreatClassification", Type: types.String},
+	cols := []schema.Column{{Name: "Subject", Type: types.String}, {Name: "Topics", Type: types.String},
 		{Name: "Timestamp", Type: types.DateTime}, {Name: "NewScore", Type: types.Long}}
 	src, def, identity := columnMap(cols, fieldNames(&EmailEvent{}))
 	if identity {

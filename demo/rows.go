@@ -2,6 +2,7 @@ package demo
 
 import (
 	"database/sql/driver"
+	"encoding/json"
 	"time"
 
 	"github.com/quarry-kql/quarry/schema"
@@ -10,7 +11,8 @@ import (
 // The row types below have one field per column of the built-in schema of
 // the same table, in the schema's order (a test checks it), so Values can
 // feed a DuckDB appender directly. Strings are never null: a missing value is
-// the empty string, as in Defender.
+// the empty string, as in Defender. Dynamic columns are string fields holding
+// JSON text.
 
 // EmailEvent is one row of EmailEvents: one message as seen by one
 // recipient.
@@ -54,11 +56,23 @@ type EmailEvent struct {
 	AdditionalFields       string
 	LatestDeliveryLocation string
 	LatestDeliveryAction   string
+	ExchangeTransportRule  string
+	DistributionList       string
+	ForwardingInformation  string // JSON object on auto-forwarded mail, else ""
+	Context                string
+	To                     string // dynamic: a JSON array of addresses
+	Cc                     string // dynamic: a JSON array of addresses
+	ThreatClassification   string
+	RecipientDomain        string
+	EmailSize              int64
+	IsFirstContact         bool
 	TimeGenerated          time.Time
 }
 
 // Values appends the row's values, in schema order, to dst (Go types a
-// DuckDB appender takes: time.Time, string, int32, int64, bool).
+// DuckDB appender takes: time.Time, string, int32, int64, bool; dynamic
+// columns as json.RawMessage, which the appender stores as the JSON value
+// itself rather than as a JSON string).
 func (e *EmailEvent) Values(dst []driver.Value) []driver.Value {
 	return append(dst, e.Timestamp, e.NetworkMessageId, e.InternetMessageId,
 		e.SenderMailFromAddress, e.SenderFromAddress, e.SenderDisplayName, e.SenderObjectId,
@@ -69,7 +83,10 @@ func (e *EmailEvent) Values(dst []driver.Value) []driver.Value {
 		e.EmailActionPolicy, e.EmailActionPolicyGuid, e.AuthenticationDetails,
 		e.AttachmentCount, e.UrlCount, e.EmailLanguage, e.Connectors, e.OrgLevelAction,
 		e.OrgLevelPolicy, e.UserLevelAction, e.UserLevelPolicy, e.ReportId, e.AdditionalFields,
-		e.LatestDeliveryLocation, e.LatestDeliveryAction, e.TimeGenerated)
+		e.LatestDeliveryLocation, e.LatestDeliveryAction, e.ExchangeTransportRule,
+		e.DistributionList, e.ForwardingInformation, e.Context, json.RawMessage(e.To), json.RawMessage(e.Cc),
+		e.ThreatClassification, e.RecipientDomain, e.EmailSize, e.IsFirstContact,
+		e.TimeGenerated)
 }
 
 // EmailAttachment is one row of EmailAttachmentInfo: one attachment of a
