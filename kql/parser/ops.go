@@ -769,6 +769,8 @@ func (p *parser) parseMvItems() []*ast.MvItem {
 
 // parseParsePattern parses the pattern of parse/parse-where: string
 // literals, `*` and column declarations, up to the end of the operator.
+// Keywords may name columns there, except project and union (Kusto's
+// parser ends the pattern at them) and type names.
 func (p *parser) parseParsePattern() []ast.Expr {
 	var out []ast.Expr
 	for {
@@ -779,7 +781,7 @@ func (p *parser) parseParsePattern() []ast.Expr {
 		case p.kind == token.MUL:
 			p.next()
 			out = append(out, &ast.Star{Span: p.span(from)})
-		case p.isNameStart() && !(p.kind == token.IDENT && reservedNames[p.lit]):
+		case p.isNameStart() && !(p.kind == token.IDENT && (p.lit == "project" || p.lit == "union" || typeKeywords[p.lit])):
 			d := p.parseColumnDecl(false)
 			out = append(out, &ast.ColumnRef{Span: p.span(from), Decl: d})
 		default:
