@@ -2,6 +2,7 @@ package format
 
 import (
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/quarry-kql/quarry/kql/ast"
@@ -17,17 +18,50 @@ type Comment struct {
 	OwnLine bool      // only white space precedes it on its line
 }
 
+// directives returns the lines starting with # before offset end.
+func directives(src string, end int) []Comment {
+	var out []Comment
+	for off := 0; off < end; {
+		nl := strings.IndexByte(src[off:end], '\n')
+		line := src[off:end]
+		if nl >= 0 {
+			line = src[off : off+nl]
+		}
+		trimmed := strings.TrimLeft(line, " \t\r\f\v\uFEFF")
+		if strings.HasPrefix(trimmed, "#") {
+			out = append(out, Comment{
+				Pos:     token.PosOf(off + len(line) - len(trimmed)),
+				Text:    strings.TrimRight(trimmed, " \t\r\f\v"),
+				OwnLine: true,
+			})
+		}
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+	}
+	return out
+}
+
 // endOfText is a position after any text.
 const endOfText = token.Pos(int(^uint(0) >> 1))
 
 // Comments returns the comments of src in source order, found by the
-// scanner (so // inside a string literal is not a comment).
+// scanner (so // inside a string literal is not a comment), and the client
+// directive lines (#connect ...) that may precede the query, which the
+// scanner skips like Kusto does.
 func Comments(src string) []Comment {
 	var s scanner.Scanner
 	s.Init(token.NewFile("", src), scanner.ScanComments)
 	var out []Comment
+	first := true
 	for {
 		pos, kind, lit := s.Scan()
+		if first && kind != token.COMMENT {
+			first = false
+			out = append(out, directives(src, pos.Offset())...)
+			sort.SliceStable(out, func(i, j int) bool { return out[i].Pos < out[j].Pos })
+		}
 		if kind == token.EOF {
 			return out
 		}

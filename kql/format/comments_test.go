@@ -22,6 +22,7 @@ func TestScriptWithComments(t *testing.T) {
 			"T\n| join (\n    U\n    // only recent\n    | where t > ago(1h)\n  ) on k\n"},
 		{"not in strings", `print "http://x" // url`, "print \"http://x\" // url\n"},
 		{"only comments after the query", "T\n// the end\n// really", "T\n// the end\n// really\n"},
+		{"client directives", "#connect cluster('help')\n// c\n  #note\nT", "#connect cluster('help')\n// c\n#note\nT\n"},
 	}
 	for _, tt := range tests {
 		s, errs := parser.Parse(tt.src)
