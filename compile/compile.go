@@ -3,6 +3,20 @@
 // prints the resulting plan in the chosen SQL dialect (package sqlgen).
 // Syntax and semantic errors come back as a diag.List with line:col
 // positions; a query with errors never produces SQL.
+//
+// Known deviation from Kusto: datetimes and timespans have microsecond
+// precision, not Kusto's 100 ns ticks. The DuckDB dialect stores datetime
+// as TIMESTAMP (UTC, microseconds) and timespan as INTERVAL (microseconds),
+// so the 7th fractional digit is truncated: datetime(2017-10-30
+// 01:02:03.7654321) reads back as ...03.765432, datetime_part("nanosecond")
+// gives 765432000, make_datetime(..., 0.1234567) rounds to ...00.123457 and
+// endofyear gives 23:59:59.999999. TIMESTAMP_NS was measured and rejected
+// (DuckDB 1.5.6): the hunt costs the same on it, but it only spans the
+// years 1677-2262 (Kusto's datetime spans 0001-9999, and bins are aligned
+// on 0001-01-01), and DuckDB's date_trunc, time_bucket, make_timestamp and
+// datetime +/- INTERVAL all return microsecond TIMESTAMP, so the extra
+// digit would survive storage and literals but not arithmetic. A test in
+// compile pins the truncation so a change of behaviour is noticed.
 package compile
 
 import (

@@ -339,3 +339,12 @@ func TestWindowFunctions(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Datetimes keep microseconds, not Kusto's 100 ns ticks (see the package
+// doc): the 7th fractional digit is truncated (make_datetime rounds its
+// seconds to microseconds). If the store ever gains
+// tick precision, this test fails and the package doc must change.
+func TestDatetimeMicrosecondPrecision(t *testing.T) {
+	expect(t, `print a = datetime(2017-10-30 01:02:03.7654321), b = datetime_part("nanosecond", datetime(2017-10-30 01:02:03.7654321)), c = make_datetime(2017,10,1,12,11,0.1234567), d = endofyear(datetime(2017-01-01))`,
+		"a,b,c,d\n2017-10-30T01:02:03.7654320Z,765432000,2017-10-01T12:11:00.1234570Z,2017-12-31T23:59:59.9999990Z")
+}
