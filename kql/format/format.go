@@ -138,9 +138,9 @@ func (p *printer) script(s *ast.Script) {
 	}
 	for i, st := range s.Stmts {
 		p.stmt(st)
-		_, isLet := st.(*ast.LetStmt)
-		_, isExpr := st.(*ast.ExprStmt)
-		if i < len(s.Stmts)-1 || !isExpr || isLet {
+		// Statements are separated by `;`; a script that ends with a let,
+		// set or declare keeps its closing `;`.
+		if _, isExpr := st.(*ast.ExprStmt); i < len(s.Stmts)-1 || !isExpr {
 			p.write(";")
 		}
 		if i+1 < len(s.Stmts) {
