@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"slices"
@@ -745,7 +746,7 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	// the auxiliary stream so that leaving those tables out changes nothing.
 	// Attachments are drawn even when their table is not wanted: EmailSize
 	// counts them.
-	g.makeAttachments(ar, attCount, camp, &v)
+	g.makeAttachments(ar, attCount, camp, &v, g.sink.EmailAttachmentInfo != nil)
 	needAux := g.sink.EmailAttachmentInfo != nil || g.sink.EmailUrlInfo != nil || g.sink.UrlClickEvents != nil
 	if needAux {
 		g.makeURLs(ar, urlCount, camp, extDom, ev.SenderFromDomain, recipientDomain)
@@ -821,15 +822,15 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	if human {
 		if m.kind == kIntra && len(g.picks) >= 9 && r.IntN(2) == 0 {
 			ev.DistributionList = teamNames[senderIdx/40%len(teamNames)] + "@" + o.AcceptedDomains[0]
-			ev.To = g.jsonArray(ev.DistributionList)
+			ev.To = g.jsonArray([]rcptPick{{addr: ev.DistributionList}})
 			ev.Cc = "[]"
 		} else {
 			nTo := 1
 			if len(g.picks) > 1 {
 				nTo = 1 + r.IntN(len(g.picks))
 			}
-			ev.To = g.jsonArray(pickAddrs(g.picks[:nTo])...)
-			ev.Cc = g.jsonArray(pickAddrs(g.picks[nTo:])...)
+			ev.To = g.jsonArray(g.picks[:nTo])
+			ev.Cc = g.jsonArray(g.picks[nTo:])
 		}
 	}
 
@@ -844,7 +845,7 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 		}
 		ev.RecipientDomain = DomainOf(p.addr)
 		if !human {
-			ev.To, ev.Cc = g.jsonArray(p.addr), "[]"
+			ev.To, ev.Cc = g.jsonArray(g.picks[i:i+1]), "[]"
 		}
 		ev.Context = ""
 		if ev.ThreatTypes != "" && p.user >= 0 && p.user < priorityUsers {
@@ -919,27 +920,31 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 var teamNames = []string{"sales-team", "engineering", "finance", "marketing", "support", "hr-team", "legal", "operations",
 	"product", "it-team", "procurement", "customer-success"}
 
-func pickAddrs(p []rcptPick) []string {
-	out := make([]string, len(p))
-	for i := range p {
-		out[i] = p[i].addr
-	}
-	return out
-}
-
-// jsonArray returns the JSON array of the addresses (which need no
-// escaping beyond quotes and backslashes).
-func (g *generator) jsonArray(addrs ...string) string {
+// jsonArray returns the JSON array of the recipients' addresses.
+func (g *generator) jsonArray(p []rcptPick) string {
 	b := append(g.json[:0], '[')
-	for i, a := range addrs {
+	for i := range p {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, a)
+		b = appendJSONString(b, p[i].addr)
 	}
 	b = append(b, ']')
 	g.json = b
 	return string(b)
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // bodySize is the range of a message's size without attachments, in bytes,
@@ -1043,11 +1048,33 @@ func (g *generator) clicks(ar *rand.Rand, at time.Time, nmid string, rcpt *User,
 	return nil
 }
 
-func (g *generator) makeAttachments(ar *rand.Rand, n int, camp *campaign, v *verdict) {
+// makeAttachments draws the attachments of the current message. Without
+// full, only their sizes are kept (for EmailSize), from the same draws.
+func (g *generator) makeAttachments(ar *rand.Rand, n int, camp *campaign, v *verdict, full bool) {
 	g.atts = g.atts[:0]
 	for i := 0; i < n; i++ {
 		if camp != nil && camp.attachment != nil {
 			g.atts = append(g.atts, *camp.attachment)
+			continue
+		}
+		if !full {
+			// the draws below, without building the strings
+			if i == 0 && (v.threats == "Malware" || v.zap == "Malware ZAP") {
+				ar.IntN(7)
+				ar.IntN(len(fileStems))
+				ar.IntN(9000)
+				skip64(ar)
+				g.atts = append(g.atts, attachment{size: int64(20_000 + ar.IntN(900_000))})
+				continue
+			}
+			f := &benignFiles[ar.IntN(len(benignFiles))]
+			ar.IntN(len(fileStems))
+			if ar.IntN(2) == 0 {
+				ar.IntN(7)
+				ar.IntN(12)
+			}
+			skip64(ar)
+			g.atts = append(g.atts, attachment{size: int64(f.minKB+ar.IntN(f.maxKB-f.minKB+1)) * 1024})
 			continue
 		}
 		if v.threats == "Malware" || v.zap == "Malware ZAP" {
@@ -1265,6 +1292,13 @@ func (g *generator) spamDomain(r *rand.Rand) string {
 func (g *generator) uuidString(r *rand.Rand) string {
 	g.b = appendUUID(g.b[:0], r)
 	return string(g.b)
+}
+
+// skip64 makes the draws of hex64.
+func skip64(r *rand.Rand) {
+	for i := 0; i < 4; i++ {
+		r.Uint64()
+	}
 }
 
 func (g *generator) hex64(r *rand.Rand) string {
