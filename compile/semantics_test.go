@@ -348,3 +348,21 @@ func TestDatetimeMicrosecondPrecision(t *testing.T) {
 	expect(t, `print a = datetime(2017-10-30 01:02:03.7654321), b = datetime_part("nanosecond", datetime(2017-10-30 01:02:03.7654321)), c = make_datetime(2017,10,1,12,11,0.1234567), d = endofyear(datetime(2017-01-01))`,
 		"a,b,c,d\n2017-10-30T01:02:03.7654320Z,765432000,2017-10-01T12:11:00.1234570Z,2017-12-31T23:59:59.9999990Z")
 }
+
+// Functions from the reference docs: replace_strings replaces all lookups
+// at once (an earlier lookup wins an overlap; a non-string rewrite keeps
+// the match, as does a missing one), make_timespan's three forms,
+// jaccard_index over distinct elements, time-zone conversion both ways
+// (a spring-forward gap maps to the earlier instant), make_list_with_nulls.
+func TestDocFunctions(t *testing.T) {
+	expect(t, `print a = replace_strings("cat dog", dynamic(["cat","dog"]), dynamic(["dog","pigeon"])), b = replace_strings("This is", dynamic(["This","is"]), dynamic(["X"])), c = replace_strings("This is", dynamic(["This","is"]), dynamic([1,"was"]))`,
+		"a,b,c\ndog pigeon,X is,This was")
+	expect(t, `print a = make_timespan(1, 30), b = make_timespan(1, 30, 15.5), c = make_timespan(2, 1, 30, 15)`,
+		"a,b,c\n01:30:00,01:30:15.5000000,2.01:30:15")
+	expect(t, `print a = jaccard_index(dynamic([1,1,2,3]), dynamic([3,4])), b = jaccard_index(dynamic(["a"]), dynamic(["a"]))`,
+		"a,b\n0.25,1")
+	expect(t, `print a = datetime_local_to_utc(datetime(2020-07-01 12:00), "Europe/Paris"), b = datetime_utc_to_local(datetime(2020-07-01 10:00), "America/New_York"), c = datetime_local_to_utc(datetime(2022-03-27 02:30), "Europe/Brussels")`,
+		"a,b,c\n2020-07-01T10:00:00Z,2020-07-01T06:00:00Z,2022-03-27T00:30:00Z")
+	expect(t, `datatable(x:long)[1, long(null), 3] | summarize l = make_list_with_nulls(x)`,
+		"l\n[1,null,3]")
+}

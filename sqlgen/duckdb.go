@@ -663,6 +663,12 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		var s string
 		switch call.F.Name {
+		case "jaccard_index":
+			// |A ∩ B| / |A ∪ B| over distinct elements.
+			a := distinct(lists[0])
+			inter := "list_filter(" + a + ", x -> list_contains(" + lists[1] + ", x))"
+			union := distinct("flatten([" + lists[0] + ", " + lists[1] + "])")
+			return "(CAST(len(" + inter + ") AS DOUBLE) / len(" + union + "))", nil
 		case "set_union":
 			s = distinct("flatten([" + strings.Join(lists, ", ") + "])")
 		case "set_intersect":
@@ -854,6 +860,8 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			parts[i] = "coalesce(json_extract(" + a + ", '$[*]'), [])"
 		}
 		return "to_json(list_concat(" + strings.Join(parts, ", ") + "))", nil
+	case "replace_strings":
+		return d.replaceStrings(call, args)
 	case "array_index_of":
 		return "coalesce(CAST(list_position(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + ") AS BIGINT) - 1, -1)", nil
 	case "set_has_element":
@@ -953,6 +961,16 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			return "", fmt.Errorf("datetime_part: unknown part %q", part)
 		}
 		return "CAST(" + s + " AS INTEGER)", nil
+	case "make_timespan":
+		// (hour, minute), (hour, minute, second) or (day, hour, minute, second).
+		var d, h, m, sec string = "0", args[0], args[1], "0"
+		switch len(args) {
+		case 3:
+			sec = args[2]
+		case 4:
+			d, h, m, sec = args[0], args[1], args[2], args[3]
+		}
+		return "to_microseconds(CAST(" + d + " AS BIGINT) * 86400000000 + CAST(" + h + " AS BIGINT) * 3600000000 + CAST(" + m + " AS BIGINT) * 60000000 + CAST(round(CAST(" + sec + " AS DOUBLE) * 1000000) AS BIGINT))", nil
 	case "make_datetime":
 		for len(args) < 6 {
 			args = append(args, "0")
@@ -1759,4 +1777,59 @@ func formatDatetime(x, f string) string {
 		return "''"
 	}
 	return "coalesce(" + strings.Join(parts, " || ") + ", '')"
+}
+
+// replaceStrings prints replace_strings(text, lookups, rewrites) for
+// literal lookup and rewrite arrays. Kusto replaces all lookups at once,
+// an earlier lookup winning where matches overlap; so the text is split on
+// the first lookup, each piece is processed with the remaining lookups,
+// and the pieces are joined with the first rewrite. Lookups that are not
+// strings (or are empty) are ignored; a rewrite that is not a string, or
+// is missing, leaves its lookup's matches as they are (still consumed, so
+// later lookups do not apply inside them).
+func (d duckdb) replaceStrings(call *plan.Call, args []string) (string, error) {
+	lits := func(e plan.Expr) ([]any, bool) {
+		l, ok := e.(*plan.Lit)
+		if !ok || l.T != types.Dynamic {
+			return nil, false
+		}
+		s, ok := l.V.(string)
+		if !ok {
+			return nil, false
+		}
+		var v []any
+		if json.Unmarshal([]byte(s), &v) != nil {
+			return nil, false
+		}
+		return v, true
+	}
+	lookups, ok1 := lits(call.Args[1])
+	rewrites, ok2 := lits(call.Args[2])
+	if !ok1 || !ok2 {
+		return "", fmt.Errorf("not supported yet: replace_strings with lookups or rewrites that are not dynamic([...]) literals")
+	}
+	type pair struct{ from, to string }
+	var pairs []pair
+	for i, l := range lookups {
+		from, ok := l.(string)
+		if !ok || from == "" {
+			continue
+		}
+		to := from
+		if i < len(rewrites) {
+			if r, ok := rewrites[i].(string); ok {
+				to = r
+			}
+		}
+		pairs = append(pairs, pair{from, to})
+	}
+	var rec func(x string, i int) string
+	rec = func(x string, i int) string {
+		if i == len(pairs) {
+			return x
+		}
+		v := fmt.Sprintf("__rs%d", i)
+		return "array_to_string(list_transform(string_split(" + x + ", " + quoteString(pairs[i].from) + "), " + v + " -> " + rec(v, i+1) + "), " + quoteString(pairs[i].to) + ")"
+	}
+	return rec(args[0], 0), nil
 }

@@ -96,6 +96,12 @@ func init() {
 	fn("datetime_diff", NameNone, "string, datetime, datetime -> long", "@datetime_diff")
 	fn("datetime_add", NameNone, "string, integer, datetime -> datetime", "@datetime_add")
 	fn("datetime_part", NameNone, "string, datetime -> int", "@datetime_part", "datepart")
+	fn("make_timespan", NameNone, "integer, integer, [num], [num] -> timespan", "@make_timespan")
+	// Local to UTC subtracts the zone's offset at the instant ICU maps the
+	// local time to: the same instant except in a spring-forward gap, where
+	// Kusto (like the offset after the change) gives the earlier instant.
+	fn("datetime_local_to_utc", NameNone, "datetime, string -> datetime", "({0} - (timezone({1}, timezone({1}, {0})) - CAST(timezone({1}, {0}) AS TIMESTAMP)))")
+	fn("datetime_utc_to_local", NameNone, "datetime, string -> datetime", "timezone({1}, CAST({0} AS TIMESTAMPTZ))")
 	fn("make_datetime", NameNone, "integer, integer, integer, [integer], [integer], [real] -> datetime", "@make_datetime")
 	fn("unixtime_seconds_todatetime", NameNone, "num -> datetime", "make_timestamp(CAST(round({0} * 1000000) AS BIGINT))")
 	fn("unixtime_milliseconds_todatetime", NameNone, "num -> datetime", "make_timestamp(CAST(round({0} * 1000) AS BIGINT))")
@@ -117,6 +123,7 @@ func init() {
 	fn("trim_end", NameNone, "string, string -> string", "@trim")
 	fn("reverse", NameNone, "tostr -> string", "reverse({0})")
 	fn("replace_string", NameNone, "string, string, string -> string", "replace({0}, {1}, {2})")
+	fn("replace_strings", NameNone, "string, dynamic, dynamic -> string", "@replace_strings")
 	fn("replace_regex", NameNone, "string, string, string -> string", "regexp_replace({0}, {1}, {2}, 'g')")
 	fn("replace", NameNone, "string, string, string -> string", "regexp_replace({2}, {0}, {1}, 'g')")
 	fn("extract", NameNone, "string, integer, string, [any] -> string", "@extract")
@@ -214,6 +221,7 @@ func init() {
 	fn("bag_zip", NameNone, "dynamic, dynamic -> dynamic", "@bag_zip")
 	fn("range", NameNone, "any, any, [any] -> dynamic", "@range")
 	fn("pack_all", NameNone, "[bool] -> dynamic", "@pack_all")
+	fn("jaccard_index", NameNone, "dynamic, dynamic -> real", "@setop")
 	fn("set_union", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
 	fn("set_intersect", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
 	fn("set_difference", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
@@ -280,6 +288,7 @@ func init() {
 	agg("make_set", "set", "any, [integer] -> dynamic", "@make_set", "makeset")
 	agg("make_set_if", "set", "any, bool, [integer] -> dynamic", "@make_set")
 	agg("make_list", "list", "any, [integer] -> dynamic", "@make_list", "makelist")
+	agg("make_list_with_nulls", "list", "any -> dynamic", "coalesce(to_json(list({0})), CAST('[]' AS JSON))")
 	agg("make_list_if", "list", "any, bool, [integer] -> dynamic", "@make_list")
 	agg("make_bag", "bag", "dynamic, [integer] -> dynamic", "@make_bag")
 	agg("make_bag_if", "bag", "dynamic, bool, [integer] -> dynamic", "@make_bag")
