@@ -328,3 +328,19 @@ func TestSentinelRulesRunOnDemo(t *testing.T) {
 	}
 	t.Logf("Sentinel email rules on demo data: %d compile, %d run, %d return rows", compiled, ran, nonEmpty)
 }
+
+// Hunt is the Mailflow by directionality hunt (engine's golden test runs
+// it against shared/golden; here it is compiled and fuzzed).
+const Hunt = `EmailEvents
+| where Timestamp > ago(30d)
+| extend domain = substring(RecipientEmailAddress, indexof(RecipientEmailAddress, "@")+1)
+| summarize total=count() by EmailDirection, domain, bin(Timestamp, 1d)
+| order by Timestamp asc`
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
