@@ -1,9 +1,14 @@
 package ingest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/schema"
 )
 
 // TestDefenderNewEmailEventsColumns: a Defender export of EmailEvents
@@ -37,4 +42,72 @@ func TestDefenderNewEmailEventsColumns(t *testing.T) {
 			coalesce("To"::VARCHAR, 'null') || '|' || coalesce(EmailSize::VARCHAR, 'null') || '|' || coalesce(IsFirstContact::VARCHAR, 'null')
 			FROM EmailEvents WHERE EmailDirection = 'Inbound'`, "Invoice||||null|null|null"},
 	})
+}
+
+// TestIngestUpgradesOlderBuiltinTable: a store whose EmailEvents was made
+// by a quarry that did not know the columns Microsoft added since 2024
+// (the 39 columns of the 2024 page and TimeGenerated) is upgraded by
+// ingest instead of refused: the old rows are kept, with "" and null in the
+// new columns, and the new rows are appended in the current layout. A
+// table with columns the built-in schema lacks is still refused.
+func TestIngestUpgradesOlderBuiltinTable(t *testing.T) {
+	st := openStore(t, ":memory:")
+	cur, _ := schema.Builtin("EmailEvents")
+	added := map[string]bool{"ExchangeTransportRule": true, "DistributionList": true, "ForwardingInformation": true, "Context": true,
+		"To": true, "Cc": true, "ThreatClassification": true, "RecipientDomain": true, "EmailSize": true, "IsFirstContact": true}
+	old := &schema.Table{Name: "EmailEvents"}
+	for _, c := range cur.Columns {
+		if !added[c.Name] {
+			old.Columns = append(old.Columns, c)
+		}
+	}
+	if len(old.Columns) != 40 {
+		t.Fatalf("old layout has %d columns", len(old.Columns))
+	}
+	if err := st.EnsureTable(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Exec(`INSERT INTO EmailEvents (Timestamp, TimeGenerated, RecipientEmailAddress, EmailDirection, Subject)
+		VALUES (TIMESTAMP '2026-11-01 07:00:00', TIMESTAMP '2026-11-01 07:00:00', 'old@contoso.com', 'Inbound', 'kept')`); err != nil {
+		t.Fatal(err)
+	}
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: t.TempDir()}, "testdata/defender/storage.json")
+	if res[0].Rows["EmailEvents"] != 2 {
+		t.Fatalf("got %s", res[0].Summary())
+	}
+	var names []string
+	rows, err := st.DB.Query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'EmailEvents' ORDER BY ordinal_position`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	var want []string
+	for _, c := range cur.Columns {
+		want = append(want, c.Name)
+	}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("columns after the upgrade:\n%s\nwant\n%s", strings.Join(names, " "), strings.Join(want, " "))
+	}
+	checkRows(t, st, [][2]string{
+		{`SELECT count(*)::VARCHAR FROM EmailEvents`, "3"},
+		{`SELECT Subject || '|' || ForwardingInformation || '|' || ThreatClassification || '|' || coalesce("To"::VARCHAR, 'null') || '|' || coalesce(EmailSize::VARCHAR, 'null')
+			FROM EmailEvents WHERE RecipientEmailAddress = 'old@contoso.com'`, "kept|||null|null"},
+		{`SELECT count(*)::VARCHAR FROM information_schema.tables WHERE table_name LIKE '%quarry_upgrade%'`, "0"},
+	})
+
+	// Not an older layout: a column the built-in schema does not have.
+	st2 := openStore(t, ":memory:")
+	odd := &schema.Table{Name: "EmailEvents", Columns: append(append([]schema.Column(nil), old.Columns[:5]...), schema.Column{Name: "Mine", Type: types.String})}
+	if err := st2.EnsureTable(context.Background(), odd); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), st2, []string{"testdata/defender/storage.json"}, Options{RejectsDir: t.TempDir()}); err == nil ||
+		!strings.Contains(err.Error(), "table EmailEvents exists with other columns") {
+		t.Errorf("a foreign EmailEvents: %v", err)
+	}
 }

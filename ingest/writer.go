@@ -192,11 +192,78 @@ func (w *writer) ensure(t *schema.Table) error {
 	if err != nil {
 		return err
 	}
+	if !sameColumns(have, t) && olderBuiltin(have, t) {
+		if err := w.upgrade(have, t); err != nil {
+			return err
+		}
+		have = t
+	}
 	if !sameColumns(have, t) {
 		return fmt.Errorf("table %s exists with other columns (%s) than ingest writes (%s); load into another database or drop it",
 			t.Name, columnList(have), columnList(t))
 	}
 	w.known[t.Name] = true
+	return nil
+}
+
+// olderBuiltin reports whether have is t, a built-in table, as an older
+// quarry made it: t's columns without some of its later columns (the ones
+// Microsoft added since, schema.LaterColumns), the others in the same order
+// with the same types.
+func olderBuiltin(have, t *schema.Table) bool {
+	if b, ok := schema.Builtin(t.Name); !ok || !sameColumns(b, t) || len(have.Columns) >= len(t.Columns) {
+		return false
+	}
+	later := map[string]bool{}
+	for _, n := range schema.LaterColumns(t.Name) {
+		later[n] = true
+	}
+	j := 0
+	for _, c := range t.Columns {
+		switch {
+		case j < len(have.Columns) && have.Columns[j].Name == c.Name:
+			if store.SQLType(have.Columns[j].Type) != store.SQLType(c.Type) {
+				return false
+			}
+			j++
+		case !later[c.Name]:
+			return false
+		}
+	}
+	return j == len(have.Columns)
+}
+
+// upgrade rebuilds a built-in table made by an older quarry with the
+// current columns, in one transaction: the rows are kept, the new string
+// columns are "" in them and the others null, as when a file lacks them.
+func (w *writer) upgrade(have, t *schema.Table) error {
+	tmp := &schema.Table{Name: t.Name + "__quarry_upgrade", Columns: t.Columns}
+	old := map[string]bool{}
+	for _, c := range have.Columns {
+		old[c.Name] = true
+	}
+	var sel []string
+	for _, c := range t.Columns {
+		switch {
+		case old[c.Name]:
+			sel = append(sel, store.QuoteIdent(c.Name))
+		case c.Type == types.String:
+			sel = append(sel, "''")
+		default:
+			sel = append(sel, "CAST(NULL AS "+store.SQLType(c.Type)+")")
+		}
+	}
+	stmts := []string{"BEGIN TRANSACTION", "DROP TABLE IF EXISTS main." + store.QuoteIdent(tmp.Name), store.CreateTableSQL(tmp),
+		"INSERT INTO main." + store.QuoteIdent(tmp.Name) + " SELECT " + strings.Join(sel, ", ") + " FROM main." + store.QuoteIdent(t.Name),
+		"DROP TABLE main." + store.QuoteIdent(t.Name),
+		"ALTER TABLE main." + store.QuoteIdent(tmp.Name) + " RENAME TO " + store.QuoteIdent(t.Name),
+		"COMMIT"}
+	for _, q := range stmts {
+		if err := w.exec(q); err != nil {
+			w.exec("ROLLBACK")
+			return fmt.Errorf("upgrade %s to the current columns: %w", t.Name, err)
+		}
+	}
 	return nil
 }
 

@@ -133,6 +133,20 @@ var builtin = []*Table{
 	},
 }
 
+// later are the columns added to built-in tables after quarry first
+// shipped them: a store written by an older quarry has the table without
+// them (and otherwise the same columns, in the same order).
+var later = map[string][]string{
+	"EmailEvents": {"ExchangeTransportRule", "DistributionList", "ForwardingInformation", "Context",
+		"To", "Cc", "ThreatClassification", "RecipientDomain", "EmailSize", "IsFirstContact"},
+}
+
+// LaterColumns returns the names of the columns added to built-in table
+// name after its first version, which tables made by an older quarry lack.
+func LaterColumns(name string) []string {
+	return append([]string(nil), later[name]...)
+}
+
 var byName = func() map[string]*Table {
 	m := make(map[string]*Table, len(builtin))
 	for _, t := range builtin {

@@ -75,3 +75,22 @@ func TestBuiltinTables(t *testing.T) {
 		}
 	}
 }
+
+func TestLaterColumns(t *testing.T) {
+	tbl, _ := Builtin("EmailEvents")
+	got := LaterColumns("EmailEvents")
+	if len(got) != 10 {
+		t.Fatalf("LaterColumns(EmailEvents) = %v", got)
+	}
+	for _, n := range got {
+		if _, ok := tbl.Column(n); !ok {
+			t.Errorf("later column %s is not in EmailEvents", n)
+		}
+	}
+	if n := len(tbl.Columns) - len(got); n != 40 {
+		t.Errorf("EmailEvents without its later columns has %d columns, want the 40 of the first version", n)
+	}
+	if got := LaterColumns("UrlClickEvents"); len(got) != 0 {
+		t.Errorf("UrlClickEvents: %v", got)
+	}
+}
