@@ -223,6 +223,8 @@ type generator struct {
 
 	pcg, apcg *rand.PCG
 	r, ar     *rand.Rand // per message: main (EmailEvents) and auxiliary streams
+	cpcg      *rand.PCG  // UrlChainId
+	cr        *rand.Rand
 
 	msgs []slotMsg
 	b    []byte
@@ -763,8 +765,9 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	if g.sink.EmailUrlInfo != nil {
 		u := &g.url
 		for i, link := range g.urls {
+			// Each URL found is the root (position 0) of its own chain.
 			*u = EmailUrl{Timestamp: at, TimeGenerated: at, NetworkMessageId: nmid, Url: link, UrlDomain: hostOf(link),
-				UrlLocation: "Body", ReportId: g.reportID(ar, nmid, i+1)}
+				UrlLocation: "Body", UrlChainId: g.chainID(m.seed, i), ReportId: g.reportID(ar, nmid, i+1)}
 			if camp != nil && camp.qr {
 				u.UrlLocation = "QRCode"
 			} else if i > 0 && ar.IntN(15) == 0 {
@@ -893,7 +896,8 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 					InternetMessageId: ev.InternetMessageId, Action: zapAction, ActionType: v.zap,
 					ActionTrigger: "SpecialAction", ActionResult: "Success",
 					RecipientEmailAddress: ev.RecipientEmailAddress, DeliveryLocation: zapLocation,
-					ThreatTypes: v.zapThreats, DetectionMethods: v.zapMethods, ReportId: g.reportID(ar, nmid, i+1)}
+					ThreatTypes: v.zapThreats, DetectionMethods: v.zapMethods, ReportId: g.reportID(ar, nmid, i+1),
+					SenderFromAddress: ev.SenderFromAddress, EmailDirection: ev.EmailDirection, SourceLocation: ev.DeliveryLocation}
 				if v.zap == "Manual Remediation" {
 					p.ActionTrigger = "AdminAction"
 				} else if ar.IntN(25) == 0 {
@@ -914,6 +918,20 @@ func (g *generator) message(at time.Time, m *slotMsg) error {
 	}
 	return nil
 }
+
+// clickApps are the mail clients Safe Links clicks come from, with the
+// versions seen.
+var clickApps = []struct {
+	name     string
+	versions []string
+}{
+	{"Outlook", []string{"16.0.17928.20216", "16.0.18025.20160", "16.0.18129.20158"}},
+	{"Outlook for iOS", []string{"4.2442.0", "4.2446.0"}},
+	{"Outlook for Android", []string{"4.2443.1", "4.2445.2"}},
+	{"Outlook on the web", []string{""}},
+}
+
+var clickAppWeights = []float64{60, 15, 10, 15}
 
 // teamNames name the distribution lists of the teams (40 users each, in
 // user-list order).
@@ -1041,6 +1059,8 @@ func (g *generator) clicks(ar *rand.Rand, at time.Time, nmid string, rcpt *User,
 	if strings.Contains(link, "/r/") {
 		c.UrlChain = `["` + link + `","https://` + hostOf(link) + `/landing"]`
 	}
+	app := &clickApps[pickWeighted(ar, clickAppWeights)]
+	c.AppName, c.AppVersion = app.name, app.versions[ar.IntN(len(app.versions))]
 	if err := g.sink.UrlClickEvents(c); err != nil {
 		return err
 	}
@@ -1292,6 +1312,17 @@ func (g *generator) spamDomain(r *rand.Rand) string {
 func (g *generator) uuidString(r *rand.Rand) string {
 	g.b = appendUUID(g.b[:0], r)
 	return string(g.b)
+}
+
+// chainID is the UrlChainId of URL i of the message with the given seed,
+// from its own stream so that the other draws do not move.
+func (g *generator) chainID(seed uint64, i int) string {
+	if g.cr == nil {
+		g.cpcg = rand.NewPCG(0, 0)
+		g.cr = rand.New(g.cpcg)
+	}
+	g.cpcg.Seed(g.opt.Seed^0x636861696e, seed+uint64(i)) // "chain"
+	return g.uuidString(g.cr)
 }
 
 // skip64 makes the draws of hex64.

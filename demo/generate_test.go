@@ -143,7 +143,7 @@ func checksum(c *collected) string {
 // pinnedChecksum is the checksum of Options{Seed: 1, Rows: 5000, Now:
 // testNow} on amd64. When a change to the generator changes it on purpose, bump
 // GeneratorVersion (so stored demo data sets are regenerated) and update it.
-const pinnedChecksum = "07f0c9ae8f3c9c935273d3a83dfc315ddb70c82e706aff612a6dd92d85b4aab5"
+const pinnedChecksum = "5a28723d7d2cc8e6f2541ef5f3e2d1c5cfd265828e2905b6282c5fe585a3e8a1"
 
 func TestDeterminism(t *testing.T) {
 	opt := Options{Seed: 1, Rows: 5000, Now: testNow}
@@ -654,7 +654,8 @@ func TestOtherTablesConsistent(t *testing.T) {
 	urls := map[string]int32{}
 	for _, u := range c.urls {
 		e := byMsg[u.NetworkMessageId]
-		if e == nil || !strings.HasPrefix(u.Url, "https://"+u.UrlDomain+"/") || !oneOf(u.UrlLocation, "Body", "Attachment", "QRCode") {
+		if e == nil || !strings.HasPrefix(u.Url, "https://"+u.UrlDomain+"/") || !oneOf(u.UrlLocation, "Body", "Attachment", "QRCode") ||
+			!uuidRE.MatchString(u.UrlChainId) || u.UrlChainPosition != 0 {
 			t.Fatalf("url row %+v", u)
 		}
 		urls[u.NetworkMessageId]++
@@ -679,6 +680,9 @@ func TestOtherTablesConsistent(t *testing.T) {
 		if e == nil || !p.Timestamp.After(e.Timestamp) || e.LatestDeliveryLocation != p.DeliveryLocation || e.DeliveryAction != "Delivered" {
 			t.Fatalf("post-delivery event %+v does not match its message %+v", p, e)
 		}
+		if p.SenderFromAddress != e.SenderFromAddress || p.EmailDirection != e.EmailDirection || p.SourceLocation != e.DeliveryLocation {
+			t.Fatalf("post-delivery event %+v: sender, direction or source location differ from %+v", p, e)
+		}
 		zapTypes[p.ActionType]++
 		if p.ActionType == "Manual Remediation" && p.ActionTrigger != "AdminAction" || p.ActionType != "Manual Remediation" && p.ActionTrigger != "SpecialAction" {
 			t.Fatalf("trigger of %+v", p)
@@ -701,6 +705,10 @@ func TestOtherTablesConsistent(t *testing.T) {
 		}
 		if k.UrlChain != "" && !json.Valid([]byte(k.UrlChain)) {
 			t.Fatalf("UrlChain %q", k.UrlChain)
+		}
+		if !oneOf(k.AppName, "Outlook", "Outlook for iOS", "Outlook for Android", "Outlook on the web") ||
+			(k.AppVersion == "") != (k.AppName == "Outlook on the web") || k.SourceId != "" {
+			t.Fatalf("click app %q %q, source %q", k.AppName, k.AppVersion, k.SourceId)
 		}
 		actions[k.ActionType]++
 		if k.IsClickedThrough && k.ThreatTypes != "" {

@@ -20,7 +20,7 @@ import (
 
 // GeneratorVersion changes whenever Generate's output changes for the same
 // Options, so a stored demo data set from an older quarry is regenerated.
-const GeneratorVersion = 5
+const GeneratorVersion = 6
 
 // MarkerTable is the bookkeeping table, in the quarry_meta schema, that
 // records which demo data set the store holds. Its presence is what makes

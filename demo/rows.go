@@ -126,6 +126,8 @@ type EmailUrl struct {
 	Url              string
 	UrlDomain        string
 	UrlLocation      string
+	UrlChainId       string
+	UrlChainPosition int32
 	ReportId         string
 	TimeGenerated    time.Time
 }
@@ -134,7 +136,7 @@ type EmailUrl struct {
 // DuckDB appender takes: time.Time, string, int32, int64, bool).
 func (u *EmailUrl) Values(dst []driver.Value) []driver.Value {
 	return append(dst, u.Timestamp, u.NetworkMessageId, u.Url, u.UrlDomain, u.UrlLocation,
-		u.ReportId, u.TimeGenerated)
+		u.UrlChainId, u.UrlChainPosition, u.ReportId, u.TimeGenerated)
 }
 
 // PostDeliveryEvent is one row of EmailPostDeliveryEvents: a ZAP or an
@@ -152,6 +154,9 @@ type PostDeliveryEvent struct {
 	ThreatTypes           string
 	DetectionMethods      string
 	ReportId              string
+	SenderFromAddress     string
+	EmailDirection        string
+	SourceLocation        string
 	TimeGenerated         time.Time
 }
 
@@ -160,7 +165,8 @@ type PostDeliveryEvent struct {
 func (p *PostDeliveryEvent) Values(dst []driver.Value) []driver.Value {
 	return append(dst, p.Timestamp, p.NetworkMessageId, p.InternetMessageId, p.Action,
 		p.ActionType, p.ActionTrigger, p.ActionResult, p.RecipientEmailAddress,
-		p.DeliveryLocation, p.ThreatTypes, p.DetectionMethods, p.ReportId, p.TimeGenerated)
+		p.DeliveryLocation, p.ThreatTypes, p.DetectionMethods, p.ReportId, p.SenderFromAddress,
+		p.EmailDirection, p.SourceLocation, p.TimeGenerated)
 }
 
 // UrlClick is one row of UrlClickEvents: a Safe Links click on a URL of a
@@ -178,6 +184,9 @@ type UrlClick struct {
 	IsClickedThrough bool
 	UrlChain         string
 	ReportId         string
+	AppName          string
+	AppVersion       string
+	SourceId         string // "the source of the click": left empty by the demo
 	TimeGenerated    time.Time
 }
 
@@ -186,7 +195,7 @@ type UrlClick struct {
 func (c *UrlClick) Values(dst []driver.Value) []driver.Value {
 	return append(dst, c.Timestamp, c.Url, c.ActionType, c.AccountUpn, c.Workload,
 		c.NetworkMessageId, c.ThreatTypes, c.DetectionMethods, c.IPAddress, c.IsClickedThrough,
-		c.UrlChain, c.ReportId, c.TimeGenerated)
+		c.UrlChain, c.ReportId, c.AppName, c.AppVersion, c.SourceId, c.TimeGenerated)
 }
 
 // Tables lists the built-in tables the demo writes, EmailEvents first.

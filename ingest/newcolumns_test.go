@@ -44,57 +44,67 @@ func TestDefenderNewEmailEventsColumns(t *testing.T) {
 	})
 }
 
-// TestIngestUpgradesOlderBuiltinTable: a store whose EmailEvents was made
-// by a quarry that did not know the columns Microsoft added since 2024
-// (the 39 columns of the 2024 page and TimeGenerated) is upgraded by
-// ingest instead of refused: the old rows are kept, with "" and null in the
-// new columns, and the new rows are appended in the current layout. A
-// table with columns the built-in schema lacks is still refused.
+// TestIngestUpgradesOlderBuiltinTable: a store whose email tables were
+// made by a quarry that did not know the columns Microsoft added since 2024
+// (EmailEvents: the 39 columns of the 2024 page and TimeGenerated) is
+// upgraded by ingest instead of refused: the old rows are kept, with "" and
+// null in the new columns, and the new rows are appended in the current
+// layout. A table with columns the built-in schema lacks is still refused.
 func TestIngestUpgradesOlderBuiltinTable(t *testing.T) {
 	st := openStore(t, ":memory:")
-	cur, _ := schema.Builtin("EmailEvents")
-	added := map[string]bool{"ExchangeTransportRule": true, "DistributionList": true, "ForwardingInformation": true, "Context": true,
-		"To": true, "Cc": true, "ThreatClassification": true, "RecipientDomain": true, "EmailSize": true, "IsFirstContact": true}
-	old := &schema.Table{Name: "EmailEvents"}
-	for _, c := range cur.Columns {
-		if !added[c.Name] {
-			old.Columns = append(old.Columns, c)
+	var old *schema.Table
+	for _, cur := range schema.BuiltinTables() {
+		added := map[string]bool{}
+		for _, n := range schema.LaterColumns(cur.Name) {
+			added[n] = true
+		}
+		o := &schema.Table{Name: cur.Name}
+		for _, c := range cur.Columns {
+			if !added[c.Name] {
+				o.Columns = append(o.Columns, c)
+			}
+		}
+		if err := st.EnsureTable(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		if cur.Name == "EmailEvents" {
+			old = o
 		}
 	}
 	if len(old.Columns) != 40 {
 		t.Fatalf("old layout has %d columns", len(old.Columns))
 	}
-	if err := st.EnsureTable(context.Background(), old); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := st.DB.Exec(`INSERT INTO EmailEvents (Timestamp, TimeGenerated, RecipientEmailAddress, EmailDirection, Subject)
 		VALUES (TIMESTAMP '2026-11-01 07:00:00', TIMESTAMP '2026-11-01 07:00:00', 'old@contoso.com', 'Inbound', 'kept')`); err != nil {
 		t.Fatal(err)
 	}
-	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: t.TempDir()}, "testdata/defender/storage.json")
-	if res[0].Rows["EmailEvents"] != 2 {
-		t.Fatalf("got %s", res[0].Summary())
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: t.TempDir()}, "testdata/defender/storage.json", "testdata/defender/eventhub.json")
+	if res[0].Rows["EmailEvents"] != 2 || res[1].Rows["UrlClickEvents"] != 1 || res[1].Rows["EmailUrlInfo"] != 1 {
+		t.Fatalf("got %s\n%s", res[0].Summary(), res[1].Summary())
 	}
-	var names []string
-	rows, err := st.DB.Query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'EmailEvents' ORDER BY ordinal_position`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		names = append(names, n)
-	}
-	rows.Close()
-	var want []string
-	for _, c := range cur.Columns {
-		want = append(want, c.Name)
-	}
-	if strings.Join(names, " ") != strings.Join(want, " ") {
-		t.Errorf("columns after the upgrade:\n%s\nwant\n%s", strings.Join(names, " "), strings.Join(want, " "))
+	for _, cur := range schema.BuiltinTables() {
+		var names []string
+		rows, err := st.DB.Query(`SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position`, cur.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			names = append(names, n)
+		}
+		rows.Close()
+		var want []string
+		for _, c := range cur.Columns {
+			want = append(want, c.Name)
+		}
+		if strings.Join(names, " ") != strings.Join(want, " ") {
+			t.Errorf("%s columns after the upgrade:\n%s\nwant\n%s", cur.Name, strings.Join(names, " "), strings.Join(want, " "))
+		}
 	}
 	checkRows(t, st, [][2]string{
-		{`SELECT count(*)::VARCHAR FROM EmailEvents`, "3"},
+		{`SELECT count(*)::VARCHAR FROM EmailEvents`, "8"},
+		{`SELECT UrlDomain || '|' || UrlChainId || '|' || coalesce(UrlChainPosition::VARCHAR, 'null') FROM EmailUrlInfo`, "example.net||null"},
 		{`SELECT Subject || '|' || ForwardingInformation || '|' || ThreatClassification || '|' || coalesce("To"::VARCHAR, 'null') || '|' || coalesce(EmailSize::VARCHAR, 'null')
 			FROM EmailEvents WHERE RecipientEmailAddress = 'old@contoso.com'`, "kept|||null|null"},
 		{`SELECT count(*)::VARCHAR FROM information_schema.tables WHERE table_name LIKE '%quarry_upgrade%'`, "0"},

@@ -79,6 +79,14 @@ func cols(spec string) []Column {
 // ForwardingInformation is documented as "JSON array of forwarding
 // details"; Microsoft's own Sentinel rules read it as one object
 // (parse_json(ForwardingInformation).ForwardingType).
+//
+// The other tables follow the same pages as of 2026-08 (Learn):
+// EmailUrlInfo gained UrlChainId and UrlChainPosition (before ReportId),
+// EmailPostDeliveryEvents SenderFromAddress, EmailDirection and
+// SourceLocation, UrlClickEvents AppName, AppVersion and SourceId (its
+// TenantId, Type and SourceSystem are Log Analytics' own columns, left
+// out as in the other tables). EmailAttachmentInfo is as on the 2024 page
+// (no newer page was found).
 var builtin = []*Table{
 	{
 		Name: "EmailEvents",
@@ -113,7 +121,8 @@ var builtin = []*Table{
 		Name: "EmailUrlInfo",
 		Doc:  "URLs in emails and attachments",
 		Columns: cols(`Timestamp:datetime NetworkMessageId:string Url:string UrlDomain:string
-			UrlLocation:string ReportId:string TimeGenerated:datetime`),
+			UrlLocation:string UrlChainId:string UrlChainPosition:int ReportId:string
+			TimeGenerated:datetime`),
 	},
 	{
 		Name: "EmailPostDeliveryEvents",
@@ -121,7 +130,8 @@ var builtin = []*Table{
 		Columns: cols(`Timestamp:datetime NetworkMessageId:string InternetMessageId:string
 			Action:string ActionType:string ActionTrigger:string ActionResult:string
 			RecipientEmailAddress:string DeliveryLocation:string ThreatTypes:string
-			DetectionMethods:string ReportId:string TimeGenerated:datetime`),
+			DetectionMethods:string ReportId:string SenderFromAddress:string EmailDirection:string
+			SourceLocation:string TimeGenerated:datetime`),
 	},
 	{
 		Name: "UrlClickEvents",
@@ -129,7 +139,7 @@ var builtin = []*Table{
 		Columns: cols(`Timestamp:datetime Url:string ActionType:string AccountUpn:string
 			Workload:string NetworkMessageId:string ThreatTypes:string DetectionMethods:string
 			IPAddress:string IsClickedThrough:bool UrlChain:string ReportId:string
-			TimeGenerated:datetime`),
+			AppName:string AppVersion:string SourceId:string TimeGenerated:datetime`),
 	},
 }
 
@@ -139,6 +149,9 @@ var builtin = []*Table{
 var later = map[string][]string{
 	"EmailEvents": {"ExchangeTransportRule", "DistributionList", "ForwardingInformation", "Context",
 		"To", "Cc", "ThreatClassification", "RecipientDomain", "EmailSize", "IsFirstContact"},
+	"EmailUrlInfo":            {"UrlChainId", "UrlChainPosition"},
+	"EmailPostDeliveryEvents": {"SenderFromAddress", "EmailDirection", "SourceLocation"},
+	"UrlClickEvents":          {"AppName", "AppVersion", "SourceId"},
 }
 
 // LaterColumns returns the names of the columns added to built-in table

@@ -90,7 +90,27 @@ func TestLaterColumns(t *testing.T) {
 	if n := len(tbl.Columns) - len(got); n != 40 {
 		t.Errorf("EmailEvents without its later columns has %d columns, want the 40 of the first version", n)
 	}
-	if got := LaterColumns("UrlClickEvents"); len(got) != 0 {
-		t.Errorf("UrlClickEvents: %v", got)
+	if got := LaterColumns("EmailAttachmentInfo"); len(got) != 0 {
+		t.Errorf("EmailAttachmentInfo: %v", got)
+	}
+	// Every later column is in its table; without them each table has the
+	// columns of its first version.
+	first := map[string]int{"EmailEvents": 40, "EmailAttachmentInfo": 16, "EmailUrlInfo": 7, "EmailPostDeliveryEvents": 13, "UrlClickEvents": 13}
+	for _, tb := range BuiltinTables() {
+		for _, n := range LaterColumns(tb.Name) {
+			if _, ok := tb.Column(n); !ok {
+				t.Errorf("%s: later column %s missing", tb.Name, n)
+			}
+		}
+		if n := len(tb.Columns) - len(LaterColumns(tb.Name)); n != first[tb.Name] {
+			t.Errorf("%s without its later columns: %d columns, want %d", tb.Name, n, first[tb.Name])
+		}
+		if tb.Columns[len(tb.Columns)-1].Name != TimeGenerated {
+			t.Errorf("%s does not end with TimeGenerated", tb.Name)
+		}
+	}
+	urls, _ := Builtin("EmailUrlInfo")
+	if c, ok := urls.Column("UrlChainPosition"); !ok || c.Type != types.Int || urls.Columns[6].Name != "UrlChainPosition" {
+		t.Errorf("EmailUrlInfo.UrlChainPosition: %v %v", c, ok)
 	}
 }
