@@ -496,6 +496,23 @@ func (p *parser) parsePrimary() ast.Expr {
 	return nil
 }
 
+// declarableKeywords are the reserved words Kusto's parser still accepts
+// as the declared name of `name = expr` in extend, project, summarize, ...
+// (checked against its verdicts on `T | extend word = 1`).
+var declarableKeywords = map[string]bool{
+	"accumulate": true, "as": true, "by": true, "contains": true, "datatable": true,
+	"externaldata": true, "find": true, "has": true, "in": true, "invoke": true,
+	"materialize": true, "of": true, "print": true, "sample": true, "sample-distinct": true,
+	"search": true, "set": true, "title": true, "to": true, "top-hitters": true,
+	"top-nested": true, "toscalar": true, "where": true,
+}
+
+// keywordAsName reports a reserved word used where a name is declared.
+func (p *parser) keywordAsName() {
+	p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
+	panic(bailout{})
+}
+
 // reservedNames are the keywords that cannot stand as a name in an
 // expression without brackets (Kusto requires ['where'] there); the list
 // was taken from Kusto.Language's verdicts on `print word`.
@@ -655,6 +672,9 @@ func (p *parser) parseJSON() ast.Expr {
 func (p *parser) parseNamedOrExpr() ast.Expr {
 	from := p.pos
 	if p.isNameStart() && p.peek(p.nameLen()).kind == token.ASSIGN {
+		if p.kind == token.IDENT && reservedNames[p.lit] && !declarableKeywords[p.lit] {
+			p.keywordAsName()
+		}
 		name := p.parseName()
 		p.next()
 		x := p.parseExpr()

@@ -88,6 +88,9 @@ func (p *parser) parseParamValue() ast.Expr {
 		case "true", "false":
 			return p.basic(ast.BoolLit)
 		}
+		if reservedNames[p.lit] || p.lit[0] == '!' {
+			p.fail("parameter value") // join kind=print is an error in Kusto
+		}
 		name := p.lit
 		p.next()
 		return &ast.Ident{Span: p.span(from), Name: name}
@@ -310,6 +313,9 @@ func (p *parser) parseOperator() ast.Operator {
 		return p.parseMakeSeries()
 	case "render":
 		p.next()
+		if p.kind == token.IDENT && reservedNames[p.lit] && !chartTypes[p.lit] {
+			p.fail("chart type")
+		}
 		op := &ast.RenderOp{Chart: p.parseName()}
 		if p.gotWord("with") {
 			op.Props = p.parsePropList(true)
@@ -657,6 +663,9 @@ func (p *parser) parseColumnPatterns(sortable, namesOnly bool) []ast.Expr {
 		if w := p.parseWildcard(); w != nil {
 			x = w
 		} else if namesOnly {
+			if p.kind == token.IDENT && reservedNames[p.lit] {
+				p.keywordAsName()
+			}
 			x = p.parseName()
 		} else {
 			x = p.parseExpr()
@@ -788,6 +797,15 @@ func (p *parser) parseParsePattern() []ast.Expr {
 			return out
 		}
 	}
+}
+
+// chartTypes are render's chart types (some are reserved words).
+var chartTypes = map[string]bool{
+	"table": true, "list": true, "barchart": true, "piechart": true, "ladderchart": true,
+	"timechart": true, "linechart": true, "anomalychart": true, "pivotchart": true,
+	"areachart": true, "stackedareachart": true, "scatterchart": true, "timepivot": true,
+	"columnchart": true, "timeline": true, "3Dchart": true, "card": true, "treemap": true,
+	"plotly": true, "graph": true, "sankey": true,
 }
 
 // listProps are the render properties whose value may be a list.

@@ -341,6 +341,9 @@ func (p *parser) parseStmt() ast.Stmt {
 
 func (p *parser) parseLet() *ast.LetStmt {
 	from := p.expectWord("let")
+	if p.kind == token.IDENT && reservedNames[p.lit] {
+		p.keywordAsName()
+	}
 	name := p.parseName()
 	p.expect(token.ASSIGN)
 	var val ast.Expr
