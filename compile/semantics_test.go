@@ -366,3 +366,14 @@ func TestDocFunctions(t *testing.T) {
 	expect(t, `datatable(x:long)[1, long(null), 3] | summarize l = make_list_with_nulls(x)`,
 		"l\n[1,null,3]")
 }
+
+// make-series over an empty input: no row without by (unlike summarize),
+// one series of defaults with kind=nonempty; base64 byte arrays.
+func TestMakeSeriesEmptyAndByteArrays(t *testing.T) {
+	expect(t, `datatable(t:datetime, v:long)[datetime(2017-01-01), 1] | take 0 | make-series sum(v) default=7 on t from datetime(2017-01-01) to datetime(2017-01-03) step 1d | count`,
+		"Count\n0")
+	expect(t, `datatable(t:datetime, v:long)[datetime(2017-01-01), 1] | take 0 | make-series kind=nonempty sum(v) default=7 on t from datetime(2017-01-01) to datetime(2017-01-03) step 1d | project sum_v`,
+		"sum_v\n[7,7]")
+	expect(t, `print a = base64_decode_toarray("S3VzdG8="), b = base64_encode_fromarray(dynamic([75,117,115,116,111,255])), c = base64_encode_fromarray(base64_decode_toarray("not base64!"))`,
+		"a,b,c\n[75,117,115,116,111],S3VzdG//,")
+}

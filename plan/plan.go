@@ -223,6 +223,9 @@ type MakeSeries struct {
 	From, To Expr
 	Step     Expr
 	Columns  []Column
+	// NonEmpty (kind=nonempty) gives one series of defaults for an empty
+	// input without by; otherwise an empty input gives no row.
+	NonEmpty bool
 }
 
 // Materialize marks a node whose result is computed once and shared.

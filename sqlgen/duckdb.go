@@ -1458,8 +1458,13 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 	on2 = append(on2, "__a.__b = __bins.__b")
 	aggRel := g.add(agg, nil, false)
 	groups := "(SELECT DISTINCT " + strings.Join(keyNames, ", ") + " FROM " + aggRel.name + ") AS __g"
-	if len(keys) == 0 {
+	switch {
+	case len(keys) == 0 && n.NonEmpty:
 		groups = "(SELECT 1 AS __one) AS __g"
+	case len(keys) == 0:
+		// Without by, one series, but none at all for an empty input
+		// (unlike summarize) unless kind=nonempty.
+		groups = "(SELECT 1 AS __one WHERE EXISTS (SELECT 1 FROM " + from + ")) AS __g"
 	}
 	q := "SELECT " + strings.Join(outer, ", ") + " FROM " + groups + " CROSS JOIN (" + bins + ") AS __bins LEFT JOIN " + aggRel.name + " AS __a ON " + strings.Join(on2, " AND ")
 	if len(keys) > 0 {
@@ -1468,6 +1473,9 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 			gb = append(gb, "__g."+k)
 		}
 		q += " GROUP BY " + strings.Join(gb, ", ")
+	} else {
+		// Grouped, so that no group (empty input) gives no row.
+		q += " GROUP BY __g.__one"
 	}
 	return q, nil
 }

@@ -1440,6 +1440,11 @@ var knownTables = func() map[string]bool {
 func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
 	r := &row{cols: in.Cols()}
 	ms := &plan.MakeSeries{In: in}
+	for _, p := range o.Params {
+		if len(p.Names) > 0 && strings.EqualFold(p.Names[0].Name, "kind") && strings.EqualFold(propText(p.X), "nonempty") {
+			ms.NonEmpty = true
+		}
+	}
 	var keyCols []plan.Column
 	taken := func(n string) bool { return colIndex(keyCols, n) >= 0 }
 	for _, item := range o.By {

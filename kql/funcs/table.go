@@ -132,6 +132,9 @@ func init() {
 	fn("strcmp", NameNone, "string, string -> int", "(CASE WHEN {0} < {1} THEN -1 WHEN {0} > {1} THEN 1 ELSE 0 END)")
 	fn("countof", NameNone, "string, string, [string] -> long", "@countof")
 	fn("base64_encode_tostring", NameNone, "string -> string", "to_base64(encode({0}))", "base64_encodestring")
+	// Byte arrays are dynamic arrays of ints 0-255; invalid base64 gives null.
+	fn("base64_decode_toarray", NameNone, "string -> dynamic", "(CASE WHEN TRY(from_base64({0})) IS NOT NULL THEN to_json(list_transform(range(0, octet_length(coalesce(TRY(from_base64({0})), CAST('' AS BLOB)))), __b -> CAST(('0x' || substr(hex(coalesce(TRY(from_base64({0})), CAST('' AS BLOB))), 2 * __b + 1, 2)) AS INTEGER))) END)")
+	fn("base64_encode_fromarray", NameNone, "dynamic -> string", "coalesce(to_base64(unhex(array_to_string(list_transform(CAST(json_extract({0}, '$[*]') AS JSON[]), __b -> lpad(to_hex(CAST(__b AS INTEGER)), 2, '0')), ''))), '')")
 	fn("base64_decode_tostring", NameNone, "string -> string", "coalesce(TRY(decode(from_base64({0}))), '')", "base64_decodestring")
 	fn("url_encode", NameNone, "string -> string", "url_encode({0})", "url_encode_component")
 	fn("url_decode", NameNone, "string -> string", "url_decode({0})")
