@@ -63,11 +63,14 @@ func cols(spec string) []Column {
 // (MicrosoftDocs/defender-docs, defender-xdr/advanced-hunting-emailevents-table.md,
 // ms.date 01/16/2024). The ten after them are the columns Microsoft added
 // since, in the order a Sentinel workspace's `EmailEvents | getschema`
-// lists them (2026-09): ExchangeTransportRule, DistributionList,
+// lists them (a workspace snapshot published on GitHub, 2026-09-29; not a
+// Microsoft page): ExchangeTransportRule, DistributionList,
 // ForwardingInformation, Context, To, Cc, ThreatClassification,
 // RecipientDomain, EmailSize, IsFirstContact. The reference page of
-// 2026-08-03 (Learn, same path) has the same ten after LatestDeliveryAction
-// too, with DistributionList before ExchangeTransportRule, and differs in
+// 2026-08-03 (Learn, same path; read from a mirror) has the same ten after
+// LatestDeliveryAction too, with DistributionList before
+// ExchangeTransportRule. Both put LatestDeliveryLocation/Action before
+// the ten, so those keep their positions here. The page differs in
 // three types: To and Cc are `string` there (dynamic in Sentinel's
 // getschema, and kept dynamic here so mv-expand and indexing work without
 // parse_json), IsFirstContact is `int` (1/0) there (bool in Sentinel, kept
