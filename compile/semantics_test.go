@@ -377,3 +377,13 @@ func TestMakeSeriesEmptyAndByteArrays(t *testing.T) {
 	expect(t, `print a = base64_decode_toarray("S3VzdG8="), b = base64_encode_fromarray(dynamic([75,117,115,116,111,255])), c = base64_encode_fromarray(base64_decode_toarray("not base64!"))`,
 		"a,b,c\n[75,117,115,116,111],S3VzdG//,")
 }
+
+// hash_md5 of a non-string hashes its Kusto text; format_bytes picks the
+// largest unit of 1024 the size reaches, rounds half away from zero, and
+// gives an empty string for unknown units.
+func TestHashTextAndFormatBytes(t *testing.T) {
+	expect(t, `print h = hash_md5(datetime(2020-01-01)), s = hash_sha1(42) == hash_sha1("42")`,
+		"h,s\n786c530672d1f8db31fee25ea8a9390b,true")
+	expect(t, `print a = format_bytes(0), b = format_bytes(1023), c = format_bytes(1024), d = format_bytes(2560), e = format_bytes(1536, 2, "kb"), f = format_bytes(1536, 0, "parsecs"), g = format_bytes(1048576)`,
+		"a,b,c,d,e,f,g\n0 Bytes,1023 Bytes,1 KB,3 KB,1.50 KB,,1 MB")
+}

@@ -862,6 +862,29 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return "to_json(list_concat(" + strings.Join(parts, ", ") + "))", nil
 	case "replace_strings":
 		return d.replaceStrings(call, args)
+	case "format_bytes":
+		// Units of 1024; without units the largest one the size reaches.
+		// The value is rounded half away from zero to the precision.
+		x := "CAST(" + args[0] + " AS DOUBLE)"
+		prec := "0"
+		if len(args) > 1 {
+			prec = "greatest(CAST(" + args[1] + " AS BIGINT), 0)"
+		}
+		auto := "(CASE WHEN abs(" + x + ") >= 1024 THEN 1 ELSE 0 END"
+		for k := 2; k <= 6; k++ {
+			auto += " + CASE WHEN abs(" + x + ") >= " + strconv.FormatFloat(math.Pow(1024, float64(k)), 'f', -1, 64) + " THEN 1 ELSE 0 END"
+		}
+		auto += ")"
+		e := auto
+		if len(args) > 2 {
+			e = "(CASE WHEN " + args[2] + " = '' THEN " + auto + " ELSE coalesce(list_position(['BYTES', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'], upper(" + args[2] + ")) - 1, -1) END)"
+		}
+		return "(CASE WHEN " + e + " < 0 OR " + x + " IS NULL THEN '' ELSE printf('%.' || " + prec + " || 'f', round(" + x + " / pow(1024, " + e + "), CAST(" + prec + " AS INTEGER))) || ' ' || ['Bytes', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'][" + e + " + 1] END)", nil
+	case "hash_text":
+		// hash_md5/sha1/sha256 hash the value's Kusto text (tostring):
+		// a datetime hashes as 2020-01-01T00:00:00.0000000Z.
+		fn := map[string]string{"hash_md5": "md5", "hash_sha1": "sha1", "hash_sha256": "sha256"}[call.F.Name]
+		return fn + "(" + d.Convert(args[0], ts[0], types.String) + ")", nil
 	case "array_index_of":
 		return "coalesce(CAST(list_position(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + ") AS BIGINT) - 1, -1)", nil
 	case "set_has_element":

@@ -135,11 +135,12 @@ func init() {
 	// Byte arrays are dynamic arrays of ints 0-255; invalid base64 gives null.
 	fn("base64_decode_toarray", NameNone, "string -> dynamic", "(CASE WHEN TRY(from_base64({0})) IS NOT NULL THEN to_json(list_transform(range(0, octet_length(coalesce(TRY(from_base64({0})), CAST('' AS BLOB)))), __b -> CAST(('0x' || substr(hex(coalesce(TRY(from_base64({0})), CAST('' AS BLOB))), 2 * __b + 1, 2)) AS INTEGER))) END)")
 	fn("base64_encode_fromarray", NameNone, "dynamic -> string", "coalesce(to_base64(unhex(array_to_string(list_transform(CAST(json_extract({0}, '$[*]') AS JSON[]), __b -> lpad(to_hex(CAST(__b AS INTEGER)), 2, '0')), ''))), '')")
+	fn("format_bytes", NameNone, "num, [integer], [string] -> string", "@format_bytes")
 	fn("base64_decode_tostring", NameNone, "string -> string", "coalesce(TRY(decode(from_base64({0}))), '')", "base64_decodestring")
 	fn("url_encode", NameNone, "string -> string", "url_encode({0})", "url_encode_component")
 	fn("url_decode", NameNone, "string -> string", "url_decode({0})")
-	fn("hash_sha256", NameNone, "any -> string", "sha256(CAST({0} AS VARCHAR))")
-	fn("hash_md5", NameNone, "any -> string", "md5(CAST({0} AS VARCHAR))")
+	fn("hash_sha256", NameNone, "any -> string", "@hash_text")
+	fn("hash_md5", NameNone, "any -> string", "@hash_text")
 	fn("new_guid", NameNone, " -> guid", "uuid()").Volatile = true
 	fn("strrep", NameNone, "tostr, integer, [string] -> string", "@strrep")
 	fn("isascii", NameNone, "string -> bool", "(strlen({0}) = length({0}))")
@@ -149,7 +150,7 @@ func init() {
 	fn("translate", NameNone, "string, string, string -> string", "@translate")
 	fn("regex_quote", NameNone, "string -> string", "regexp_escape({0})")
 	fn("tohex", NameNone, "integer, [integer] -> string", "@tohex")
-	fn("hash_sha1", NameNone, "any -> string", "sha1(CAST({0} AS VARCHAR))")
+	fn("hash_sha1", NameNone, "any -> string", "@hash_text")
 	fn("indexof_regex", NameNone, "string, string -> long", "@indexof_regex")
 
 	// Math.
