@@ -347,6 +347,9 @@ func (p *parser) parseMemberName() *ast.Ident {
 	from := p.pos
 	switch p.kind {
 	case token.IDENT:
+		if p.lit[0] == '!' {
+			p.fail("name")
+		}
 		if reservedNames[p.lit] {
 			p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
 			panic(bailout{})

@@ -18,7 +18,7 @@ var operatorNames = map[string]bool{
 	"evaluate": true, "invoke": true, "as": true, "serialize": true, "scan": true,
 	"partition": true, "sample": true, "sample-distinct": true, "facet": true, "fork": true,
 	"getschema": true, "search": true, "find": true, "consume": true, "top-hitters": true,
-	"reduce": true,
+	"reduce": true, "print": true,
 }
 
 func operatorStarts(p *parser) bool { return operatorNames[p.lit] }
@@ -106,6 +106,8 @@ func (p *parser) parseOperator() ast.Operator {
 	}
 	name := p.lit
 	switch name {
+	case "print": // Kusto's parser accepts print after a pipe
+		return p.parseSourceOp().(*ast.PrintOp)
 	case "where", "filter":
 		p.next()
 		pred := p.parseNamedOrExpr()
@@ -133,9 +135,8 @@ func (p *parser) parseOperator() ast.Operator {
 		var list []ast.Expr
 		for p.kind != token.PIPE && !p.isQueryEnd() {
 			f := p.pos
-			if p.kind == token.IDENT && reservedNames[p.lit] {
-				p.errorf(p.pos, "expected name, found keyword '%s' (write ['%s'] to use it as a name)", p.lit, p.lit)
-				panic(bailout{})
+			if p.kind == token.IDENT && reservedNames[p.lit] && !declarableKeywords[p.lit] {
+				p.keywordAsName()
 			}
 			n := p.parseName()
 			if p.kind != token.ASSIGN {
@@ -229,7 +230,7 @@ func (p *parser) parseOperator() ast.Operator {
 	case "take", "limit":
 		p.next()
 		op := &ast.TakeOp{Params: p.parseOpParams(noParams)}
-		op.Count = p.parseExpr()
+		op.Count = p.parseNamedOrExpr() // take n = 5 parses in Kusto
 		op.Span = p.span(from)
 		return op
 	case "sort", "order":
@@ -617,10 +618,14 @@ func (p *parser) parseTableRef() ast.Expr {
 	if w := p.parseWildcard(); w != nil {
 		return w
 	}
-	if p.kind == token.LPAREN {
+	switch p.kind {
+	case token.LPAREN:
 		return p.parsePrimary()
+	case token.IDENT, token.LBRACK:
+		return p.parsePostfix(p.parsePrimary())
 	}
-	return p.parsePostfix(p.parsePrimary())
+	p.fail("table name or (query)")
+	return nil
 }
 
 // parseWildcard parses a name pattern containing `*` written without
@@ -750,10 +755,7 @@ func (p *parser) parseTopNested() ast.Operator {
 // parseJoinRight parses the right side of join/lookup: a parenthesised
 // query or a (possibly dotted or called) name.
 func (p *parser) parseJoinRight() ast.Expr {
-	if p.kind == token.LPAREN {
-		return p.parsePrimary()
-	}
-	return p.parsePostfix(p.parsePrimary())
+	return p.parseExpr() // Kusto's parser takes any expression here
 }
 
 // parseMvItems parses the items of mv-expand / mv-apply.
@@ -846,6 +848,9 @@ func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	from := p.pos
 	if lists && !(p.kind == token.IDENT && renderProps[p.lit]) {
 		p.fail("render property (title, kind, ycolumns, ...)")
+	}
+	if p.kind == token.IDENT && reservedNames[p.lit] && !renderProps[p.lit] {
+		p.fail("property name")
 	}
 	name := p.parseDottedName()
 	p.expect(token.ASSIGN)

@@ -493,6 +493,9 @@ func (p *parser) parseSchema(starCols, leadingComma bool) *ast.TableType {
 // typeRequired).
 func (p *parser) parseColumnDecl(typeRequired bool) *ast.ColumnDecl {
 	from := p.pos
+	if typeRequired && p.kind == token.IDENT && reservedNames[p.lit] && !declarableKeywords[p.lit] {
+		p.keywordAsName() // a schema column cannot be named `or`
+	}
 	name := p.parseName()
 	var typ *ast.ScalarType
 	if typeRequired || p.kind == token.COLON {
