@@ -387,3 +387,13 @@ func TestHashTextAndFormatBytes(t *testing.T) {
 	expect(t, `print a = format_bytes(0), b = format_bytes(1023), c = format_bytes(1024), d = format_bytes(2560), e = format_bytes(1536, 2, "kb"), f = format_bytes(1536, 0, "parsecs"), g = format_bytes(1048576)`,
 		"a,b,c,d,e,f,g\n0 Bytes,1023 Bytes,1 KB,3 KB,1.50 KB,,1 MB")
 }
+
+// array_split at one index or at several; parse_urlquery's bag of
+// decoded query parameters.
+func TestArraySplitAndURLQuery(t *testing.T) {
+	expect(t, `print a = array_split(dynamic([1,2,3,4,5]), 2), b = array_split(dynamic([1,2,3,4,5]), dynamic([1,3])), c = array_split(dynamic([1,2,3,4,5]), dynamic([1,-1]))`,
+		"a,b,c\n[[1,2],[3,4,5]],[[1],[2,3],[4,5]],[[1],[2,3,4],[5]]")
+	expect(t, `print p = parse_urlquery("?a=1&b=x%20y&c=")`,
+		`p
+{"Query Parameters":{"a":"1","b":"x y","c":""}}`)
+}

@@ -693,6 +693,12 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		return "CAST(to_json(list_concat(list_slice(" + l + ", " + k + " + 1, len(" + l + ")), list_slice(" + l + ", 1, " + k + "))) AS JSON)", nil
 	case "array_split":
 		l := "coalesce(json_extract(" + args[0] + ", '$[*]'), [])"
+		if ts[1] == types.Dynamic {
+			// Split at each index (negative ones count from the end).
+			idx := "list_transform(coalesce(CAST(json_extract(" + args[1] + ", '$[*]') AS BIGINT[]), []), __i -> CASE WHEN __i < 0 THEN len(" + l + ") + __i ELSE __i END)"
+			bounds := "list_concat([0], " + idx + ", [len(" + l + ")])"
+			return "CAST(to_json(list_transform(range(1, len(" + bounds + ")), __j -> list_slice(" + l + ", " + bounds + "[__j] + 1, " + bounds + "[__j + 1]))) AS JSON)", nil
+		}
 		k := "(CASE WHEN " + args[1] + " < 0 THEN len(" + l + ") + " + args[1] + " ELSE " + args[1] + " END)"
 		return "CAST(to_json([list_slice(" + l + ", 1, " + k + "), list_slice(" + l + ", " + k + " + 1, len(" + l + "))]) AS JSON)", nil
 	case "has_any_index":
@@ -708,6 +714,11 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			s = "json_merge_patch(" + s + ", " + args[i] + ")"
 		}
 		return s, nil
+	case "parse_urlquery":
+		q := "regexp_replace(" + args[0] + ", '^\\?', '')"
+		pairs := "list_filter(string_split(" + q + ", '&'), p -> p <> '')"
+		params := "CAST(to_json(map_from_entries(list_transform(" + pairs + ", p -> struct_pack(k := split_part(p, '=', 1), v := url_decode(substring(p, strlen(split_part(p, '=', 1)) + 2)))))) AS JSON)"
+		return "json_object('Query Parameters', (CASE WHEN len(" + pairs + ") = 0 THEN CAST('{}' AS JSON) ELSE " + params + " END))", nil
 	case "parse_url":
 		re := quoteString(`^(?:([A-Za-z][A-Za-z0-9+.-]*)://)?(?:([^:@/?#]*)(?::([^@/?#]*))?@)?([^:/?#]*)(?::(\d+))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$`)
 		g := func(i int) string { return "regexp_extract(" + args[0] + ", " + re + ", " + strconv.Itoa(i) + ")" }

@@ -231,7 +231,7 @@ func init() {
 	fn("set_difference", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
 	fn("array_rotate_left", NameNone, "dynamic, integer -> dynamic", "@rotate")
 	fn("array_rotate_right", NameNone, "dynamic, integer -> dynamic", "@rotate")
-	fn("array_split", NameNone, "dynamic, integer -> dynamic", "@array_split")
+	fn("array_split", NameNone, "dynamic, dynamic -> dynamic; dynamic, integer -> dynamic", "@array_split")
 	fn("has_any_index", NameNone, "string, dynamic -> long", "@has_any_index")
 	fn("bag_set_key", NameNone, "dynamic, string, any -> dynamic", "@bag_keys")
 	fn("bag_remove_keys", NameNone, "dynamic, dynamic -> dynamic", "@bag_keys")
@@ -248,6 +248,7 @@ func init() {
 	fn("prev", NameNone, "any, [integer], [any] -> T0", "@window")
 	fn("next", NameNone, "any, [integer], [any] -> T0", "@window")
 	fn("row_cumsum", NameNone, "num, [bool] -> T0", "@window")
+	fn("parse_urlquery", NameNone, "string -> dynamic", "@parse_urlquery")
 	fn("parse_url", NameNone, "string -> dynamic", "@parse_url")
 	fn("gettype", NameNone, "any -> string", "@gettype")
 
