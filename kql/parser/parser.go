@@ -575,6 +575,17 @@ func (p *parser) parseDottedName() *ast.Ident {
 	return &ast.Ident{Span: p.span(from), Name: name}
 }
 
+// scanErrorAt reports whether the scanner already reported an error at pos
+// (an unterminated string, for example).
+func (p *parser) scanErrorAt(pos token.Pos) bool {
+	for _, e := range p.scanErrs {
+		if e.Pos.Offset == pos.Offset() {
+			return true
+		}
+	}
+	return false
+}
+
 // stringValue consumes one or more adjacent string literals and returns
 // their joined value.
 func (p *parser) stringValue() string {
@@ -584,7 +595,7 @@ func (p *parser) stringValue() string {
 	var b strings.Builder
 	for p.kind == token.STRING {
 		v, err := scanner.Unquote(p.lit)
-		if err != nil {
+		if err != nil && !p.scanErrorAt(p.pos) {
 			p.errorf(p.pos, "invalid string literal: %v", err)
 		}
 		b.WriteString(v)

@@ -25,12 +25,12 @@ func Unquote(lit string) (string, error) {
 	if len(lit) >= 3 && lit[0] == '@' {
 		q := lit[1]
 		if (q != '\'' && q != '"') || lit[len(lit)-1] != q {
-			return "", fmt.Errorf("malformed verbatim string %s", lit)
+			return "", fmt.Errorf("malformed verbatim string")
 		}
 		return strings.ReplaceAll(lit[2:len(lit)-1], string([]byte{q, q}), string(q)), nil
 	}
 	if len(lit) < 2 || (lit[0] != '\'' && lit[0] != '"') || lit[len(lit)-1] != lit[0] {
-		return "", fmt.Errorf("malformed string %s", lit)
+		return "", fmt.Errorf("malformed string")
 	}
 	body := lit[1 : len(lit)-1]
 	if strings.IndexByte(body, '\\') < 0 {
