@@ -397,3 +397,12 @@ func TestArraySplitAndURLQuery(t *testing.T) {
 		`p
 {"Query Parameters":{"a":"1","b":"x y","c":""}}`)
 }
+
+// IPv6: '::' expansion, IPv4 and ::a.b.c.d as IPv4-mapped, prefixes
+// (an IPv4 /n is 96+n), ordering, and invalid text (empty or null).
+func TestIPv6(t *testing.T) {
+	expect(t, `print a = parse_ipv6("::1"), b = parse_ipv6("10.0.0.1/8"), c = parse_ipv6_mask("2001:db8::ff00:42:8329", 64), d = parse_ipv6("::ffff:10.0.0.1"), e = parse_ipv6("1::2::3"), f = parse_ipv6("12345::"), g = parse_ipv6("fe80::1/200")`,
+		"a,b,c,d,e,f,g\n0000:0000:0000:0000:0000:0000:0000:0001,0000:0000:0000:0000:0000:ffff:0a00:0000,2001:0db8:0000:0000:0000:0000:0000:0000,0000:0000:0000:0000:0000:ffff:0a00:0001,,,fe80:0000:0000:0000:0000:0000:0000:0001")
+	expect(t, `print a = ipv6_compare("::1", "::2"), b = ipv6_compare("::2", "::1"), c = ipv6_compare("::1", "::2", 126), d = ipv6_is_match("10.1.2.3", "::ffff:a01:203"), e = ipv6_is_in_range("2001:db8::1", "2001:db8::/32"), f = ipv6_is_in_range("2001:db9::1", "2001:db8::/32"), g = ipv6_compare("nope", "::1")`,
+		"a,b,c,d,e,f,g\n-1,1,0,true,true,false,")
+}

@@ -891,6 +891,8 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			e = "(CASE WHEN " + args[2] + " = '' THEN " + auto + " ELSE coalesce(list_position(['BYTES', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'], upper(" + args[2] + ")) - 1, -1) END)"
 		}
 		return "(CASE WHEN " + e + " < 0 OR " + x + " IS NULL THEN '' ELSE printf('%.' || " + prec + " || 'f', round(" + x + " / pow(1024, " + e + "), CAST(" + prec + " AS INTEGER))) || ' ' || ['Bytes', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'][" + e + " + 1] END)", nil
+	case "ipv6":
+		return d.ipv6(call, args)
 	case "hash_text":
 		// hash_md5/sha1/sha256 hash the value's Kusto text (tostring):
 		// a datetime hashes as 2020-01-01T00:00:00.0000000Z.
@@ -1874,4 +1876,86 @@ func (d duckdb) replaceStrings(call *plan.Call, args []string) (string, error) {
 		return "array_to_string(list_transform(string_split(" + x + ", " + quoteString(pairs[i].from) + "), " + v + " -> " + rec(v, i+1) + "), " + quoteString(pairs[i].to) + ")"
 	}
 	return rec(args[0], 0), nil
+}
+
+// sqlLet binds val to the lambda parameter name inside body, so that a
+// value used many times is written (and computed) once.
+func sqlLet(val, name, body string) string {
+	return "(list_transform([" + val + "], " + name + " -> " + body + ")[1])"
+}
+
+// ipv6Parts parses an IPv6 or IPv4 address with an optional /prefix into
+// a BIGINT list of its eight 16-bit groups followed by the prefix length
+// (0-128), or NULL when it is not an address. IPv4 addresses, and
+// ::a.b.c.d, are IPv4-mapped (::ffff:a.b.c.d) with prefix 96 + n.
+func ipv6Parts(s string) string {
+	v4re := `(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}`
+	v4 := func(a string) string {
+		return sqlLet("string_split("+a+", '.')", "__o", "[0, 0, 0, 0, 0, 65535, CAST(__o[1] AS BIGINT) * 256 + CAST(__o[2] AS BIGINT), CAST(__o[3] AS BIGINT) * 256 + CAST(__o[4] AS BIGINT)]")
+	}
+	// __six: the IPv6 text with a dotted IPv4 tail rewritten as two groups.
+	six := sqlLet("regexp_extract(__a, '^(.*:)("+v4re+")$', 2)", "__t",
+		"CASE WHEN __t <> '' THEN regexp_extract(__a, '^(.*:)("+v4re+")$', 1) || "+sqlLet(v4("__t"), "__w", "printf('%x:%x', __w[7], __w[8])")+" ELSE __a END")
+	side := func(i string) string {
+		return sqlLet("split_part(__six, '::', "+i+")", "__p", "CASE WHEN __p = '' THEN [] ELSE string_split(__p, ':') END")
+	}
+	has2 := "contains(__six, '::')"
+	left := "(CASE WHEN " + has2 + " THEN " + side("1") + " ELSE string_split(__six, ':') END)"
+	right := "(CASE WHEN " + has2 + " THEN " + side("2") + " ELSE [] END)"
+	nums := "list_transform(list_concat(__l, list_transform(range(greatest(0, 8 - len(__l) - len(__r))), __z -> '0'), __r), __g -> CASE WHEN regexp_matches(__g, '^[0-9A-Fa-f]{1,4}$') THEN CAST(('0x' || __g) AS BIGINT) END)"
+	valid6 := "regexp_matches(__six, '^[0-9A-Fa-f:]+$') AND length(__six) - length(replace(__six, '::', '')) <= 2 AND (" + has2 + " OR len(__l) = 8) AND len(__l) + len(__r) <= 8"
+	parse6 := sqlLet(six, "__six", sqlLet(left, "__l", sqlLet(right, "__r",
+		"CASE WHEN "+valid6+" THEN "+sqlLet(nums, "__n", "CASE WHEN list_bool_and(list_transform(__n, __v -> __v IS NOT NULL)) THEN __n END")+" END")))
+	p4 := "(CASE WHEN __hp THEN 96 + least(greatest(__pf, 0), 32) ELSE 128 END)"
+	p6 := "(CASE WHEN __hp THEN least(greatest(__pf, 0), 128) ELSE 128 END)"
+	body := "CASE WHEN __hp AND __pf IS NULL THEN NULL" +
+		" WHEN regexp_matches(__a, '^" + v4re + "$') THEN list_concat(" + v4("__a") + ", [" + p4 + "])" +
+		" WHEN regexp_matches(__a, '^::" + v4re + "$') THEN list_concat(" + v4("substr(__a, 3)") + ", [" + p4 + "])" +
+		" ELSE " + sqlLet(parse6, "__g6", "CASE WHEN __g6 IS NOT NULL THEN list_concat(__g6, ["+p6+"]) END") + " END"
+	return sqlLet(s, "__ip", sqlLet("trim(split_part(__ip, '/', 1))", "__a", sqlLet("contains(__ip, '/')", "__hp",
+		sqlLet("TRY_CAST(trim(split_part(__ip, '/', 2)) AS BIGINT)", "__pf", body))))
+}
+
+// ipv6Masked keeps the first p bits of the eight groups of parts.
+func ipv6Masked(parts, p string) string {
+	return "list_transform(range(8), __i -> " + parts + "[__i + 1] & ((CAST(65535 AS BIGINT) << (16 - least(16, greatest(0, " + p + " - 16 * __i)))) & 65535))"
+}
+
+func (d duckdb) ipv6(call *plan.Call, args []string) (string, error) {
+	// Each address is parsed once (__pa, __pb); a NULL parse (not an
+	// address) gives a NULL result.
+	withA := func(body string) string {
+		return sqlLet(ipv6Parts(args[0]), "__pa", "CASE WHEN __pa IS NOT NULL THEN "+body+" END")
+	}
+	switch call.F.Name {
+	case "parse_ipv6", "parse_ipv6_mask":
+		p := "__pa[9]"
+		if len(args) > 1 {
+			p = "least(__pa[9], " + args[1] + ")"
+		}
+		return "coalesce(" + withA("array_to_string(list_transform("+ipv6Masked("__pa", p)+", __h -> lpad(lower(to_hex(__h)), 4, '0')), ':')") + ", '')", nil
+	case "ipv6_compare", "ipv6_is_match":
+		p := "least(__pa[9], __pb[9])"
+		if len(args) > 2 {
+			p = "least(" + p + ", " + args[2] + ")"
+		}
+		cmp := "(CASE WHEN __ma < __mb THEN CAST(-1 AS BIGINT) WHEN __ma > __mb THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END)"
+		if call.F.Name == "ipv6_is_match" {
+			cmp = "(__ma = __mb)"
+		}
+		return withA(sqlLet(ipv6Parts(args[1]), "__pb", "CASE WHEN __pb IS NOT NULL THEN "+
+			sqlLet(ipv6Masked("__pa", p), "__ma", sqlLet(ipv6Masked("__pb", p), "__mb", cmp))+" END")), nil
+	case "ipv6_is_in_range":
+		return withA(ipv6InRange("__pa", args[1])), nil
+	case "ipv6_is_in_any_range":
+		return "coalesce(" + withA(d.anyOf(call, args, 1, " OR ", func(e string) string { return "coalesce(" + ipv6InRange("__pa", e) + ", FALSE)" })) + ", FALSE)", nil
+	}
+	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
+}
+
+// ipv6InRange: the address (parsed parts a, a lambda parameter) lies in
+// the range text rng.
+func ipv6InRange(a, rng string) string {
+	p := "least(" + a + "[9], __pr[9])"
+	return sqlLet(ipv6Parts(rng), "__pr", "CASE WHEN __pr IS NOT NULL THEN ("+ipv6Masked(a, p)+" = "+ipv6Masked("__pr", p)+") END")
 }

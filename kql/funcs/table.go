@@ -195,6 +195,13 @@ func init() {
 
 	// IPv4.
 	fn("parse_ipv4", NameNone, "string -> long", "@ipv4")
+	// IPv6: IPv4 addresses compare as IPv4-mapped IPv6 (::ffff:a.b.c.d).
+	fn("parse_ipv6", NameNone, "string -> string", "@ipv6")
+	fn("parse_ipv6_mask", NameNone, "string, integer -> string", "@ipv6")
+	fn("ipv6_compare", NameNone, "string, string, [integer] -> long", "@ipv6")
+	fn("ipv6_is_match", NameNone, "string, string, [integer] -> bool", "@ipv6")
+	fn("ipv6_is_in_range", NameNone, "string, string -> bool", "@ipv6")
+	fn("ipv6_is_in_any_range", NameNone, "string, any... -> bool", "@ipv6")
 	fn("parse_ipv4_mask", NameNone, "string, integer -> long", "@ipv4")
 	fn("ipv4_is_in_range", NameNone, "string, string -> bool", "@ipv4")
 	fn("ipv4_is_in_any_range", NameNone, "string, any... -> bool", "@ipv4")
