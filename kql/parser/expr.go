@@ -280,11 +280,10 @@ func (p *parser) parseInList() []ast.Expr {
 		p.expect(token.RPAREN)
 		return list
 	}
-	for {
-		list = append(list, p.parsePipe())
-		if !p.got(token.COMMA) {
-			break
-		}
+	// The first element may be a query; the others are scalars.
+	list = append(list, p.parsePipe())
+	for p.got(token.COMMA) {
+		list = append(list, p.parseExpr())
 	}
 	p.expect(token.RPAREN)
 	return list

@@ -314,7 +314,7 @@ func (p *parser) parseOperator() ast.Operator {
 		return p.parseMakeSeries()
 	case "render":
 		p.next()
-		if p.kind == token.IDENT && reservedNames[p.lit] && !chartTypes[p.lit] {
+		if p.kind == token.IDENT && (reservedNames[p.lit] || scalarTypes[p.lit]) && !chartTypes[p.lit] {
 			p.fail("chart type")
 		}
 		op := &ast.RenderOp{Chart: p.parseName()}
@@ -369,7 +369,7 @@ func (p *parser) parseOperator() ast.Operator {
 		return op
 	case "sample":
 		p.next()
-		n := p.parseExpr()
+		n := p.parseNamedOrExpr()
 		return &ast.SampleOp{Span: p.span(from), Count: n}
 	case "sample-distinct":
 		p.next()
@@ -780,8 +780,9 @@ func (p *parser) parseMvItems() []*ast.MvItem {
 
 // parseParsePattern parses the pattern of parse/parse-where: string
 // literals, `*` and column declarations, up to the end of the operator.
-// Keywords may name columns there, except project and union (Kusto's
-// parser ends the pattern at them) and type names.
+// Keywords may name columns there, except project, union and hyphenated
+// keywords such as mv-apply (Kusto's parser ends the pattern at them) and
+// type names.
 func (p *parser) parseParsePattern() []ast.Expr {
 	var out []ast.Expr
 	for {
@@ -792,7 +793,7 @@ func (p *parser) parseParsePattern() []ast.Expr {
 		case p.kind == token.MUL:
 			p.next()
 			out = append(out, &ast.Star{Span: p.span(from)})
-		case p.isNameStart() && !(p.kind == token.IDENT && (p.lit == "project" || p.lit == "union" || typeKeywords[p.lit])):
+		case p.isNameStart() && !(p.kind == token.IDENT && (p.lit == "project" || p.lit == "union" || strings.Contains(p.lit, "-") || typeKeywords[p.lit])):
 			d := p.parseColumnDecl(false)
 			out = append(out, &ast.ColumnRef{Span: p.span(from), Decl: d})
 		default:
@@ -829,6 +830,7 @@ func (p *parser) parsePropList(lists bool) []*ast.NamedExpr {
 	defer p.leave()
 	p.expect(token.LPAREN)
 	var out []*ast.NamedExpr
+	p.got(token.COMMA) // Kusto tolerates one leading comma
 	if p.kind != token.RPAREN {
 		for {
 			out = append(out, p.parseProp(lists))

@@ -54,8 +54,18 @@ func Unquote(lit string) (string, error) {
 			b.WriteByte('\t')
 		case 'r':
 			b.WriteByte('\r')
-		case '0':
-			b.WriteByte(0)
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			// octal: up to three digits (\0 is NUL)
+			v, n := 0, 0
+			for n < 3 && i+n < len(body) && body[i+n] >= '0' && body[i+n] <= '7' {
+				v = v*8 + int(body[i+n]-'0')
+				n++
+			}
+			if v > 255 {
+				return "", fmt.Errorf("invalid octal escape")
+			}
+			b.WriteByte(byte(v))
+			i += n - 1
 		case 'a':
 			b.WriteByte('\a')
 		case 'b':
