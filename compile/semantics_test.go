@@ -406,3 +406,17 @@ func TestIPv6(t *testing.T) {
 	expect(t, `print a = ipv6_compare("::1", "::2"), b = ipv6_compare("::2", "::1"), c = ipv6_compare("::1", "::2", 126), d = ipv6_is_match("10.1.2.3", "::ffff:a01:203"), e = ipv6_is_in_range("2001:db8::1", "2001:db8::/32"), f = ipv6_is_in_range("2001:db9::1", "2001:db8::/32"), g = ipv6_compare("nope", "::1")`,
 		"a,b,c,d,e,f,g\n-1,1,0,true,true,false,")
 }
+
+// array_index_of with start (negative from the end), length and
+// occurrence; null for occurrence < 0 or length < -1.
+func TestArrayIndexOfRange(t *testing.T) {
+	expect(t, `let arr = dynamic(["a","b","a","c","a"]); print a = array_index_of(arr, "a", 1), b = array_index_of(arr, "a", 0, -1, 3), c = array_index_of(arr, "a", -2), d = array_index_of(arr, "c", 0, 3), e = array_index_of(arr, "a", 0, -1, -1), f = array_index_of(arr, "a", 0, -2), g = array_index_of(arr, "a", -10)`,
+		"a,b,c,d,e,f,g\n2,4,4,-1,,,0")
+}
+
+// indexof_regex with start, length and occurrence: matches do not
+// overlap; a negative start gives null.
+func TestIndexofRegexRange(t *testing.T) {
+	expect(t, `print a = indexof_regex("xabcabc", "a.c", 0, -1, 2), b = indexof_regex("abcabc", "a.c", 1), c = indexof_regex("ababaa", "a.a", 0, -1, 2), d = indexof_regex("abcabc", "b", -1), e = indexof_regex("abcabc", "c", 0, 2)`,
+		"a,b,c,d,e\n4,3,-1,,-1")
+}

@@ -601,6 +601,23 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		return s, nil
 	case "indexof_regex":
+		if len(args) > 2 {
+			// start, length (-1: to the end), occurrence: the matches do
+			// not overlap; the nth starts after the text before it and
+			// the n-1 matches. Null for start < 0, length < -1 or
+			// occurrence < 1.
+			length, occ := "-1", "1"
+			if len(args) > 3 {
+				length = args[3]
+			}
+			if len(args) > 4 {
+				occ = args[4]
+			}
+			sub := "CASE WHEN __ln = -1 THEN substring(" + args[0] + ", __st + 1) ELSE substring(" + args[0] + ", __st + 1, __ln) END"
+			pos := "__st + coalesce(list_sum(list_transform(list_slice(regexp_split_to_array(__sub, " + args[1] + "), 1, __oc), __x -> length(__x))), 0) + coalesce(list_sum(list_transform(list_slice(__m, 1, __oc - 1), __x -> length(__x))), 0)"
+			body := "CASE WHEN __st < 0 OR __ln < -1 OR __oc < 1 THEN NULL ELSE " + sqlLet(sub, "__sub", sqlLet("regexp_extract_all(__sub, "+args[1]+")", "__m", "CASE WHEN len(__m) < __oc THEN CAST(-1 AS BIGINT) ELSE CAST("+pos+" AS BIGINT) END")) + " END"
+			return sqlLet("CAST("+args[2]+" AS BIGINT)", "__st", sqlLet("CAST("+length+" AS BIGINT)", "__ln", sqlLet("CAST("+occ+" AS BIGINT)", "__oc", body))), nil
+		}
 		m := "regexp_extract(" + args[0] + ", " + args[1] + ")"
 		return "(CASE WHEN regexp_matches(" + args[0] + ", " + args[1] + ") THEN CAST(strpos(" + args[0] + ", " + m + ") - 1 AS BIGINT) ELSE -1 END)", nil
 	case "array_slice":
@@ -899,7 +916,22 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		fn := map[string]string{"hash_md5": "md5", "hash_sha1": "sha1", "hash_sha256": "sha256"}[call.F.Name]
 		return fn + "(" + d.Convert(args[0], ts[0], types.String) + ")", nil
 	case "array_index_of":
-		return "coalesce(CAST(list_position(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + ") AS BIGINT) - 1, -1)", nil
+		v := d.Convert(args[1], ts[1], types.String)
+		if len(args) == 2 {
+			return "coalesce(CAST(list_position(json_extract_string(" + args[0] + ", '$[*]'), " + v + ") AS BIGINT) - 1, -1)", nil
+		}
+		// start (negative: from the end), length (-1: to the end) and
+		// occurrence; null for occurrence < 0 or length < -1.
+		start, length, occ := args[2], "-1", "1"
+		if len(args) > 3 {
+			length = args[3]
+		}
+		if len(args) > 4 {
+			occ = args[4]
+		}
+		body := "CASE WHEN __oc < 0 OR __ln < -1 THEN NULL ELSE " + sqlLet("CASE WHEN __st < 0 THEN greatest(len(__l) + __st, 0) ELSE __st END", "__s",
+			"coalesce(CAST(list_filter(range(__s, CASE WHEN __ln = -1 THEN len(__l) ELSE least(len(__l), __s + __ln) END), __i -> __l[__i + 1] = "+v+")[greatest(__oc, 1)] AS BIGINT), -1)") + " END"
+		return sqlLet("coalesce(json_extract_string("+args[0]+", '$[*]'), [])", "__l", sqlLet("CAST("+start+" AS BIGINT)", "__st", sqlLet("CAST("+length+" AS BIGINT)", "__ln", sqlLet("CAST("+occ+" AS BIGINT)", "__oc", body)))), nil
 	case "set_has_element":
 		return "coalesce(list_contains(json_extract_string(" + args[0] + ", '$[*]'), " + d.Convert(args[1], ts[1], types.String) + "), FALSE)", nil
 	case "gettype":
@@ -1120,7 +1152,8 @@ func positive(e plan.Expr) bool {
 }
 
 func atLeastMinusOne(e plan.Expr) bool {
-	if c, ok := e.(*plan.Call); ok && (c.F.Name == "indexof" || c.F.Name == "array_index_of") {
+	// (array_index_of with an occurrence can also be null.)
+	if c, ok := e.(*plan.Call); ok && (c.F.Name == "indexof" || c.F.Name == "array_index_of" && len(c.Args) == 2) {
 		return true
 	}
 	return nonNegative(e)

@@ -151,7 +151,7 @@ func init() {
 	fn("regex_quote", NameNone, "string -> string", "regexp_escape({0})")
 	fn("tohex", NameNone, "integer, [integer] -> string", "@tohex")
 	fn("hash_sha1", NameNone, "any -> string", "@hash_text")
-	fn("indexof_regex", NameNone, "string, string -> long", "@indexof_regex")
+	fn("indexof_regex", NameNone, "string, string, [integer], [integer], [integer] -> long", "@indexof_regex")
 
 	// Math.
 	fn("abs", NameNone, "num -> T0; timespan -> timespan", "abs({0})")
@@ -222,7 +222,7 @@ func init() {
 	fn("strcat_array", NameNone, "dynamic, string -> string", "@strcat_array")
 	fn("bag_keys", NameNone, "dynamic -> dynamic", "to_json(json_keys({0}))")
 	fn("array_concat", NameNone, "dynamic, dynamic... -> dynamic", "@array_concat")
-	fn("array_index_of", NameNone, "dynamic, any -> long", "@array_index_of")
+	fn("array_index_of", NameNone, "dynamic, any, [integer], [integer], [integer] -> long", "@array_index_of")
 	fn("set_has_element", NameNone, "dynamic, any -> bool", "@set_has_element")
 	fn("dynamic_to_json", NameNone, "dynamic -> string", "coalesce(CAST({0} AS VARCHAR), '')")
 	fn("array_reverse", NameNone, "dynamic -> dynamic", "to_json(list_reverse(json_extract({0}, '$[*]')))")
