@@ -182,9 +182,20 @@ func (p *parser) atStartOp() bool {
 	if p.kind != token.IDENT || !startOps[p.lit] {
 		return false
 	}
-	switch p.peek(1).kind {
+	next := p.peek(1)
+	switch next.kind {
 	case token.PIPE, token.SEMI, token.EOF, token.RPAREN, token.RBRACE, token.COMMA:
 		return !nameOps[p.lit]
+	}
+	switch p.lit { // names unless what follows can only be the operator
+	case "serialize":
+		return next.kind == token.IDENT && p.peek(2).kind == token.ASSIGN
+	case "facet":
+		return next.kind == token.IDENT && next.lit == "by"
+	case "partition":
+		return next.kind == token.IDENT && (next.lit == "by" || next.lit == "hint")
+	case "render":
+		return next.kind == token.IDENT
 	}
 	return true
 }
@@ -332,7 +343,12 @@ func (p *parser) parsePostfix(x ast.Expr) ast.Expr {
 			default:
 				return x
 			}
-			args := p.parseArgs(isTabularFunc(x))
+			tab := isTabularFunc(x)
+			if tab && p.peek(1).kind == token.RPAREN {
+				p.next()
+				p.fail("query") // toscalar() needs its argument
+			}
+			args := p.parseArgs(tab)
 			x = &ast.CallExpr{Span: ast.Span{From: x.Pos(), To: p.prevEnd}, Fun: x, Args: args}
 		default:
 			return x

@@ -314,7 +314,7 @@ func (p *parser) parseOperator() ast.Operator {
 		return p.parseMakeSeries()
 	case "render":
 		p.next()
-		if p.kind == token.IDENT && (reservedNames[p.lit] || scalarTypes[p.lit]) && !chartTypes[p.lit] {
+		if p.kind == token.IDENT && (reservedNames[p.lit] || scalarTypes[p.lit] || p.lit == "default") && !chartTypes[p.lit] {
 			p.fail("chart type")
 		}
 		op := &ast.RenderOp{Chart: p.parseName()}
@@ -537,7 +537,7 @@ func (p *parser) parseExternalData() ast.Expr {
 	from := p.pos
 	p.next()
 	op := &ast.ExternalDataOp{}
-	op.Columns = p.parseTableType()
+	op.Columns = p.parseSchema(false, true)
 	p.enter()
 	p.expect(token.LBRACK)
 	for p.kind != token.RBRACK {
@@ -559,6 +559,9 @@ func (p *parser) parseEvaluate() *ast.EvaluateOp {
 	from := p.pos
 	p.next()
 	op := &ast.EvaluateOp{Params: p.parseOpParams(noParams)}
+	if p.kind == token.IDENT && reservedNames[p.lit] {
+		p.fail("plugin call")
+	}
 	op.Call = p.parseCall()
 	if p.got(token.COLON) {
 		op.Schema = p.parseSchema(true, false)
@@ -851,7 +854,7 @@ func (p *parser) parseProp(lists bool) *ast.NamedExpr {
 	if lists && !(p.kind == token.IDENT && renderProps[p.lit]) {
 		p.fail("render property (title, kind, ycolumns, ...)")
 	}
-	if p.kind == token.IDENT && reservedNames[p.lit] && !renderProps[p.lit] {
+	if p.kind == token.IDENT && reservedNames[p.lit] && !renderProps[p.lit] && !declarableKeywords[p.lit] {
 		p.fail("property name")
 	}
 	name := p.parseDottedName()
