@@ -420,3 +420,12 @@ func TestIndexofRegexRange(t *testing.T) {
 	expect(t, `print a = indexof_regex("xabcabc", "a.c", 0, -1, 2), b = indexof_regex("abcabc", "a.c", 1), c = indexof_regex("ababaa", "a.a", 0, -1, 2), d = indexof_regex("abcabc", "b", -1), e = indexof_regex("abcabc", "c", 0, 2)`,
 		"a,b,c,d,e\n4,3,-1,,-1")
 }
+
+// datetime(2025, 6, 14), as the startofweek() page writes it; an
+// impossible date is an error.
+func TestCommaDatetimeLiteral(t *testing.T) {
+	expect(t, `print d = datetime(2025, 6, 14)`, "d\n2025-06-14T00:00:00Z")
+	if _, err := Compile(`print d = datetime(2025, 2, 30)`, Options{Now: testNow}); err == nil || !strings.Contains(err.Error(), "invalid datetime literal") {
+		t.Errorf("datetime(2025, 2, 30): %v", err)
+	}
+}

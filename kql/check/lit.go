@@ -157,6 +157,7 @@ var datetimeLayouts = []string{
 var (
 	spacedDash = regexp.MustCompile(`(\d)\s+-\s+(\d)`)
 	shortDate  = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(.*)$`)
+	commaDate  = regexp.MustCompile(`^(\d{4})\s*,\s*(\d{1,2})\s*,\s*(\d{1,2})$`)
 )
 
 // ParseDatetime parses the datetime formats KQL accepts (ISO 8601 and
@@ -251,7 +252,19 @@ func (c *checker) typedLit(l *ast.TypedLit) plan.Expr {
 	case types.DateTime:
 		v, ok := ParseDatetime(text)
 		if !ok {
-			return bad()
+			// datetime(2025, 6, 14): the comma-separated date the
+			// startofweek() reference page uses in a datatable.
+			m := commaDate.FindStringSubmatch(text)
+			if m == nil {
+				return bad()
+			}
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			d, _ := strconv.Atoi(m[3])
+			v = time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+			if v.Year() != y || int(v.Month()) != mo || v.Day() != d {
+				return bad()
+			}
 		}
 		return &plan.Lit{V: v, T: t}
 	case types.TimeSpan:
