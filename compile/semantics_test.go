@@ -429,3 +429,10 @@ func TestCommaDatetimeLiteral(t *testing.T) {
 		t.Errorf("datetime(2025, 2, 30): %v", err)
 	}
 }
+
+// format_timespan with .NET-style parts: padded days, hours, minutes,
+// seconds, fixed (f) and trimmed (F) fractions, literal text, sign.
+func TestFormatTimespan(t *testing.T) {
+	expect(t, `let t = time(2.03:04:05.1200000); print a = format_timespan(t, "d.hh:mm:ss"), b = format_timespan(t, "dd h:m:s [ffff] FFFF"), c = format_timespan(-t, "hh:mm"), d = format_timespan(time(null), "hh")`,
+		"a,b,c,d\n2.03:04:05,02 3:4:5 [1200] 12,-03:04,")
+}

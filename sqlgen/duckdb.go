@@ -769,6 +769,12 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		test := "(CASE json_type(" + cond + "[j]) WHEN 'BOOLEAN' THEN CAST(" + cond + "[j] AS BOOLEAN) WHEN 'NULL' THEN NULL ELSE TRY_CAST(json_extract_string(" + cond + "[j], '$') AS DOUBLE) <> 0 END)"
 		return "CAST(to_json(list_transform(range(1, len(" + cond + ") + 1), j -> CASE WHEN " + test + " THEN " + pick(1) + " WHEN NOT " + test + " THEN " + pick(2) + " ELSE CAST('null' AS JSON) END)) AS JSON)", nil
+	case "format_timespan":
+		f, ok := litString(call.Args[1])
+		if !ok {
+			return "", fmt.Errorf("not supported yet: format_timespan with a computed format")
+		}
+		return sqlLet("epoch_us("+args[0]+")", "__us", formatTimespan("__us", f)), nil
 	case "format_datetime":
 		f, ok := litString(call.Args[1])
 		if !ok {
@@ -1852,6 +1858,45 @@ func formatDatetime(x, f string) string {
 	flush()
 	if len(parts) == 0 {
 		return "''"
+	}
+	return "coalesce(" + strings.Join(parts, " || ") + ", '')"
+}
+
+// formatTimespan prints the microseconds us with a .NET-style timespan
+// format: d.. (days, zero-padded to the run's length), h/hh, m/mm, s/ss,
+// f.. (fraction digits), F.. (fraction digits without trailing zeros);
+// other characters are copied. A negative timespan gets a leading '-'.
+func formatTimespan(us, f string) string {
+	a := "abs(" + us + ")"
+	num := func(v string, width int) string {
+		return "lpad(CAST(" + v + " AS VARCHAR), " + strconv.Itoa(width) + ", '0')"
+	}
+	frac := "lpad(CAST((" + a + " % 1000000) * 10 AS VARCHAR), 7, '0')"
+	parts := []string{"CASE WHEN " + us + " < 0 THEN '-' ELSE '' END"}
+	rs := []rune(f)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j] == rs[i] {
+			j++
+		}
+		n := j - i
+		switch rs[i] {
+		case 'd':
+			parts = append(parts, num(a+" // 86400000000", n))
+		case 'h':
+			parts = append(parts, num("("+a+" // 3600000000) % 24", min(n, 2)))
+		case 'm':
+			parts = append(parts, num("("+a+" // 60000000) % 60", min(n, 2)))
+		case 's':
+			parts = append(parts, num("("+a+" // 1000000) % 60", min(n, 2)))
+		case 'f':
+			parts = append(parts, "substring("+frac+", 1, "+strconv.Itoa(min(n, 7))+")")
+		case 'F':
+			parts = append(parts, "rtrim(substring("+frac+", 1, "+strconv.Itoa(min(n, 7))+"), '0')")
+		default:
+			parts = append(parts, quoteString(string(rs[i:j])))
+		}
+		i = j
 	}
 	return "coalesce(" + strings.Join(parts, " || ") + ", '')"
 }

@@ -249,6 +249,7 @@ func init() {
 	fn("extract_json", NameNone, "string, string -> string", "coalesce(CASE WHEN json_valid({1}) THEN json_extract_string(CAST({1} AS JSON), {0}) END, '')", "extractjson")
 	fn("zip", NameNone, "dynamic, dynamic... -> dynamic", "@zip")
 	fn("array_iff", NameNone, "dynamic, any, any -> dynamic", "@array_iff", "array_iif")
+	fn("format_timespan", NameNone, "timespan, string -> string", "@format_timespan")
 	fn("format_datetime", NameNone, "datetime, string -> string", "@format_datetime")
 	// Window functions over serialized rows (extend and project only).
 	fn("row_number", NameNone, "[integer], [bool] -> long", "@window")
