@@ -1039,6 +1039,34 @@ func (p *printer) op(o ast.Operator) {
 		}
 	case *ast.GetSchemaOp:
 		p.write("getschema")
+	case *ast.ConsumeOp:
+		p.write("consume")
+		for _, n := range o.Params {
+			p.write(" ")
+			p.opParam(n)
+		}
+	case *ast.TopHittersOp:
+		p.write("top-hitters ")
+		p.expr(o.Count)
+		p.write(" of ")
+		p.expr(o.Of)
+		if o.By != nil {
+			p.write(" by ")
+			p.expr(o.By)
+		}
+	case *ast.ReduceOp:
+		p.write("reduce ")
+		p.opParams(o.Params)
+		p.write("by ")
+		p.expr(o.By)
+		for i, n := range o.With {
+			if i == 0 {
+				p.write(" with ")
+			} else {
+				p.write(", ")
+			}
+			p.opParam(n)
+		}
 	case *ast.SearchOp:
 		p.write("search ")
 		p.opParams(o.Params)

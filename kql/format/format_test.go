@@ -328,3 +328,29 @@ func TestKeywordNames(t *testing.T) {
 		}
 	}
 }
+
+// TestRareOperatorsRoundTrip covers operators the corpus never uses, so the
+// corpus round trip cannot catch a formatter that does not know them.
+func TestRareOperatorsRoundTrip(t *testing.T) {
+	for _, src := range []string{
+		"T\n| consume decodeblocks=true",
+		"T\n| consume",
+		"T\n| top-hitters 5 of Name by Size",
+		"T\n| top-hitters 5 of Name",
+		"T\n| reduce by Text with threshold=0.2, characters=\"-_\"",
+		"T\n| reduce by Text",
+	} {
+		s1, errs := parser.Parse(src)
+		if len(errs) > 0 {
+			t.Fatalf("parse %q: %v", src, errs)
+		}
+		out := Script(s1)
+		if out != src+"\n" {
+			t.Errorf("format(%q) = %q", src, out)
+		}
+		s2, errs := parser.Parse(out)
+		if len(errs) > 0 || !ast.Equal(s1, s2) {
+			t.Errorf("round trip of %q: %v %s", src, errs, ast.Diff(s1, s2))
+		}
+	}
+}
