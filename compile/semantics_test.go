@@ -436,3 +436,13 @@ func TestFormatTimespan(t *testing.T) {
 	expect(t, `let t = time(2.03:04:05.1200000); print a = format_timespan(t, "d.hh:mm:ss"), b = format_timespan(t, "dd h:m:s [ffff] FFFF"), c = format_timespan(-t, "hh:mm"), d = format_timespan(time(null), "hh")`,
 		"a,b,c,d\n2.03:04:05,02 3:4:5 [1200] 12,-03:04,")
 }
+
+// make-series takes a constant as an aggregation: the constant in bins
+// with rows, the default elsewhere; a column is still refused.
+func TestMakeSeriesConstant(t *testing.T) {
+	expect(t, `datatable(t:datetime, v:long)[datetime(2025-01-01), 1, datetime(2025-01-03), 2] | make-series s=sum(v), other=-1 default=-2 on t from datetime(2025-01-01) to datetime(2025-01-04) step 1d | project s, other`,
+		"s,other\n[1,0,2],[-1,-2,-1]")
+	if _, err := Compile(`datatable(t:datetime, v:long)[] | make-series v on t step 1d`, Options{Now: testNow}); err == nil || !strings.Contains(err.Error(), "make-series expects an aggregate") {
+		t.Errorf("make-series v: %v", err)
+	}
+}

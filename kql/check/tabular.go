@@ -1473,17 +1473,32 @@ func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
 			x, name = ne.X, ne.Names[0].Name
 		}
 		if !isAggCall(x) {
-			c.errorf(x, "make-series expects an aggregate function such as count() or avg(x), found %s", describeExpr(x))
+			// A constant (`other=-1 default=-2`, as on the make-series
+			// page): the constant in bins with rows, the default in the
+			// others; it is take_any of the constant.
+			// Bound without a row, so a column reference is an error.
+			nerr := len(c.errs)
+			k := fold(c.expr(x, nil))
+			ta, _ := funcs.Lookup("take_any")
+			if len(c.errs) > nerr || ta == nil {
+				c.errorf(x, "make-series expects an aggregate function such as count() or avg(x), or a constant, found %s", describeExpr(x))
+				c.aggs = saved
+				return nil
+			}
+			if name == "" {
+				name = autoName(ctaken)
+			}
+			a.aggs = append(a.aggs, &plan.Agg{F: ta, Args: []plan.Expr{k}})
+			a.cols = append(a.cols, plan.Column{Name: name, Type: k.Type()})
+		} else {
+			before := len(a.aggs)
+			c.aggs = a
+			c.expr(x, nil)
 			c.aggs = saved
-			return nil
-		}
-		before := len(a.aggs)
-		c.aggs = a
-		c.expr(x, nil)
-		c.aggs = saved
-		if len(a.aggs) != before+1 {
-			c.unsupported(x, "this aggregate in make-series")
-			return nil
+			if len(a.aggs) != before+1 {
+				c.unsupported(x, "this aggregate in make-series")
+				return nil
+			}
 		}
 		if name == "" {
 			name = a.cols[len(a.cols)-1].Name
