@@ -37,6 +37,10 @@ type Options struct {
 	Dialect       sqlgen.Dialect         // sqlgen.DuckDB for now; ClickHouse later
 	Now           time.Time              // now(); ago(x) is Now-x; evaluated once per query
 	AllowExternal func(url string) error // nil: externaldata is refused with a clear error
+	// GeoIP: the store running the SQL has a GeoIP database registered
+	// (store.GeoIPFunc); false makes geo_info_from_ip_address() an error
+	// naming QUARRY_GEOIP_DB.
+	GeoIP bool
 }
 
 // Program is a compiled query.
@@ -97,7 +101,7 @@ func Check(src, filename string, cat check.Catalog) diag.List {
 	if cat == nil {
 		cat = BuiltinCatalog{}
 	}
-	_, errs = check.Check(file, script, cat, check.Options{Now: time.Unix(0, 0).UTC(), AllowExternal: func(string) error { return nil }})
+	_, errs = check.Check(file, script, cat, check.Options{Now: time.Unix(0, 0).UTC(), AllowExternal: func(string) error { return nil }, GeoIP: true})
 	return errs
 }
 
@@ -113,7 +117,7 @@ func CompileScript(file *token.File, s *ast.Script, opt Options) (*Program, erro
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	info, errs := check.Check(file, s, opt.Catalog, check.Options{Now: now, AllowExternal: opt.AllowExternal})
+	info, errs := check.Check(file, s, opt.Catalog, check.Options{Now: now, AllowExternal: opt.AllowExternal, GeoIP: opt.GeoIP})
 	if len(errs) > 0 {
 		return nil, errs
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // compileFunc is the compiler's entry point; tests may replace it.
-var compileFunc = func(src string, cat check.Catalog, now time.Time, allow func(string) error) (*Program, error) {
-	return compile.Compile(src, compile.Options{Catalog: cat, Dialect: sqlgen.DuckDB, Now: now, AllowExternal: allow})
+var compileFunc = func(src string, cat check.Catalog, now time.Time, allow func(string) error, geoip bool) (*Program, error) {
+	return compile.Compile(src, compile.Options{Catalog: cat, Dialect: sqlgen.DuckDB, Now: now, AllowExternal: allow, GeoIP: geoip})
 }
 
 // Catalog returns the tables a query may name: the store's tables and the
@@ -43,7 +43,9 @@ func (e *Engine) compile(ctx context.Context, kql string, opt QueryOptions) (*Pr
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p, err := compileFunc(kql, cat, now.UTC(), opt.AllowExternal)
+	// geo_info_from_ip_address() compiles only when the store has a GeoIP
+	// database to answer it.
+	p, err := compileFunc(kql, cat, now.UTC(), opt.AllowExternal, e.st.GeoIP() != nil)
 	return p, cat, err
 }
 

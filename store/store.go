@@ -53,6 +53,8 @@ type Store struct {
 	locked *atomic.Bool
 	// memoryLimit is Options.MemoryLimit, restored after a load.
 	memoryLimit string
+	// geoip backs geo_info_from_ip_address(); nil when not configured.
+	geoip *GeoIP
 }
 
 // Options tune how a store is opened.
@@ -62,6 +64,10 @@ type Options struct {
 	// MemoryLimit is DuckDB's memory_limit setting ("4GB"); empty keeps
 	// DuckDB's default.
 	MemoryLimit string
+	// GeoIP is the MaxMind-format database (.mmdb) behind
+	// geo_info_from_ip_address(); empty means $QUARRY_GEOIP_DB, and no
+	// database at all when that is empty too.
+	GeoIP string
 }
 
 // Open opens (creating if needed) the DuckDB database at path. The path
@@ -103,12 +109,27 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db := sql.OpenDB(connector)
-	return &Store{DB: db, Path: path, connector: connector, locked: locked, memoryLimit: opt.MemoryLimit}, nil
+	st := &Store{DB: db, Path: path, connector: connector, locked: locked, memoryLimit: opt.MemoryLimit}
+	if p := geoIPPath(opt); p != "" {
+		g, err := OpenGeoIP(p)
+		if err == nil {
+			st.geoip = g
+			err = st.registerGeoIP(context.Background())
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("store: %w (from --geoip or %s)", err, EnvGeoIP), st.Close())
+		}
+	}
+	return st, nil
 }
 
-// Close closes the database.
+// Close closes the database (and the GeoIP database, if any).
 func (s *Store) Close() error {
-	return errors.Join(s.DB.Close(), s.connector.Close())
+	err := errors.Join(s.DB.Close(), s.connector.Close())
+	if s.geoip != nil {
+		err = errors.Join(err, s.geoip.Close())
+	}
+	return err
 }
 
 // Connector returns the DuckDB connector, for code that needs a raw

@@ -34,6 +34,10 @@ type Options struct {
 	Now time.Time
 	// AllowExternal vets externaldata URLs; nil refuses externaldata.
 	AllowExternal func(url string) error
+	// GeoIP tells that a GeoIP database is configured, so
+	// geo_info_from_ip_address() can run; without one the call is an
+	// error naming QUARRY_GEOIP_DB rather than a column of empty bags.
+	GeoIP bool
 }
 
 // Render is a trailing render operator.

@@ -498,6 +498,10 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 		return unknown()
 	}
 	c.info.Funcs[e] = f
+	if f.Requires == funcs.RequiresGeoIP && !c.opt.GeoIP {
+		c.errorf(e, "%s() needs a GeoIP database and none is configured: set QUARRY_GEOIP_DB (or --geoip) to a MaxMind-format .mmdb file (GeoLite2-City or DB-IP City Lite)", name)
+		return unknown()
+	}
 	switch name {
 	case "now":
 		now := &plan.Lit{V: c.opt.Now, T: types.DateTime}

@@ -75,7 +75,15 @@ type Func struct {
 	Const []int
 	// Pure functions can be folded; volatile ones (rand) cannot.
 	Volatile bool
+	// Requires names a resource the query engine must provide for the
+	// function to run (RequiresGeoIP); empty for most functions. The
+	// binder refuses a call when the resource is not configured.
+	Requires string
 }
+
+// RequiresGeoIP marks functions reading a GeoIP database
+// (geo_info_from_ip_address).
+const RequiresGeoIP = "geoip"
 
 // sig parses "string, long, [long] -> string"; a trailing "..." marks a
 // variadic last parameter; [x] marks optional parameters.

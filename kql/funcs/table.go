@@ -193,6 +193,11 @@ func init() {
 	fn("max_of", NameNone, "any, any... -> T0", "greatest({*})")
 	fn("min_of", NameNone, "any, any... -> T0", "least({*})")
 
+	// Geolocation from a MaxMind-format database the store registers as
+	// the SQL function quarry_geo_info_from_ip_address (store.GeoIPFunc),
+	// returning the bag's JSON text or NULL.
+	fn("geo_info_from_ip_address", NameNone, "string -> dynamic", "CAST(quarry_geo_info_from_ip_address(CAST({0} AS VARCHAR)) AS JSON)").Requires = RequiresGeoIP
+
 	// IPv4.
 	fn("parse_ipv4", NameNone, "string -> long", "@ipv4")
 	// IPv6: IPv4 addresses compare as IPv4-mapped IPv6 (::ffff:a.b.c.d).
