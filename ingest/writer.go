@@ -128,9 +128,13 @@ type writer struct {
 
 	inTx      bool
 	appenders map[string]*duckdb.Appender
-	known     map[string]bool
-	pending   int
-	args      []driver.Value
+	// chunks are the chunk appenders of the tables fastTable accepts;
+	// rows with values they do not handle go to appenders.
+	chunks  map[string]*chunkAppender
+	noChunk map[string]bool
+	known   map[string]bool
+	pending int
+	args    []driver.Value
 
 	rejects     *os.File
 	rejectsBuf  *bufio.Writer
@@ -155,6 +159,7 @@ func newWriter(ctx context.Context, st *store.Store, batch int) (*writer, error)
 		conns[i] = c
 	}
 	return &writer{ctx: ctx, st: st, conn: conns[0], conns: conns, batch: batch, appenders: map[string]*duckdb.Appender{},
+		chunks: map[string]*chunkAppender{}, noChunk: map[string]bool{},
 		known: map[string]bool{}, rowsByTable: map[string]int64{}}, nil
 }
 
@@ -306,15 +311,6 @@ func (w *writer) Emit(t *schema.Table, vals []any) error {
 		}
 		w.inTx = true
 	}
-	a := w.appenders[t.Name]
-	if a == nil {
-		var err error
-		a, err = duckdb.NewAppenderFromConn(w.conn, "", t.Name)
-		if err != nil {
-			return fmt.Errorf("appender %s: %w", t.Name, err)
-		}
-		w.appenders[t.Name] = a
-	}
 	w.args = w.args[:0]
 	for i, v := range vals {
 		if s, ok := v.(string); ok && !utf8.ValidString(s) {
@@ -327,9 +323,53 @@ func (w *writer) Emit(t *schema.Table, vals []any) error {
 		}
 		w.args = append(w.args, v)
 	}
+	if err := w.appendRow(t); err != nil {
+		return err
+	}
+	return w.emitted(t, vals)
+}
+
+// appendRow appends w.args to t, through its chunk appender when it can.
+func (w *writer) appendRow(t *schema.Table) error {
+	if !w.noChunk[t.Name] && fastTable(t) {
+		c := w.chunks[t.Name]
+		if c == nil {
+			var err error
+			if c, err = newChunkAppender(w.conn, t); err != nil {
+				// Column types it does not write (an older table): use
+				// duckdb-go's appender for this table.
+				w.noChunk[t.Name] = true
+			} else {
+				w.chunks[t.Name] = c
+			}
+		}
+		if c != nil {
+			err := c.appendRow(w.args)
+			if err != errValue {
+				if err != nil {
+					return fmt.Errorf("append %s: %w", t.Name, err)
+				}
+				return nil
+			}
+		}
+	}
+	a := w.appenders[t.Name]
+	if a == nil {
+		var err error
+		a, err = duckdb.NewAppenderFromConn(w.conn, "", t.Name)
+		if err != nil {
+			return fmt.Errorf("appender %s: %w", t.Name, err)
+		}
+		w.appenders[t.Name] = a
+	}
 	if err := a.AppendRow(w.args...); err != nil {
 		return fmt.Errorf("append %s: %w", t.Name, err)
 	}
+	return nil
+}
+
+// emitted does the bookkeeping of a row appended to t.
+func (w *writer) emitted(t *schema.Table, vals []any) error {
 	if w.flushing {
 		k := flushedKey{table: t.Name}
 		for i, c := range t.Columns {
@@ -431,6 +471,13 @@ func (w *writer) prepare(complete bool) error {
 			return err
 		}
 		w.inTx = true
+	}
+	for name, c := range w.chunks {
+		delete(w.chunks, name)
+		if err := c.close(); err != nil {
+			w.rollback()
+			return fmt.Errorf("append %s: %w", name, err)
+		}
 	}
 	for name, a := range w.appenders {
 		if err := a.Close(); err != nil {
@@ -551,6 +598,10 @@ func (w *writer) commit(complete bool) error {
 }
 
 func (w *writer) rollback() {
+	for name, c := range w.chunks {
+		c.close()
+		delete(w.chunks, name)
+	}
 	for name, a := range w.appenders {
 		a.Close()
 		delete(w.appenders, name)
