@@ -29,12 +29,14 @@ type queryFlags struct {
 	maxRows       int
 	timeout       time.Duration
 	memoryLimit   string
+	geoip         string
 }
 
 func (f *queryFlags) register(c *cobra.Command, full bool) {
 	c.Flags().StringVar(&f.now, "now", "", "pin now() (and ago()) to this UTC time, e.g. 2026-11-01T00:00:00Z (default $"+EnvNow+" or the current time)")
 	c.Flags().StringVar(&f.allowExternal, "allow-external", "", "let externaldata read URLs and files: all of them, or only those under the given comma-separated prefixes or directories")
 	c.Flags().Lookup("allow-external").NoOptDefVal = "*"
+	geoIPFlag(c, &f.geoip)
 	if !full {
 		return
 	}
@@ -48,6 +50,9 @@ func (f *queryFlags) register(c *cobra.Command, full bool) {
 // options turns the flags into engine options.
 func (f *queryFlags) options() (engine.QueryOptions, error) {
 	var opt engine.QueryOptions
+	if err := useGeoIP(f.geoip); err != nil {
+		return opt, err
+	}
 	now := f.now
 	if now == "" {
 		now = os.Getenv(EnvNow)
@@ -75,6 +80,25 @@ func (f *queryFlags) options() (engine.QueryOptions, error) {
 	opt.MaxRows = f.maxRows
 	opt.Timeout = f.timeout
 	return opt, nil
+}
+
+// geoIPFlag adds --geoip to c.
+func geoIPFlag(c *cobra.Command, p *string) {
+	c.Flags().StringVar(p, "geoip", "", "MaxMind-format GeoIP database (.mmdb, GeoLite2-City or DB-IP City Lite) for geo_info_from_ip_address() (default $"+store.EnvGeoIP+")")
+}
+
+// useGeoIP makes a --geoip file the database every store this process
+// opens reads (the query's, and the rule catalog's for its runnable
+// check), by overriding QUARRY_GEOIP_DB, which store.Open reads. The file
+// must exist; its format is checked when the store opens it.
+func useGeoIP(path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("--geoip: %w", err)
+	}
+	return os.Setenv(store.EnvGeoIP, path)
 }
 
 // queryText returns the query from the argument, or stdin for "-" or no

@@ -30,6 +30,7 @@ type serveOptions struct {
 	timeout     time.Duration
 	memoryLimit string
 	concurrent  int
+	geoip       string
 }
 
 func init() {
@@ -68,12 +69,16 @@ under --timeout and --max-rows per query and --memory-limit overall.`,
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "longest a query may run")
 	f.StringVar(&o.memoryLimit, "memory-limit", "2GB", "DuckDB memory cap for the queries")
 	f.IntVar(&o.concurrent, "concurrent", 4, "queries that run at once; others wait their turn")
+	geoIPFlag(cmd, &o.geoip)
 	root.AddCommand(cmd)
 }
 
 // runServe serves on ln until ctx ends.
 func runServe(ctx context.Context, o serveOptions, ln net.Listener, stdout, stderr io.Writer) error {
 	defer ln.Close()
+	if err := useGeoIP(o.geoip); err != nil {
+		return err
+	}
 	var pinned time.Time
 	if o.now != "" || os.Getenv(EnvNow) != "" {
 		t, err := rulesNow(o.now)
