@@ -155,6 +155,17 @@ func TestGeoSentinelRulesOnDemo(t *testing.T) {
 	}
 	opt := engine.QueryOptions{Now: now}
 
+	// All four rules that call it run.
+	for _, name := range []string{"Phish Detection IP and Geo Position.yaml", "Spam Detections by Sender Country.yaml",
+		"Phish Detections by Sender Country.yaml", "Malware Detections by Sender Country.yaml"} {
+		res, err := e.Query(ctx, rule(name), opt)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		t.Logf("%s: %d rows", name, len(res.Rows))
+	}
+
 	// Phish Detection IP and Geo Position: every row's coordinates are
 	// the fixture's for the address.
 	res, err := e.Query(ctx, rule("Phish Detection IP and Geo Position.yaml"), opt)
