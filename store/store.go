@@ -19,6 +19,7 @@ import (
 
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
+	"github.com/quarry-kql/quarry/sqlgen"
 )
 
 // EnvDB is the environment variable that overrides the database location.
@@ -146,31 +147,9 @@ func QuoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// SQLType is the DuckDB column type that stores a KQL type.
-func SQLType(t types.Type) string {
-	switch t {
-	case types.Bool:
-		return "BOOLEAN"
-	case types.Int:
-		return "INTEGER"
-	case types.Long:
-		return "BIGINT"
-	case types.Real:
-		return "DOUBLE"
-	case types.Decimal:
-		return "DECIMAL(38,18)"
-	case types.DateTime:
-		return "TIMESTAMP"
-	case types.TimeSpan:
-		return "INTERVAL"
-	case types.Dynamic:
-		return "JSON"
-	case types.GUID:
-		return "UUID"
-	default:
-		return "VARCHAR"
-	}
-}
+// SQLType is the DuckDB column type that stores a KQL type: the DuckDB
+// dialect's own choice, so tables and generated SQL always agree.
+func SQLType(t types.Type) string { return sqlgen.DuckDB.TypeName(t) }
 
 // CreateTableSQL returns the CREATE TABLE IF NOT EXISTS statement for t.
 func CreateTableSQL(t *schema.Table) string {
