@@ -32,6 +32,14 @@ import (
 	"github.com/quarry-kql/quarry/store"
 )
 
+// DefaultBatchSize is the number of rows committed per transaction
+// unless told otherwise: four of DuckDB's row groups (122,880 rows each).
+// DuckDB writes a transaction's full row groups compressed straight to the
+// database file and only the remainder goes through its write-ahead log,
+// to be written again at the next checkpoint, so a whole number of row
+// groups per commit writes each row once.
+const DefaultBatchSize = 4 * 122_880
+
 // Options tune an ingest run.
 type Options struct {
 	// Source forces the format (defender-stream, defender-csv,
@@ -45,7 +53,8 @@ type Options struct {
 	// RejectsDir receives one rejects file per input with rejects
 	// (default "rejects").
 	RejectsDir string
-	// BatchSize is the number of rows per transaction (default 100,000).
+	// BatchSize is the number of rows per transaction (default
+	// DefaultBatchSize).
 	BatchSize int
 	// Progress, when non-nil, gets a progress bar (a terminal).
 	Progress io.Writer
@@ -153,7 +162,7 @@ const hashLen = 64 << 10
 // after the others were loaded.
 func Run(ctx context.Context, st *store.Store, paths []string, opt Options) ([]Result, error) {
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 100_000
+		opt.BatchSize = DefaultBatchSize
 	}
 	if opt.RejectsDir == "" {
 		opt.RejectsDir = "rejects"

@@ -80,7 +80,7 @@ func init() {
 	f.IntVar(&ingYear, "year", 0, "year for syslog timestamps without one (default: this year)")
 	f.StringVar(&ingTZ, "tz", "UTC", "time zone for syslog timestamps without one (IANA name)")
 	f.StringVar(&ingRejects, "rejects", "rejects", "directory for rejects files")
-	f.IntVar(&ingBatch, "batch", 100_000, "rows per transaction")
+	f.IntVar(&ingBatch, "batch", ingest.DefaultBatchSize, "rows per transaction")
 	f.BoolVar(&ingFollow, "follow", false, "keep reading a growing Postfix log (one file), surviving rotation, until interrupted")
 	f.DurationVar(&ingPoll, "poll", 500*time.Millisecond, "how often --follow looks for new lines")
 	f.BoolVar(&ingNoBar, "no-progress", false, "no progress bar even on a terminal")
