@@ -42,6 +42,7 @@ type chunkAppender struct {
 	pin   runtime.Pinner
 	arena []byte   // current buffer for long strings
 	used  [][]byte // buffers pinned for the chunk being filled
+	spare [][]byte // buffers to reuse for the next chunk
 	json  [][]byte // the JSON text of the row's JSON columns
 }
 
@@ -175,11 +176,12 @@ const arenaSize = 256 << 10
 // str stores s in a stable, pinned place and returns its address.
 func (a *chunkAppender) str(s string) unsafe.Pointer {
 	if len(a.arena)+len(s) > cap(a.arena) {
-		size := arenaSize
-		if len(s) > size {
-			size = len(s)
+		if len(a.spare) > 0 && len(s) <= arenaSize {
+			a.arena = a.spare[len(a.spare)-1]
+			a.spare = a.spare[:len(a.spare)-1]
+		} else {
+			a.arena = make([]byte, 0, max(arenaSize, len(s)))
 		}
-		a.arena = make([]byte, 0, size)
 		a.pin.Pin(unsafe.SliceData(a.arena[:1]))
 		a.used = append(a.used, a.arena)
 	}
@@ -320,8 +322,14 @@ func (a *chunkAppender) flushChunk() error {
 	st := mapping.AppendDataChunk(a.app, a.chunk)
 	runtime.KeepAlive(a.used)
 	a.pin.Unpin()
+	for _, b := range a.used {
+		if cap(b) == arenaSize {
+			a.spare = append(a.spare, b[:0])
+		}
+	}
+	clear(a.used)
 	a.used = a.used[:0]
-	a.arena = a.arena[:0:0]
+	a.arena = nil
 	a.rows = 0
 	mapping.DataChunkReset(a.chunk)
 	a.vectors()

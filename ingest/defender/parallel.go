@@ -43,14 +43,50 @@ type chunk struct {
 	buf   []byte
 	lines []lineRef
 	ops   []op
+	slab  []any
 	done  chan struct{}
 }
 
+// chunks keeps the chunks replayed, to be filled again: their buffers are
+// large and allocating them per chunk cost more than parsing.
+var chunks = sync.Pool{New: func() any { return &chunk{buf: make([]byte, 0, chunkBytes+4096)} }}
+
+func newChunk(seq int) *chunk {
+	c := chunks.Get().(*chunk)
+	c.seq, c.done = seq, make(chan struct{})
+	return c
+}
+
+// release returns a replayed chunk to the pool; nothing refers to its
+// buffer or values any more (the sink copies what it keeps).
+func (c *chunk) release() {
+	if cap(c.buf) > 4*chunkBytes {
+		return // made for a very long line
+	}
+	clear(c.slab)
+	clear(c.ops)
+	c.buf, c.lines, c.ops, c.slab = c.buf[:0], c.lines[:0], c.ops[:0], c.slab[:0]
+	chunks.Put(c)
+}
+
 // recorder is the workers' sink: it records calls as ops.
-type recorder struct{ ops *[]op }
+type recorder struct {
+	ops *[]op
+	// slab holds the recorded rows' values, so that a chunk's rows take
+	// one allocation that is reused with the chunk.
+	slab *[]any
+}
 
 func (r recorder) Emit(t *schema.Table, vals []any) error {
-	*r.ops = append(*r.ops, op{kind: 'e', t: t, vals: append([]any(nil), vals...)})
+	s := *r.slab
+	if len(s)+len(vals) > cap(s) {
+		// A new slab: rows recorded before keep the old one.
+		s = make([]any, 0, max(4096*len(vals), len(vals)))
+	}
+	n := len(s)
+	s = append(s, vals...)
+	*r.slab = s
+	*r.ops = append(*r.ops, op{kind: 'e', t: t, vals: s[n:len(s):len(s)]})
 	return nil
 }
 func (r recorder) Record() { *r.ops = append(*r.ops, op{kind: 'c'}) }
@@ -65,7 +101,7 @@ func (r recorder) Flushing()            {}
 const chunkBytes = 1 << 20
 
 func (c *chunk) work(s *streamState) {
-	rec := recorder{ops: &c.ops}
+	rec := recorder{ops: &c.ops, slab: &c.slab}
 	s.out = rec
 	for _, l := range c.lines {
 		if l.tooLong {
@@ -121,7 +157,7 @@ func parseParallel(ctx context.Context, in *source.Lines, out source.Sink, cfg s
 		errc <- err
 	}()
 	seq := 0
-	cur := &chunk{done: make(chan struct{})}
+	cur := newChunk(0)
 	send := func() {
 		if len(cur.lines) == 0 {
 			return
@@ -129,7 +165,7 @@ func parseParallel(ctx context.Context, in *source.Lines, out source.Sink, cfg s
 		pending <- cur
 		todo <- cur
 		seq++
-		cur = &chunk{seq: seq, done: make(chan struct{}), buf: make([]byte, 0, chunkBytes+4096)}
+		cur = newChunk(seq)
 	}
 	var rerr error
 	n := 0
@@ -187,8 +223,7 @@ func replay(s *streamState, c *chunk) error {
 		if err != nil {
 			return err
 		}
-		o.vals = nil
 	}
-	c.ops, c.buf, c.lines = nil, nil, nil
+	c.release()
 	return nil
 }
