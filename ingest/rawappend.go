@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,12 +164,25 @@ func (a *chunkAppender) vectors() {
 	}
 }
 
-// duckString is DuckDB's duckdb_string_t: a length, then either the
-// string inlined (up to 12 bytes) or a 4-byte prefix and a pointer.
-type duckString struct {
-	length uint32
-	prefix [4]byte
-	ptr    unsafe.Pointer
+// duckString is DuckDB's duckdb_string_t, 16 bytes: a 4-byte length,
+// then either the string inlined (up to 12 bytes) or a 4-byte prefix and
+// a pointer. It is written as two words without Go pointer type (the
+// inlined bytes are no pointer; a long string's bytes are pinned), in
+// little-endian order as on the platforms DuckDB's Go bindings ship for.
+type duckString [2]uint64
+
+// makeDuckString returns the duckdb_string_t of s; long strings point at p.
+func makeDuckString(s string, p unsafe.Pointer) duckString {
+	var d duckString
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&d[0])), 16)
+	binary.LittleEndian.PutUint32(b, uint32(len(s)))
+	if len(s) <= 12 {
+		copy(b[4:], s)
+		return d
+	}
+	copy(b[4:8], s)
+	d[1] = uint64(uintptr(p))
+	return d
 }
 
 const arenaSize = 256 << 10
@@ -262,17 +276,11 @@ func (a *chunkAppender) appendRow(vals []driver.Value) error {
 			} else {
 				s = v.(string)
 			}
-			p := (*duckString)(unsafe.Add(a.data[i], r*16))
-			if len(s) <= 12 {
-				var in [16]byte
-				*(*uint32)(unsafe.Pointer(&in[0])) = uint32(len(s))
-				copy(in[4:], s)
-				*p = *(*duckString)(unsafe.Pointer(&in[0]))
-			} else {
-				d := duckString{length: uint32(len(s)), ptr: a.str(s)}
-				copy(d.prefix[:], s)
-				*p = d
+			var ptr unsafe.Pointer
+			if len(s) > 12 {
+				ptr = a.str(s)
 			}
+			*(*duckString)(unsafe.Add(a.data[i], r*16)) = makeDuckString(s, ptr)
 		case kBigint:
 			*(*int64)(unsafe.Add(a.data[i], r*8)) = toInt64(v)
 		case kInteger:
