@@ -620,9 +620,10 @@ func isAggCall(e ast.Expr) bool {
 	return ok && f.Kind == funcs.Aggregate
 }
 
-// summarize binds `summarize Aggs by By`.
-func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
-	r := &row{cols: in.Cols()}
+// groupKeys binds the `by` clause of summarize and make-series: each key's
+// expression and its result column, named as Kusto names it (the given
+// name, the column or function it derives from, else Column1, ...).
+func (c *checker) groupKeys(by []ast.Expr, r *row) ([]plan.Expr, []plan.Column) {
 	var keys []plan.Expr
 	var keyCols []plan.Column
 	taken := func(n string) bool { return colIndex(keyCols, n) >= 0 }
@@ -643,6 +644,13 @@ func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
 		keys = append(keys, k)
 		keyCols = append(keyCols, plan.Column{Name: name, Type: k.Type()})
 	}
+	return keys, keyCols
+}
+
+// summarize binds `summarize Aggs by By`.
+func (c *checker) summarize(items, by []ast.Expr, in plan.Node) plan.Node {
+	r := &row{cols: in.Cols()}
+	keys, keyCols := c.groupKeys(by, r)
 	a := &aggCtx{in: r, nkeys: len(keys)}
 	for _, k := range keyCols {
 		a.keyNames = append(a.keyNames, k.Name)
@@ -1446,23 +1454,7 @@ func (c *checker) makeSeries(o *ast.MakeSeriesOp, in plan.Node) plan.Node {
 		}
 	}
 	var keyCols []plan.Column
-	taken := func(n string) bool { return colIndex(keyCols, n) >= 0 }
-	for _, item := range o.By {
-		x, name := item, ""
-		if ne, ok := item.(*ast.NamedExpr); ok {
-			x, name = ne.X, ne.Names[0].Name
-		}
-		k := c.expr(x, r)
-		if name == "" {
-			name = exprName(x)
-		}
-		if name == "" {
-			name = autoName(taken)
-		}
-		name = uniqueName(name, taken)
-		ms.Keys = append(ms.Keys, k)
-		keyCols = append(keyCols, plan.Column{Name: name, Type: k.Type()})
-	}
+	ms.Keys, keyCols = c.groupKeys(o.By, r)
 	cols := append([]plan.Column(nil), keyCols...)
 	ctaken := func(n string) bool { return colIndex(cols, n) >= 0 }
 	a := &aggCtx{in: r, nkeys: len(ms.Keys)}
