@@ -207,26 +207,8 @@ func skipContainer(b []byte, i int, depth int) (int, error) {
 // with each key (raw, without escapes: a key with escapes is a syntax
 // error here, sending the line to the slow path) and value.
 func eachMember(b []byte, i int, depth int, fn func(key []byte, v jv) error) (int, error) {
-	if i >= len(b) || b[i] != '{' {
-		return 0, errSyntax
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, nil
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return 0, errSyntax
-		}
-		key, esc, n, err := scanString(b, i)
-		if err != nil || esc {
-			return 0, errSyntax
-		}
-		i = skipWS(b, n)
-		if i >= len(b) || b[i] != ':' {
-			return 0, errSyntax
-		}
-		v, n, err := scanValue(b, i+1, depth)
+	return eachMemberLazy(b, i, depth, func(key []byte, b []byte, i int) (int, error) {
+		v, n, err := scanValue(b, i, depth)
 		if err != nil {
 			return 0, err
 		}
@@ -235,18 +217,8 @@ func eachMember(b []byte, i int, depth int, fn func(key []byte, v jv) error) (in
 				return 0, err
 			}
 		}
-		i = skipWS(b, n)
-		if i >= len(b) {
-			return 0, errSyntax
-		}
-		if b[i] == '}' {
-			return i + 1, nil
-		}
-		if b[i] != ',' {
-			return 0, errSyntax
-		}
-		i = skipWS(b, i+1)
-	}
+		return n, nil
+	})
 }
 
 func bytesIndexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
@@ -658,8 +630,9 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 	return true, s.out.Emit(tb.t, vals)
 }
 
-// eachMemberLazy walks the object at b[i] == '{' like eachMember, but lets
-// fn scan each value itself (from index i) and return where it ends.
+// eachMemberLazy walks the object at b[i] == '{', calling fn with each key
+// (raw, as for eachMember) and letting fn scan the value itself (from
+// index i) and return where it ends.
 func eachMemberLazy(b []byte, i int, depth int, fn func(key []byte, b []byte, i int) (int, error)) (int, error) {
 	if i >= len(b) || b[i] != '{' {
 		return 0, errSyntax
