@@ -5,17 +5,13 @@
 // JSON snapshot, plus the coverage of a rule set over the Enterprise matrix
 // and its exports (ATT&CK Navigator layer 4.5, JSON, CSV).
 //
-// The snapshot embedded in the binary is attack/enterprise.json.gz. It is
-// generated from a STIX bundle by
-//
-//	quarry attack compact -o attack/enterprise.json.gz enterprise-attack.json
-//
-// or, equivalently, by `ATTACK_STIX=/path/to/enterprise-attack.json go
-// generate ./attack`. Without ATTACK_STIX, go generate rebuilds it from the
-// small hand-written fixture testdata/enterprise-attack.fixture.json, and
-// Data.Fixture reports that the snapshot is fixture-sized. `quarry attack
-// update` downloads the full bundle at run time and stores its compact form
-// next to the database, where Default finds it before the embedded one.
+// The snapshot embedded in the binary is attack/enterprise.json.gz,
+// derived from MITRE ATT&CK v18.1; attack/README.md says how it is
+// rebuilt (`ATTACK_STIX=/path/to/enterprise-attack.json go generate
+// ./attack`, or gen/quarry attack compact on a mitre/cti folder). `quarry
+// attack update` downloads the newest bundle at run time and stores its
+// compact form next to the database, where Default finds it before the
+// embedded one.
 package attack
 
 //go:generate go run ./gen -o enterprise.json.gz
@@ -84,8 +80,8 @@ type Data struct {
 }
 
 // Fixture reports whether the snapshot is too small to be MITRE's
-// Enterprise matrix: a test fixture built into the binary when the real
-// enterprise-attack.json was not available at build time.
+// Enterprise matrix, such as a test fixture given to `quarry attack
+// compact` by mistake.
 func (d *Data) Fixture() bool { return len(d.Techniques) < FixtureThreshold }
 
 // Notice is a one-line remark for users about the snapshot, or "" for a

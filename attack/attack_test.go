@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/quarry-kql/quarry/internal/testenv"
 )
 
 func fixture(t testing.TB) *Data {
@@ -103,22 +101,125 @@ func TestSnapshotRoundTripAndEmbedded(t *testing.T) {
 	if tt, ok := back.Technique("T1114.003"); !ok || tt.Parent != "T1114" {
 		t.Errorf("round trip: %+v", tt)
 	}
-	e, err := Embedded()
+	// A fixture-sized snapshot says so.
+	if !back.Fixture() || !strings.Contains(back.Notice(), "fixture-sized snapshot with 13 techniques and 14 tactics") {
+		t.Errorf("notice: %q", back.Notice())
+	}
+}
+
+// TestEmbeddedIsMITRE checks the snapshot built into quarry: MITRE ATT&CK
+// v18.1 Enterprise, as attack/README.md says.
+func TestEmbeddedIsMITRE(t *testing.T) {
+	d, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The committed snapshot is built from the fixture (MITRE's data may
-	// not be committed); it must say so.
-	if e.Fixture() && !strings.Contains(e.Notice(), "fixture-sized snapshot with") {
-		t.Errorf("notice: %q", e.Notice())
-	}
-	if !e.Fixture() && e.Notice() != "" {
-		t.Errorf("full snapshot has a notice: %q", e.Notice())
+	checkMITRE(t, d)
+	if d.Version != "18.1" || d.Notice() != "" {
+		t.Errorf("version %q notice %q", d.Version, d.Notice())
 	}
 	for _, id := range []string{"T1566", "T1080", "T1114", "T1020", "T1021", "T1562"} {
-		if _, ok := e.Technique(id); !ok {
+		if _, ok := d.Technique(id); !ok {
 			t.Errorf("embedded snapshot lacks %s (used by the corpus rules)", id)
 		}
+	}
+}
+
+// checkMITRE checks what any snapshot of MITRE's Enterprise data must hold.
+func checkMITRE(t *testing.T, d *Data) {
+	t.Helper()
+	if d.Fixture() || len(d.Tactics) != 14 {
+		t.Errorf("%d tactics, %d techniques", len(d.Tactics), len(d.Techniques))
+	}
+	order := []string{"reconnaissance", "resource-development", "initial-access", "execution", "persistence",
+		"privilege-escalation", "defense-evasion", "credential-access", "discovery", "lateral-movement",
+		"collection", "command-and-control", "exfiltration", "impact"}
+	for i, tac := range d.Tactics {
+		if i < len(order) && tac.ShortName != order[i] {
+			t.Errorf("tactic %d is %s, want %s", i, tac.ShortName, order[i])
+		}
+	}
+	if tac, ok := d.Tactic("InitialAccess"); !ok || tac.ID != "TA0001" || tac.URL != "https://attack.mitre.org/tactics/TA0001" {
+		t.Errorf("InitialAccess: %+v", tac)
+	}
+	for id, name := range map[string]string{"T1566": "Phishing", "T1566.001": "Spearphishing Attachment", "T1114": "Email Collection", "T1021": "Remote Services"} {
+		if tech, ok := d.Technique(id); !ok || tech.Name != name || tech.Description == "" || !strings.HasPrefix(tech.URL, "https://attack.mitre.org/techniques/") {
+			t.Errorf("%s: %+v", id, tech)
+		}
+	}
+	if s, _ := d.Technique("T1566.002"); s == nil || s.Parent != "T1566" {
+		t.Errorf("T1566.002 parent: %+v", s)
+	}
+	for _, tech := range d.Techniques {
+		if strings.Contains(tech.Description, "(Citation:") || len(tech.Tactics) == 0 {
+			t.Errorf("%s: description %q tactics %v", tech.ID, tech.Description, tech.Tactics)
+		}
+		if tech.Parent != "" {
+			if _, ok := d.Technique(tech.Parent); !ok || !strings.HasPrefix(tech.ID, tech.Parent+".") {
+				t.Errorf("%s: parent %s", tech.ID, tech.Parent)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	Compute(d, sampleRules()).WriteNavigator(&buf, "real")
+	validateLayer(t, buf.Bytes(), d)
+}
+
+// TestParseSTIXDir: a mitre/cti-style tree (one bundle file per object)
+// gives the same data as the single bundle, with Modified taken from the
+// objects and no version unless given.
+func TestParseSTIXDir(t *testing.T) {
+	b, err := os.ReadFile("testdata/enterprise-attack.fixture.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle struct {
+		Objects []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(b, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for i, o := range bundle.Objects {
+		if o["type"] == "x-mitre-collection" {
+			continue // mitre/cti has none
+		}
+		if o["type"] == "attack-pattern" && i%2 == 0 {
+			o["modified"] = "2025-0" + strconv.Itoa(i%10) + "-01T00:00:00.000Z"
+		}
+		sub := filepath.Join(dir, o["type"].(string))
+		os.MkdirAll(sub, 0o755)
+		out, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + strconv.Itoa(i), "objects": []any{o}})
+		if err := os.WriteFile(filepath.Join(sub, strconv.Itoa(i)+".json"), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not STIX"), 0o644)
+	got, err := ParseSTIXDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixture(t)
+	if got.Version != "" || got.Modified != "2025-06-01T00:00:00.000Z" {
+		t.Errorf("version %q modified %q", got.Version, got.Modified)
+	}
+	got.Version, got.Modified, got.Source = want.Version, want.Modified, want.Source
+	var g, w bytes.Buffer
+	got.Write(&g)
+	want.Write(&w)
+	if !bytes.Equal(g.Bytes(), w.Bytes()) {
+		t.Error("directory form and bundle form differ")
+	}
+	out := filepath.Join(t.TempDir(), "s.json.gz")
+	if err := CompactFile(dir, out, "9.9"); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := LoadFile(out); err != nil || d.Version != "9.9" {
+		t.Errorf("CompactFile of a directory: %v %+v", err, d)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{"), 0o644)
+	if _, err := ParseSTIXDir(dir); err == nil || !strings.Contains(err.Error(), "broken.json") {
+		t.Errorf("broken file: %v", err)
 	}
 }
 
@@ -476,42 +577,4 @@ func TestMatrix(t *testing.T) {
 	if !strings.Contains(buf.String(), "Reconnaissance") {
 		t.Error("--all must show every tactic")
 	}
-}
-
-// TestMITREBundle checks the parser on MITRE's real enterprise-attack.json
-// when the lead has placed it in ../shared/attack/ (it may not be
-// committed here). It skips otherwise.
-func TestMITREBundle(t *testing.T) {
-	path := testenv.Shared(t, "attack", "enterprise-attack.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := ParseSTIX(f, "enterprise-attack.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Fixture() || len(d.Tactics) != 14 || d.Version == "" {
-		t.Errorf("%d tactics, %d techniques, version %q", len(d.Tactics), len(d.Techniques), d.Version)
-	}
-	order := []string{"reconnaissance", "resource-development", "initial-access", "execution", "persistence",
-		"privilege-escalation", "defense-evasion", "credential-access", "discovery", "lateral-movement",
-		"collection", "command-and-control", "exfiltration", "impact"}
-	for i, tac := range d.Tactics {
-		if i < len(order) && tac.ShortName != order[i] {
-			t.Errorf("tactic %d is %s, want %s", i, tac.ShortName, order[i])
-		}
-	}
-	for id, name := range map[string]string{"T1566": "Phishing", "T1566.001": "Spearphishing Attachment", "T1114": "Email Collection", "T1021": "Remote Services"} {
-		if tech, ok := d.Technique(id); !ok || tech.Name != name || tech.Description == "" || !strings.HasPrefix(tech.URL, "https://attack.mitre.org/techniques/") {
-			t.Errorf("%s: %+v", id, tech)
-		}
-	}
-	if s, _ := d.Technique("T1566.002"); s == nil || s.Parent != "T1566" {
-		t.Errorf("T1566.002 parent: %+v", s)
-	}
-	var buf bytes.Buffer
-	Compute(d, sampleRules()).WriteNavigator(&buf, "real")
-	validateLayer(t, buf.Bytes(), d)
 }

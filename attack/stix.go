@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,6 +55,52 @@ func (o *stixObject) attackRef() (id, url string) {
 // deprecated, with the first paragraph of its description (citations
 // removed). source names the input in the snapshot.
 func ParseSTIX(r io.Reader, source string) (*Data, error) {
+	objs, err := readBundle(r, source)
+	if err != nil {
+		return nil, err
+	}
+	return fromObjects(objs, source)
+}
+
+// ParseSTIXDir reads a tree of STIX bundle files, one object or more per
+// file, as MITRE publishes them in the mitre/cti repository
+// (enterprise-attack/attack-pattern/*.json, x-mitre-tactic/*.json, ...),
+// and keeps the same data as ParseSTIX. Such a tree has no
+// x-mitre-collection object: Version stays empty unless the caller sets
+// it, and Modified is the latest modification time of the kept objects.
+func ParseSTIXDir(dir string) (*Data, error) {
+	var objs []stixObject
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.EqualFold(filepath.Ext(path), ".json") {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("attack: %w", err)
+		}
+		defer f.Close()
+		o, err := readBundle(f, path)
+		objs = append(objs, o...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	d, err := fromObjects(objs, filepath.Base(filepath.Clean(dir)))
+	if err != nil {
+		return nil, err
+	}
+	if d.Modified == "" {
+		for _, o := range objs {
+			if !o.Revoked && !o.Deprecated && o.Modified > d.Modified {
+				d.Modified = o.Modified
+			}
+		}
+	}
+	return d, nil
+}
+
+func readBundle(r io.Reader, source string) ([]stixObject, error) {
 	var bundle struct {
 		Type    string       `json:"type"`
 		Objects []stixObject `json:"objects"`
@@ -64,14 +111,19 @@ func ParseSTIX(r io.Reader, source string) (*Data, error) {
 	if bundle.Type != "bundle" {
 		return nil, fmt.Errorf("attack: %s: type is %q, want a STIX \"bundle\"", source, bundle.Type)
 	}
+	return bundle.Objects, nil
+}
+
+// fromObjects builds the snapshot data from STIX objects in bundle order.
+func fromObjects(objs []stixObject, source string) (*Data, error) {
 	d := &Data{Source: source}
 	tacticByRef := map[string]*Tactic{}
 	var tacticOrder []*Tactic
 	var matrixRefs []string
 	parentRef := map[string]string{} // sub-technique STIX id -> parent STIX id
 	techByRef := map[string]*Technique{}
-	for i := range bundle.Objects {
-		o := &bundle.Objects[i]
+	for i := range objs {
+		o := &objs[i]
 		if o.Revoked || o.Deprecated {
 			continue
 		}
@@ -155,17 +207,29 @@ func firstParagraph(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// CompactFile reads a STIX bundle from in and writes its compact snapshot
-// to out ("-" for standard output).
-func CompactFile(in, out string) error {
-	f, err := os.Open(in)
-	if err != nil {
-		return fmt.Errorf("attack: %w", err)
+// CompactFile reads a STIX bundle file, or a directory tree of STIX
+// files (mitre/cti's enterprise-attack folder), and writes its compact
+// snapshot to out ("-" for standard output). version, when not empty, is
+// the ATT&CK release recorded in the snapshot if the input names none.
+func CompactFile(in, out, version string) error {
+	var d *Data
+	if fi, err := os.Stat(in); err == nil && fi.IsDir() {
+		d, err = ParseSTIXDir(in)
+		if err != nil {
+			return err
+		}
+	} else {
+		f, err := os.Open(in)
+		if err != nil {
+			return fmt.Errorf("attack: %w", err)
+		}
+		defer f.Close()
+		if d, err = ParseSTIX(f, filepath.Base(in)); err != nil {
+			return err
+		}
 	}
-	defer f.Close()
-	d, err := ParseSTIX(f, filepath.Base(in))
-	if err != nil {
-		return err
+	if d.Version == "" {
+		d.Version = version
 	}
 	if out == "-" {
 		return d.Write(os.Stdout)

@@ -560,24 +560,27 @@ built into quarry.`,
 	updateCmd.Flags().StringVarP(&uOut, "output", "o", "", "snapshot file to write (default: attack-enterprise.json.gz next to the database)")
 	updateCmd.Flags().StringVar(&uKeep, "keep-json", "", "also keep the downloaded enterprise-attack.json at this path")
 
-	var cpOut string
+	var cpOut, cpVersion string
 	compactCmd := &cobra.Command{
-		Use:   "compact enterprise-attack.json",
+		Use:   "compact enterprise-attack.json|DIR",
 		Short: "Write the compact snapshot of a STIX bundle (how attack/enterprise.json.gz is built)",
 		Long: `Write the compact ATT&CK snapshot (gzipped JSON) of a STIX bundle to stdout or
--o FILE. The snapshot built into quarry is made this way:
+-o FILE. The input is MITRE's enterprise-attack.json (attack-stix-data) or the
+enterprise-attack directory of a mitre/cti checkout, one STIX file per object.
+The snapshot built into quarry is made this way (see attack/README.md):
 
-    quarry attack compact -o attack/enterprise.json.gz enterprise-attack.json`,
+    quarry attack compact --version 18.1 -o attack/enterprise.json.gz cti/enterprise-attack`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cpOut
 			if out == "" {
 				out = "-"
 			}
-			return attack.CompactFile(args[0], out)
+			return attack.CompactFile(args[0], out, cpVersion)
 		},
 	}
 	compactCmd.Flags().StringVarP(&cpOut, "output", "o", "", "write to this file instead of stdout")
+	compactCmd.Flags().StringVar(&cpVersion, "version", "", "ATT&CK release to record when the input names none (a mitre/cti tree does not)")
 
 	infoCmd := &cobra.Command{
 		Use:   "info",
