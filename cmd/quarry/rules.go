@@ -105,6 +105,25 @@ func rulesNow(flag string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// rulesOpenAll opens the catalog with now taken from nowFlag (see
+// rulesNow) and reads every rule in it.
+func rulesOpenAll(ctx context.Context, nowFlag string) (*rulesEnv, []*rules.Rule, error) {
+	now, err := rulesNow(nowFlag)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := rulesOpen(ctx, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := env.catalog.Rules(ctx)
+	if err != nil {
+		env.Close()
+		return nil, nil, err
+	}
+	return env, rs, nil
+}
+
 func rulesFind(ctx context.Context, env *rulesEnv, ref string) (*rules.Rule, error) {
 	rs, err := env.catalog.Rules(ctx)
 	if err != nil {
@@ -235,20 +254,12 @@ access"); --text searches id, name, descriptions and query.`,
 			default:
 				return fmt.Errorf("--format %q: want table, json or csv", lFormat)
 			}
-			now, err := rulesNow(lNow)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			env, err := rulesOpen(ctx, now)
+			env, rs, err := rulesOpenAll(ctx, lNow)
 			if err != nil {
 				return err
 			}
 			defer env.Close()
-			rs, err := env.catalog.Rules(ctx)
-			if err != nil {
-				return err
-			}
 			var sts []*rules.Status
 			if !lNoCheck || lf.Runnable != nil || lf.Table != "" {
 				if sts, err = env.statuses(ctx, rs); err != nil {
@@ -451,20 +462,12 @@ comment lists the rules; json and csv give the same data for scripts.`,
 			default:
 				return fmt.Errorf("--format %q: want matrix, navigator, json or csv", cFormat)
 			}
-			now, err := rulesNow(cNow)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			env, err := rulesOpen(ctx, now)
+			env, rs, err := rulesOpenAll(ctx, cNow)
 			if err != nil {
 				return err
 			}
 			defer env.Close()
-			rs, err := env.catalog.Rules(ctx)
-			if err != nil {
-				return err
-			}
 			sts, err := env.statuses(ctx, rs)
 			if err != nil {
 				return err
