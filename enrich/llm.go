@@ -34,10 +34,19 @@ type Config struct {
 	Timeout  time.Duration
 }
 
-// ConfigFromEnv reads the configuration from QUARRY_LLM_ENDPOINT,
-// QUARRY_LLM_MODEL and QUARRY_LLM_API_KEY.
-func ConfigFromEnv() Config {
-	return Config{Endpoint: os.Getenv(EnvEndpoint), Model: os.Getenv(EnvModel), APIKey: os.Getenv(EnvAPIKey)}
+// WithEnv returns c with each setting replaced by QUARRY_LLM_ENDPOINT,
+// QUARRY_LLM_MODEL or QUARRY_LLM_API_KEY when that variable is set: the
+// environment overrides quarry's configuration file.
+func (c Config) WithEnv() Config {
+	for _, s := range []struct {
+		env string
+		p   *string
+	}{{EnvEndpoint, &c.Endpoint}, {EnvModel, &c.Model}, {EnvAPIKey, &c.APIKey}} {
+		if v := os.Getenv(s.env); v != "" {
+			*s.p = v
+		}
+	}
+	return c
 }
 
 // Enabled reports whether the configuration names an endpoint and model.
@@ -61,7 +70,7 @@ type LLM struct {
 // NewLLM returns an LLM enricher, or an error when cfg is not enabled.
 func NewLLM(cfg Config, data *attack.Data, cache Cache) (*LLM, error) {
 	if !cfg.Enabled() {
-		return nil, fmt.Errorf("the LLM enricher is off: set %s and %s (and %s if the API needs a key)", EnvEndpoint, EnvModel, EnvAPIKey)
+		return nil, fmt.Errorf("the LLM enricher is off: set llm.endpoint and llm.model in quarry's config.yaml, or %s and %s (and a key: llm.api_key_env or %s, if the API needs one)", EnvEndpoint, EnvModel, EnvAPIKey)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 2 * time.Minute

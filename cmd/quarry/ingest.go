@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/quarry-kql/quarry/config"
 	"github.com/quarry-kql/quarry/ingest"
 	"github.com/quarry-kql/quarry/ingest/org"
 	"github.com/quarry-kql/quarry/store"
@@ -31,20 +32,6 @@ var (
 	ingTrace   bool
 )
 
-// defaultOrgFile is where quarry keeps the organisation file when --org is
-// not given: $XDG_CONFIG_HOME/quarry/org.yaml or ~/.config/quarry/org.yaml.
-func defaultOrgFile() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "quarry", "org.yaml")
-}
-
 var ingestCmd = &cobra.Command{
 	Use:   "ingest [--source NAME] [--org FILE] FILE…|DIR",
 	Short: "Load mail telemetry (Defender exports, Exchange and Postfix logs) into the email tables",
@@ -60,7 +47,8 @@ Sources (detected from each file's first bytes unless --source is given):
   postfix            Postfix syslog lines
 
 EmailDirection for the log sources is decided from the organisation file
-(--org, default ` + defaultOrgFile() + `); see ingest/README.md.
+(--org; default: the org setting of quarry's config.yaml, else
+` + filepath.Join(config.Dir(), "org.yaml") + ` when it exists); see ingest/README.md.
 Records that cannot be loaded go to a rejects file with file:line and a
 reason. Re-running on the same files loads nothing twice; an interrupted
 run resumes where its last committed batch ended.`,
@@ -103,11 +91,11 @@ func runIngest(cmd *cobra.Command, args []string) error {
 	}
 	orgFile := ingOrg
 	if orgFile == "" {
-		if p := defaultOrgFile(); p != "" {
-			if _, err := os.Stat(p); err == nil {
-				orgFile = p
-			}
+		cfg, err := loadConfig()
+		if err != nil {
+			return err
 		}
+		orgFile = cfg.OrgFile()
 	}
 	if orgFile != "" {
 		o, err := org.Load(orgFile)

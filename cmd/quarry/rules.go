@@ -343,7 +343,11 @@ cached in the store per rule id, version and model, and marked "` + enrich.AINot
 				if err != nil {
 					return err
 				}
-				llm, err := enrich.NewLLM(enrich.ConfigFromEnv(), data, cache)
+				cfg, err := llmConfig()
+				if err != nil {
+					return err
+				}
+				llm, err := enrich.NewLLM(cfg, data, cache)
 				if err != nil {
 					return err
 				}

@@ -206,7 +206,10 @@ func loadRulePages(ctx context.Context, now time.Time, stderr io.Writer) (*ruleP
 	}
 	det := &enrich.Deterministic{Attack: data, Now: checkNow}
 	var cache *enrich.StoreCache
-	llm := enrich.ConfigFromEnv()
+	llm, err := llmConfig()
+	if err != nil {
+		return nil, err
+	}
 	if llm.Enabled() {
 		if cache, err = enrich.NewStoreCache(ctx, env.st); err != nil {
 			return nil, err
