@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -120,4 +121,95 @@ func TestIngestUpgradesOlderBuiltinTable(t *testing.T) {
 		!strings.Contains(err.Error(), "table EmailEvents exists with other columns") {
 		t.Errorf("a foreign EmailEvents: %v", err)
 	}
+}
+
+// newColumnsQuery selects, per EmailEvents row, the columns the ground
+// truth files testdata/*/newcolumns.tsv give, as tab-separated text
+// ("null" for SQL null).
+const newColumnsQuery = `SELECT concat_ws(chr(9), InternetMessageId, RecipientEmailAddress, RecipientDomain,
+	coalesce(EmailSize::VARCHAR, 'null'), coalesce("To"::VARCHAR, 'null'), coalesce(Cc::VARCHAR, 'null'),
+	Connectors, DistributionList, SenderMailFromDomain, SenderFromDomain, Subject)
+	FROM EmailEvents`
+
+// groundTruth reads a hand-written tab-separated file; lines starting with
+// # are comments. Fields are kept exactly (trailing empty fields too).
+func groundTruth(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestLogSourcesNewEmailEventsColumns: Exchange message tracking, Exchange
+// Online message trace and Postfix fill the EmailEvents columns their
+// formats carry (RecipientDomain, EmailSize, To/Cc from Postfix
+// header_checks lines, Connectors, DistributionList, the sender domains),
+// with the values of hand-written ground truth, and leave the columns
+// they do not carry empty or null.
+func TestLogSourcesNewEmailEventsColumns(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		files []string
+		truth string
+	}{
+		{"exchange", []string{"testdata/exchange/MSGTRK2026110108-1.LOG", "testdata/exchange/MSGTRK20261102-1.LOG"}, "testdata/exchange/newcolumns.tsv"},
+		{"exotrace", []string{"testdata/exotrace/trace.csv"}, "testdata/exotrace/newcolumns.tsv"},
+		{"postfix", []string{"testdata/postfix/headers.log"}, "testdata/postfix/headers.newcolumns.tsv"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := openStore(t, ":memory:")
+			res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, c.files...)
+			for _, r := range res {
+				t.Log(r.Summary())
+			}
+			rows, err := st.DB.Query(newColumnsQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var s string
+				if err := rows.Scan(&s); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, s)
+			}
+			sort.Strings(got)
+			compareLines(t, "new EmailEvents columns", got, groundTruth(t, c.truth))
+			// Columns no log carries stay empty: a log never gives a
+			// display name, a verdict or first contact.
+			checkRows(t, st, [][2]string{
+				{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE SenderDisplayName <> '' OR ThreatClassification <> '' OR ThreatTypes <> ''
+					OR ForwardingInformation <> '' OR ExchangeTransportRule <> '' OR Context <> '' OR IsFirstContact IS NOT NULL
+					OR AttachmentCount IS NOT NULL OR UrlCount IS NOT NULL OR EmailClusterId IS NOT NULL OR BulkComplaintLevel IS NOT NULL`, "0"},
+			})
+		})
+	}
+}
+
+// A Postfix content filter's re-injected copy stands for every recipient
+// handed over to it: each recipient has one row, from the final delivery,
+// with the original's Timestamp and NetworkMessageId.
+func TestPostfixFilterAllRecipients(t *testing.T) {
+	st := openStore(t, ":memory:")
+	runIngest(t, st, Options{Org: testOrg(t), RejectsDir: t.TempDir()}, "testdata/postfix/headers.log")
+	checkRows(t, st, [][2]string{
+		{`SELECT string_agg(RecipientEmailAddress || ' ' || DeliveryLocation || ' ' || strftime(Timestamp, '%H:%M:%S'), ', ' ORDER BY RecipientEmailAddress)
+			FROM EmailEvents WHERE InternetMessageId = '<cf1@example.org>'`,
+			"frank@contoso.com Inbox/folder 10:00:00, gina@contoso.com Inbox/folder 10:00:00"},
+		{`SELECT count(DISTINCT NetworkMessageId)::VARCHAR FROM EmailEvents WHERE InternetMessageId = '<cf1@example.org>'`, "1"},
+	})
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"fmt"
-	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -21,14 +20,15 @@ import (
 // Parser is the Exchange message tracking log parser.
 type Parser struct{}
 
-var events = source.MustBuiltin("EmailEvents")
-
 type rcpt struct {
 	addr         string
 	event, state string // last outcome event and recipient-status
 	at           time.Time
 	expanded     bool
 	seq          int
+	// dl is the top-level distribution group the recipient was expanded
+	// from; sendConnector the connector of its SEND event.
+	dl, sendConnector string
 }
 
 type msg struct {
@@ -45,7 +45,9 @@ type msg struct {
 	submitted   bool // STOREDRIVER RECEIVE/SUBMIT: sent from a mailbox
 	rcpts       []*rcpt
 	byAddr      map[string]*rcpt
-	size        string
+	size        int64 // total-bytes; -1 unknown
+	// recvConnector is the connector-id of the first RECEIVE event.
+	recvConnector string
 }
 
 type parser struct {
@@ -149,6 +151,10 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 	if err != nil {
 		return p.out.Reject(no, "date-time: "+err.Error())
 	}
+	size, ok := source.ParseSize(p.get(p.col("total-bytes")))
+	if !ok {
+		return p.out.Reject(no, fmt.Sprintf("total-bytes: %q is not a byte count", source.Clip(p.get(p.col("total-bytes")))))
+	}
 	event := strings.ToUpper(p.get(p.col("event-id")))
 	nmid := p.get(p.col("network-message-id"))
 	msgID := p.get(p.col("message-id"))
@@ -175,7 +181,7 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 	m := p.msgs[key]
 	if m == nil {
 		p.seq++
-		m = &msg{key: key, seq: p.seq, first: t, nmid: nmid, byAddr: map[string]*rcpt{}}
+		m = &msg{key: key, seq: p.seq, first: t, nmid: nmid, byAddr: map[string]*rcpt{}, size: -1}
 		p.msgs[key] = m
 	}
 	m.last = t
@@ -191,8 +197,8 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 	if m.server == "" {
 		m.server = p.get(p.col("server-hostname"))
 	}
-	if m.size == "" {
-		m.size = p.get(p.col("total-bytes"))
+	if m.size < 0 {
+		m.size = size
 	}
 	if d := p.get(p.col("directionality")); d != "" && d != "-" && m.direction == "" {
 		m.direction = d
@@ -202,6 +208,9 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 		if source == "STOREDRIVER" {
 			m.submitted = true
 		}
+		if m.recvConnector == "" && event == "RECEIVE" {
+			m.recvConnector = p.get(p.col("connector-id"))
+		}
 		if m.clientIP == "" {
 			ip := p.get(p.col("original-client-ip"))
 			if ip == "" {
@@ -210,13 +219,22 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 			m.clientIP = ip
 		}
 	}
+	dl := ""
 	switch event {
 	case "EXPAND", "RESOLVE", "REDIRECT":
 		// The related recipient (a group, or an address resolved or
 		// redirected to another) is replaced by the recipients listed.
 		for _, a := range strings.Split(p.get(p.col("related-recipient-address")), ";") {
 			if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
-				m.rcptFor(a).expanded = true
+				g := m.rcptFor(a)
+				g.expanded = true
+				if event == "EXPAND" {
+					// A group's members belong to the outermost group.
+					dl = g.dl
+					if dl == "" {
+						dl = a
+					}
+				}
 			}
 		}
 	}
@@ -226,6 +244,9 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 			continue
 		}
 		r := m.rcptFor(a)
+		if dl != "" && r.dl == "" {
+			r.dl = dl
+		}
 		switch event {
 		case "DELIVER", "FAIL", "DROP":
 			r.event, r.at, r.state = event, t, p.get(p.col("recipient-status"))
@@ -233,6 +254,9 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 			// Final unless a later DELIVER or FAIL on this server says more.
 			if r.event != "DELIVER" && r.event != "FAIL" && r.event != "DROP" {
 				r.event, r.at, r.state = event, t, p.get(p.col("recipient-status"))
+			}
+			if c := p.get(p.col("connector-id")); c != "" {
+				r.sendConnector = c
 			}
 		case "DEFER":
 			if r.event == "" {
@@ -304,26 +328,6 @@ func (p *parser) emit(m *msg) error {
 		if r.expanded && (r.event == "" || r.event == "DEFER") {
 			continue // a distribution group: its members have their own rows
 		}
-		row := events.New()
-		row.Set(events, "Timestamp", m.first)
-		row.Set(events, "TimeGenerated", m.first)
-		row.Set(events, "NetworkMessageId", nmid)
-		row.Set(events, "InternetMessageId", m.msgID)
-		row.Set(events, "SenderMailFromAddress", m.sender)
-		row.Set(events, "SenderFromAddress", m.sender)
-		d := org.DomainOf(m.sender)
-		row.Set(events, "SenderMailFromDomain", d)
-		row.Set(events, "SenderFromDomain", d)
-		if a, err := netip.ParseAddr(m.clientIP); err == nil {
-			if a.Unmap().Is4() {
-				row.Set(events, "SenderIPv4", a.Unmap().String())
-			} else {
-				row.Set(events, "SenderIPv6", a.String())
-			}
-		}
-		row.Set(events, "RecipientEmailAddress", r.addr)
-		row.Set(events, "Subject", m.subject)
-		row.Set(events, "EmailDirection", p.cfg.Org.Direction(sender, r.addr))
 		action, loc := "Pending", "Unknown"
 		switch r.event {
 		case "DELIVER":
@@ -335,18 +339,22 @@ func (p *parser) emit(m *msg) error {
 		case "DROP":
 			action, loc = "Blocked", "Dropped"
 		}
-		row.Set(events, "DeliveryAction", action)
-		row.Set(events, "DeliveryLocation", loc)
-		row.Set(events, "LatestDeliveryAction", action)
-		row.Set(events, "LatestDeliveryLocation", loc)
-		var extra source.Fields
-		extra.Str("Source", "exchange-tracking")
-		extra.Str("Server", m.server)
-		extra.Str("EventId", r.event)
-		extra.Str("RecipientStatus", r.state)
-		extra.Str("Directionality", m.direction)
-		extra.Str("TotalBytes", m.size)
-		row.Set(events, "AdditionalFields", extra.String())
+		var connectors []string
+		for _, c := range []string{m.recvConnector, r.sendConnector} {
+			if c != "" && (len(connectors) == 0 || connectors[0] != c) {
+				connectors = append(connectors, c)
+			}
+		}
+		mail := source.Mail{Timestamp: m.first, NetworkMessageId: nmid, InternetMessageId: m.msgID,
+			MailFrom: m.sender, ClientIP: m.clientIP, Recipient: r.addr, Subject: m.subject,
+			Direction: p.cfg.Org.Direction(sender, r.addr), Action: action, Location: loc,
+			Size: m.size, Connectors: strings.Join(connectors, ", "), DistributionList: r.dl}
+		mail.Extra.Str("Source", "exchange-tracking")
+		mail.Extra.Str("Server", m.server)
+		mail.Extra.Str("EventId", r.event)
+		mail.Extra.Str("RecipientStatus", r.state)
+		mail.Extra.Str("Directionality", m.direction)
+		row := mail.Row()
 		if err := p.out.Emit(row.T, row.Vals); err != nil {
 			return err
 		}

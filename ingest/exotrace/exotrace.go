@@ -8,7 +8,6 @@ package exotrace
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/quarry-kql/quarry/ingest/org"
@@ -17,8 +16,6 @@ import (
 
 // Parser is the Exchange Online message trace parser.
 type Parser struct{}
-
-var events = source.MustBuiltin("EmailEvents")
 
 // Parse implements source.Parser.
 func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg source.Config) error {
@@ -98,6 +95,13 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 			}
 			continue
 		}
+		size, ok := source.ParseSize(get("total_bytes"))
+		if !ok {
+			if err := reject(fmt.Sprintf("total_bytes: %q is not a byte count", source.Clip(get("total_bytes")))); err != nil {
+				return err
+			}
+			continue
+		}
 		out.Record()
 		dir := strings.ToLower(get("directionality"))
 		ip := get("original_client_ip")
@@ -107,38 +111,17 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 			if r.last == "expand" {
 				continue // a distribution group: its members have their own entries
 			}
-			row := events.New()
-			row.Set(events, "Timestamp", ts)
-			row.Set(events, "TimeGenerated", ts)
-			row.Set(events, "NetworkMessageId", get("network_message_id"))
-			row.Set(events, "InternetMessageId", get("message_id"))
-			row.Set(events, "SenderMailFromAddress", from)
-			row.Set(events, "SenderFromAddress", from)
-			d := org.DomainOf(from)
-			row.Set(events, "SenderMailFromDomain", d)
-			row.Set(events, "SenderFromDomain", d)
-			if a, err := netip.ParseAddr(ip); err == nil {
-				if a.Unmap().Is4() {
-					row.Set(events, "SenderIPv4", a.Unmap().String())
-				} else {
-					row.Set(events, "SenderIPv6", a.String())
-				}
-			}
-			row.Set(events, "RecipientEmailAddress", r.addr)
-			row.Set(events, "Subject", get("message_subject"))
-			row.Set(events, "EmailDirection", cfg.Org.Direction(sender, r.addr))
 			action, loc := outcome(r.last)
-			row.Set(events, "DeliveryAction", action)
-			row.Set(events, "DeliveryLocation", loc)
-			row.Set(events, "LatestDeliveryAction", action)
-			row.Set(events, "LatestDeliveryLocation", loc)
-			var extra source.Fields
-			extra.Str("Source", "exo-trace")
-			extra.Str("RecipientStatus", r.events)
-			for _, k := range []string{"directionality", "connector_id", "total_bytes", "delivery_priority"} {
-				extra.Str(k, get(k))
+			mail := source.Mail{Timestamp: ts, NetworkMessageId: get("network_message_id"),
+				InternetMessageId: get("message_id"), MailFrom: from, ClientIP: ip, Recipient: r.addr,
+				Subject: get("message_subject"), Direction: cfg.Org.Direction(sender, r.addr),
+				Action: action, Location: loc, Size: size, Connectors: get("connector_id")}
+			mail.Extra.Str("Source", "exo-trace")
+			mail.Extra.Str("RecipientStatus", r.events)
+			for _, k := range []string{"directionality", "delivery_priority"} {
+				mail.Extra.Str(k, get(k))
 			}
-			row.Set(events, "AdditionalFields", extra.String())
+			row := mail.Row()
 			if err := out.Emit(row.T, row.Vals); err != nil {
 				return err
 			}

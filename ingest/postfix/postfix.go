@@ -23,8 +23,6 @@ import (
 // Parser is the Postfix log parser.
 type Parser struct{}
 
-var events = source.MustBuiltin("EmailEvents")
-
 // maxAge is how long (in log time) a message may stay without news before
 // it is written out with its last known state, which bounds memory. It
 // exceeds Postfix's default maximal_queue_lifetime (5 days).
@@ -52,10 +50,13 @@ type msg struct {
 	msgID      string
 	subject    string
 	size       int64
-	rcpts      []*rcpt
-	origin     *msg // the original message of a re-injected one
-	blocked    string
-	blockedAt  time.Time
+	// to and cc are the To and Cc headers' addresses, when header_checks
+	// logged them (nil otherwise).
+	to, cc    []string
+	rcpts     []*rcpt
+	origin    *msg // the original message of a re-injected one
+	blocked   string
+	blockedAt time.Time
 }
 
 func (m *msg) root() *msg {
@@ -380,13 +381,22 @@ func (s *state) event(no int64, t time.Time, host, service, qid string, body []b
 		if v != "" {
 			m.msgID = "<" + v + ">"
 		}
-	case bytes.HasPrefix(body, []byte("warning: header Subject: ")):
+	case bytes.HasPrefix(body, []byte("warning: header ")), bytes.HasPrefix(body, []byte("info: header ")):
 		m := s.get(host, qid, t)
-		v := body[len("warning: header Subject: "):]
-		if i := bytes.Index(v, []byte(" from ")); i >= 0 {
-			v = v[:i]
+		name, value, cut, ok := header(body)
+		if !ok {
+			return nil
 		}
-		m.subject = string(v)
+		switch strings.ToLower(name) {
+		case "subject":
+			m.subject = value
+		case "to":
+			// A header without addresses ("undisclosed-recipients:;")
+			// gives [], not null.
+			m.to = append(append([]string{}, m.to...), source.Addresses(value, cut)...)
+		case "cc":
+			m.cc = append(append([]string{}, m.cc...), source.Addresses(value, cut)...)
+		}
 	case bytes.HasPrefix(body, []byte("from=")):
 		m := s.get(host, qid, t)
 		f, _ := field(body, "from=")
@@ -436,6 +446,39 @@ func (s *state) event(no int64, t time.Time, host, service, qid string, body []b
 	return nil
 }
 
+// header parses the text cleanup logs for a header_checks WARN or INFO
+// action: `warning: header NAME: VALUE from ORIGIN; from=<…> to=<…>
+// proto=… helo=<…>: optional text`, where ORIGIN is host[ip], "local" or
+// "unknown" and Postfix cuts `NAME: VALUE` to 200 bytes (cut reports that
+// it may have). The origin is found as the first " from X;" that the
+// attributes or the end of the line follow, so a value containing
+// " from " is kept whole.
+func header(body []byte) (name, value string, cut, ok bool) {
+	_, rest, _ := bytes.Cut(body, []byte("header "))
+	for i := 0; ; {
+		j := bytes.Index(rest[i:], []byte(" from "))
+		if j < 0 {
+			return "", "", false, false
+		}
+		j += i
+		origin := rest[j+len(" from "):]
+		semi := bytes.IndexByte(origin, ';')
+		if semi > 0 && bytes.IndexByte(origin[:semi], ' ') < 0 {
+			after := origin[semi+1:]
+			if len(after) == 0 || bytes.HasPrefix(after, []byte(" from=<")) || bytes.HasPrefix(after, []byte(" to=<")) ||
+				bytes.HasPrefix(after, []byte(" proto=")) || bytes.HasPrefix(after, []byte(" helo=<")) || bytes.HasPrefix(after, []byte(": ")) {
+				content := rest[:j]
+				n, v, found := bytes.Cut(content, []byte(":"))
+				if !found {
+					return "", "", false, false
+				}
+				return string(n), strings.TrimSpace(string(v)), len(content) >= 200, true
+			}
+		}
+		i = j + 1
+	}
+}
+
 func (s *state) delivery(no int64, t time.Time, host, service, qid string, body []byte) error {
 	to, _ := field(body, "to=")
 	status, ok := field(body, "status=")
@@ -462,7 +505,8 @@ func (s *state) delivery(no int64, t time.Time, host, service, qid string, body 
 			// Re-injected on this host (a content filter): the new queue
 			// id carries the message on. A remote server's queue id is
 			// not in our table.
-			if nm := s.msgs[host+"/"+newid]; nm != nil && nm != m && nm.origin == nil && isLocalClient(nm) {
+			// Every recipient handed over in the same way is carried on.
+			if nm := s.msgs[host+"/"+newid]; nm != nil && nm != m && (nm.origin == nil || nm.origin == m) && isLocalClient(nm) {
 				nm.origin = m
 				r.filter = true
 			}
@@ -605,58 +649,48 @@ func (s *state) emit(m *msg) error {
 		sender.ClientIP, sender.ClientHost = "127.0.0.1", "localhost"
 	}
 	nmid := messageGUID(root.host, root.qid, root.first)
+	// The size and headers of the message as it arrived (a content
+	// filter's re-injected copy is a little larger).
+	size := int64(-1)
+	for _, x := range []*msg{m, root} {
+		if x.size > 0 {
+			size = x.size
+		}
+	}
+	to, cc := m.to, m.cc
+	if to == nil {
+		to = root.to
+	}
+	if cc == nil {
+		cc = root.cc
+	}
 	for _, r := range m.rcpts {
 		if r.filter {
 			continue
 		}
-		row := events.New()
-		row.Set(events, "Timestamp", root.first)
-		row.Set(events, "TimeGenerated", root.first)
-		row.Set(events, "NetworkMessageId", nmid)
-		row.Set(events, "InternetMessageId", msgID)
-		row.Set(events, "SenderMailFromAddress", from)
-		row.Set(events, "SenderFromAddress", from)
-		d := org.DomainOf(from)
-		row.Set(events, "SenderMailFromDomain", d)
-		row.Set(events, "SenderFromDomain", d)
-		if a, err := netip.ParseAddr(root.clientIP); err == nil {
-			if a.Unmap().Is4() {
-				row.Set(events, "SenderIPv4", a.Unmap().String())
-			} else {
-				row.Set(events, "SenderIPv6", a.String())
-			}
-		}
-		row.Set(events, "RecipientEmailAddress", strings.ToLower(r.addr))
-		row.Set(events, "Subject", subject)
-		row.Set(events, "EmailDirection", s.cfg.Org.Direction(sender, strings.ToLower(r.addr)))
 		action, loc := outcome(m, r)
-		row.Set(events, "DeliveryAction", action)
-		row.Set(events, "DeliveryLocation", loc)
-		row.Set(events, "LatestDeliveryAction", action)
-		row.Set(events, "LatestDeliveryLocation", loc)
-		row.Set(events, "AttachmentCount", int32(0))
-		row.Set(events, "UrlCount", int32(0))
-		var extra source.Fields
-		extra.Str("Source", "postfix")
-		extra.Str("Host", m.host)
-		extra.Str("QueueId", m.qid)
+		rcpt := strings.ToLower(r.addr)
+		mail := source.Mail{Timestamp: root.first, NetworkMessageId: nmid, InternetMessageId: msgID,
+			MailFrom: from, ClientIP: root.clientIP, Recipient: rcpt, Subject: subject,
+			Direction: s.cfg.Org.Direction(sender, rcpt), Action: action, Location: loc,
+			Size: size, To: to, Cc: cc}
+		mail.Extra.Str("Source", "postfix")
+		mail.Extra.Str("Host", m.host)
+		mail.Extra.Str("QueueId", m.qid)
 		if root != m {
-			extra.Str("OriginalQueueId", root.qid)
+			mail.Extra.Str("OriginalQueueId", root.qid)
 		}
-		extra.Str("SaslUsername", root.sasl)
-		extra.Str("ClientHost", root.clientHost)
-		extra.Str("Status", r.status)
-		extra.Str("Relay", r.relay)
-		extra.Str("Dsn", r.dsn)
+		mail.Extra.Str("SaslUsername", root.sasl)
+		mail.Extra.Str("ClientHost", root.clientHost)
+		mail.Extra.Str("Status", r.status)
+		mail.Extra.Str("Relay", r.relay)
+		mail.Extra.Str("Dsn", r.dsn)
 		if r.detail != "" {
-			extra.Str("Detail", r.detail)
+			mail.Extra.Str("Detail", r.detail)
 		} else {
-			extra.Str("Detail", m.blocked)
+			mail.Extra.Str("Detail", m.blocked)
 		}
-		if m.size > 0 {
-			extra.Int("Size", m.size)
-		}
-		row.Set(events, "AdditionalFields", extra.String())
+		row := mail.Row()
 		if err := s.out.Emit(row.T, row.Vals); err != nil {
 			return err
 		}

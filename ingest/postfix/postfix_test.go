@@ -186,3 +186,25 @@ func TestAbortedSessionForgotten(t *testing.T) {
 		t.Errorf("%d rows", len(s.rows))
 	}
 }
+
+// header finds where cleanup's "from ORIGIN;" begins even when the header
+// value contains " from ", and reports a value Postfix may have cut.
+func TestHeaderLine(t *testing.T) {
+	long := "To: " + strings.Repeat("x", 196)
+	for _, c := range []struct {
+		in, name, value string
+		cut, ok         bool
+	}{
+		{"warning: header Subject: Lunch from Paris from mail.example.net[203.0.113.10]; from=<b@example.net> to=<a@contoso.com> proto=ESMTP helo=<m>", "Subject", "Lunch from Paris", false, true},
+		{"info: header To: ops@contoso.com from local; from=<root@mx1>", "To", "ops@contoso.com", false, true},
+		{"warning: header Cc: a@b.c from unknown[192.0.2.1];", "Cc", "a@b.c", false, true},
+		{"warning: header X-Spam: yes from h[192.0.2.1]; from=<s@x> to=<r@y>: flagged by admin", "X-Spam", "yes", false, true},
+		{"warning: header " + long + " from h[192.0.2.1]; from=<s@x>", "To", strings.Repeat("x", 196), true, true},
+		{"warning: header To: no origin here", "", "", false, false},
+	} {
+		name, value, cut, ok := header([]byte(c.in))
+		if name != c.name || value != c.value || cut != c.cut || ok != c.ok {
+			t.Errorf("header(%q) = %q, %q, %v, %v; want %q, %q, %v, %v", c.in, name, value, cut, ok, c.name, c.value, c.cut, c.ok)
+		}
+	}
+}
