@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/quarry-kql/quarry/ingest/defender"
 	"github.com/quarry-kql/quarry/schema"
 )
 
@@ -25,11 +26,16 @@ type asyncSink struct {
 	offset  func() int64
 	pos     atomic.Int64
 	records int64
+	// rows counts the block rows in buf.
+	rows int
 }
 
 type aop struct {
-	kind   byte // 'e' Emit, 'c' Record, 'r' Reject, 'k' Skip, 's' Safe, 'f' Flushing, 'y' sync
+	kind   byte // 'e' Emit, 'b' EmitBlock, 'c' Record, 'r' Reject, 'k' Skip, 's' Safe, 'f' Flushing, 'y' sync
 	t      *schema.Table
+	blk    *defender.Block
+	from   int
+	to     int
 	vals   []any
 	n      int64
 	line   int64
@@ -37,6 +43,10 @@ type aop struct {
 }
 
 const aopBatch = 512
+
+// blockRows is how many rows of blocks are queued before they are handed
+// to the writer: blocks hold thousands of rows, so they are sent soon.
+const blockRows = 2048
 
 func newAsyncSink(w *writer) *asyncSink {
 	a := &asyncSink{w: w, ch: make(chan []aop, 8), done: make(chan struct{}), acks: make(chan struct{})}
@@ -60,6 +70,8 @@ func (a *asyncSink) run() {
 			case 'e':
 				err = a.w.Emit(o.t, o.vals)
 				a.vpool.Put(o.vals[:0])
+			case 'b':
+				err = a.w.EmitBlock(o.blk, o.from, o.to)
 			case 'c':
 				a.w.Record()
 			case 'r':
@@ -90,9 +102,10 @@ func (a *asyncSink) failed() error {
 
 func (a *asyncSink) push(o aop) {
 	a.buf = append(a.buf, o)
-	if len(a.buf) >= aopBatch {
+	if len(a.buf) >= aopBatch || a.rows >= blockRows {
 		a.ch <- a.buf
 		a.buf = make([]aop, 0, aopBatch)
+		a.rows = 0
 	}
 }
 
@@ -101,6 +114,7 @@ func (a *asyncSink) sync() error {
 	a.buf = append(a.buf, aop{kind: 'y'})
 	a.ch <- a.buf
 	a.buf = make([]aop, 0, aopBatch)
+	a.rows = 0
 	<-a.acks
 	return a.failed()
 }
@@ -120,6 +134,20 @@ func (a *asyncSink) close() error {
 func (a *asyncSink) Emit(t *schema.Table, vals []any) error {
 	v, _ := a.vpool.Get().([]any)
 	a.push(aop{kind: 'e', t: t, vals: append(v, vals...)})
+	return a.failed()
+}
+
+// EmitBlock implements defender.BlockSink.
+func (a *asyncSink) EmitBlock(b *defender.Block, from, to int) error {
+	a.records += int64(to - from)
+	for r := to - 1; r >= from; r-- {
+		if m := b.Meta[r]; m.Safe {
+			a.pos.Store(m.Off)
+			break
+		}
+	}
+	a.rows += to - from
+	a.push(aop{kind: 'b', blk: b, from: from, to: to})
 	return a.failed()
 }
 

@@ -14,7 +14,9 @@ import (
 	"unicode/utf16"
 
 	"github.com/quarry-kql/quarry/engine"
+	"github.com/quarry-kql/quarry/ingest/defender"
 	"github.com/quarry-kql/quarry/ingest/org"
+	"github.com/quarry-kql/quarry/ingest/source"
 	"github.com/quarry-kql/quarry/store"
 )
 
@@ -414,4 +416,104 @@ func TestEXOTraceUTF16(t *testing.T) {
 	if again := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, p)[0]; !again.AlreadyLoaded {
 		t.Errorf("second run: %s", again.Summary())
 	}
+}
+
+// oddDefender is Streaming API input with the values the block path
+// converts itself: escapes, non-UTF-8 bytes, long strings, numbers as
+// strings, dynamic, bool and real columns, nulls, zones and the zero time,
+// several tables in one Event Hub document, and a 10 MB line.
+func oddDefender() string {
+	rec := func(cat, props string) string {
+		return `{"category":"AdvancedHunting-` + cat + `","time":"2026-11-03T00:00:00Z","properties":{` + props + `}}`
+	}
+	return strings.Join([]string{
+		rec("EmailEvents", `"Timestamp":"2026-11-03T10:00:00.1234567Z","Subject":"caf\u00e9 \ud83d\ude00 \"quoted\" and a long tail","SenderDisplayName":"caf`+"\xe9"+` latin1 bytes here","To":["a@contoso.com","b@contoso.com"],"Cc":"[1, 2]","IsFirstContact":true,"EmailSize":123456789012,"BulkComplaintLevel":"7","UrlCount":2.0,"EmailClusterId":1e3,"Connectors":12.5,"ThreatTypes":null`),
+		rec("EmailEvents", `"Timestamp":"2026-11-03T12:00:00+02:00","AuthenticationDetails":{"SPF":"pass"},"IsFirstContact":"0","RecipientEmailAddress":"x@contoso.com"`),
+		rec("EmailEvents", `"Timestamp":"0001-01-01T00:00:00Z","TimeGenerated":"2026-11-03T13:00:00Z","Subject":"zero time"`),
+		rec("EmailEvents", `"Subject":"time from the envelope","EmailDirection":"Inbound"`),
+		`{"records":[` + rec("EmailUrlInfo", `"Timestamp":"2026-11-03T14:00:00Z","Url":"https://example.net/a/very/long/path?q=1","UrlChainPosition":3`) + `,` +
+			rec("UrlClickEvents", `"Timestamp":"2026-11-03T14:01:00Z","IsClickedThrough":false,"Url":"https://example.net/unclicked"`) + `,` +
+			rec("EmailAttachmentInfo", `"Timestamp":"2026-11-03T14:02:00Z","FileSize":99,"FileName":"a.pdf"`) + `]}`,
+		rec("EmailEvents", `"Timestamp":"2026-11-03T15:00:00Z","Subject":"`+strings.Repeat("S", 10<<20)+`"`),
+		rec("EmailEvents", `"Timestamp":"2026-11-03T16:00:00Z","Subject":"short"`),
+	}, "\n") + "\n"
+}
+
+// The rows the streaming reader hands over in blocks (written into the
+// appender's vectors from typed cells) must be exactly the rows it gives
+// one by one as Go values (written through Emit).
+func TestDefenderBlocksMatchRows(t *testing.T) {
+	dir := t.TempDir()
+	odd := filepath.Join(dir, "odd.json")
+	if err := os.WriteFile(odd, []byte(oddDefender()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"testdata/defender/eventhub.json", "testdata/defender/storage.json", odd}
+	load := func(blocks bool) *store.Store {
+		st := openStore(t, ":memory:")
+		if _, err := st.DB.Exec(metaDDL); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range files {
+			w, err := newWriter(context.Background(), st, DefaultBatchSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.displayPath = p
+			w.state = fileState{ID: p, Hash: p, Path: p, Source: SourceDefenderStream, RejectsPath: filepath.Join(t.TempDir(), "rejects")}
+			var sink source.Sink = w
+			if !blocks {
+				// Hides EmitBlock: rows come one by one through Emit.
+				sink = struct {
+					source.Sink
+					source.Schemas
+				}{w, w}
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = defender.Stream{}.Parse(context.Background(), source.NewLines(f, 0, 1), sink, source.Config{})
+			f.Close()
+			if err == nil {
+				err = w.commit(true)
+			}
+			if cerr := w.close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+		}
+		return st
+	}
+	withBlocks, withRows := load(true), load(false)
+	digest := func(st *store.Store, table string) string {
+		var n int64
+		var sum, text string
+		q := `SELECT count(*), coalesce(sum(hash(x))::VARCHAR, ''), coalesce(string_agg(md5(x::VARCHAR), ',' ORDER BY x::VARCHAR), '') FROM ` + store.QuoteIdent(table) + ` x`
+		if err := st.DB.QueryRow(q).Scan(&n, &sum, &text); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(n, " ", sum, " ", text)
+	}
+	for _, table := range []string{"EmailEvents", "EmailUrlInfo", "UrlClickEvents", "EmailAttachmentInfo", "EmailPostDeliveryEvents", "DeviceEvents"} {
+		if a, b := digest(withBlocks, table), digest(withRows, table); a != b {
+			t.Errorf("%s: blocks and rows differ:\n%s\n%s", table, a, b)
+		}
+	}
+	checkRows(t, withBlocks, [][2]string{
+		{`SELECT Subject || '|' || SenderDisplayName || '|' || strftime(Timestamp, '%Y-%m-%d %H:%M:%S.%f') FROM EmailEvents WHERE EmailSize = 123456789012`,
+			"café 😀 \"quoted\" and a long tail|caf\uFFFD latin1 bytes here|2026-11-03 10:00:00.123456"},
+		{`SELECT "To"::VARCHAR || ' ' || Cc::VARCHAR || ' ' || IsFirstContact::VARCHAR || ' ' || BulkComplaintLevel::VARCHAR || ' ' || UrlCount::VARCHAR || ' ' || EmailClusterId::VARCHAR || ' ' || ThreatTypes || '.' FROM EmailEvents WHERE EmailSize = 123456789012`,
+			`["a@contoso.com","b@contoso.com"] [1,2] true 7 2 1000 .`},
+		{`SELECT strftime(Timestamp, '%H:%M') || ' ' || AuthenticationDetails || ' ' || IsFirstContact::VARCHAR FROM EmailEvents WHERE RecipientEmailAddress = 'x@contoso.com'`,
+			`10:00 {"SPF":"pass"} false`},
+		{`SELECT coalesce(Timestamp::VARCHAR, 'null') || ' ' || TimeGenerated::VARCHAR FROM EmailEvents WHERE Subject = 'zero time'`, "null 2026-11-03 13:00:00"},
+		{`SELECT Timestamp::VARCHAR || ' ' || TimeGenerated::VARCHAR FROM EmailEvents WHERE Subject = 'time from the envelope'`, "2026-11-03 00:00:00 2026-11-03 00:00:00"},
+		{`SELECT length(Subject)::VARCHAR FROM EmailEvents WHERE Timestamp = '2026-11-03 15:00:00'`, fmt.Sprint(10 << 20)},
+		{`SELECT UrlChainPosition::VARCHAR || ' ' || Url FROM EmailUrlInfo WHERE UrlChainPosition = 3`, "3 https://example.net/a/very/long/path?q=1"},
+		{`SELECT IsClickedThrough::VARCHAR FROM UrlClickEvents WHERE Url = 'https://example.net/unclicked'`, "false"},
+		{`SELECT FileSize::VARCHAR FROM EmailAttachmentInfo WHERE FileName = 'a.pdf'`, "99"},
+	})
 }

@@ -13,6 +13,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
 
+	"github.com/quarry-kql/quarry/ingest/defender"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
 )
@@ -45,6 +46,12 @@ type chunkAppender struct {
 	used  [][]byte // buffers pinned for the chunk being filled
 	spare [][]byte // buffers to reuse for the next chunk
 	json  [][]byte // the JSON text of the row's JSON columns
+
+	// cellsFor is the block table whose columns appendCells checked
+	// against the appender's; blocks are the blocks the chunk's strings
+	// point into, pinned until it is appended.
+	cellsFor *schema.Table
+	blocks   []*defender.Block
 }
 
 type colKind byte
@@ -308,6 +315,107 @@ func (a *chunkAppender) appendRow(vals []driver.Value) error {
 	return nil
 }
 
+// kindOf is the appender column kind that holds KQL type t.
+func kindOf(t types.Type) (colKind, bool) {
+	switch t {
+	case types.String:
+		return kVarchar, true
+	case types.Dynamic:
+		return kJSON, true
+	case types.Long:
+		return kBigint, true
+	case types.Int:
+		return kInteger, true
+	case types.Real:
+		return kDouble, true
+	case types.Bool:
+		return kBool, true
+	case types.DateTime:
+		return kTimestamp, true
+	}
+	return 0, false
+}
+
+// zeroUnix is the Unix time of Go's zero time, which Emit stores as null.
+var zeroUnix = time.Time{}.Unix()
+
+// appendCells appends row r of block b. Its long strings are not copied:
+// they point into the block's bytes, which stay pinned until the chunk is
+// appended. It returns errValue, having written nothing, when the table's
+// columns are not the block's or a dynamic value is not JSON.
+func (a *chunkAppender) appendCells(b *defender.Block, r int) error {
+	if a.cellsFor != b.Table {
+		if len(b.Table.Columns) != len(a.kinds) {
+			return errValue
+		}
+		for i, c := range b.Table.Columns {
+			if k, ok := kindOf(c.Type); !ok || k != a.kinds[i] {
+				return errValue
+			}
+		}
+		a.cellsFor = b.Table
+	}
+	row := b.Row(r)
+	for i, k := range a.kinds {
+		if k == kJSON && !row[i].Null {
+			// As duckdb-go's Appender writes JSON values.
+			js, err := json.Marshal(json.RawMessage(b.Text(&row[i])))
+			if err != nil {
+				return errValue
+			}
+			a.json[i] = js
+		}
+	}
+	n := a.rows
+	for i := range row {
+		c := &row[i]
+		k := a.kinds[i]
+		if c.Null || k == kTimestamp && c.N == zeroUnix && c.Off == 0 {
+			setValid(a.valid[i], n, false)
+			if k == kVarchar || k == kJSON {
+				*(*duckString)(unsafe.Add(a.data[i], n*16)) = duckString{}
+			}
+			continue
+		}
+		setValid(a.valid[i], n, true)
+		switch k {
+		case kVarchar:
+			text := b.Text(c)
+			var ptr unsafe.Pointer
+			if len(text) > 12 {
+				if len(a.blocks) == 0 || a.blocks[len(a.blocks)-1] != b {
+					a.pin.Pin(unsafe.SliceData(b.Bytes))
+					a.blocks = append(a.blocks, b)
+				}
+				ptr = unsafe.Pointer(unsafe.SliceData(text))
+			}
+			*(*duckString)(unsafe.Add(a.data[i], n*16)) = makeDuckString(unsafe.String(unsafe.SliceData(text), len(text)), ptr)
+		case kJSON:
+			s := unsafe.String(unsafe.SliceData(a.json[i]), len(a.json[i]))
+			var ptr unsafe.Pointer
+			if len(s) > 12 {
+				ptr = a.str(s)
+			}
+			*(*duckString)(unsafe.Add(a.data[i], n*16)) = makeDuckString(s, ptr)
+		case kBigint:
+			*(*int64)(unsafe.Add(a.data[i], n*8)) = c.N
+		case kInteger:
+			*(*int32)(unsafe.Add(a.data[i], n*4)) = int32(c.N)
+		case kDouble:
+			*(*uint64)(unsafe.Add(a.data[i], n*8)) = uint64(c.N)
+		case kBool:
+			*(*byte)(unsafe.Add(a.data[i], n)) = byte(c.N & 1)
+		case kTimestamp:
+			*(*int64)(unsafe.Add(a.data[i], n*8)) = c.N*1e6 + int64(c.Off)/1e3
+		}
+	}
+	a.rows++
+	if a.rows == a.cap {
+		return a.flushChunk()
+	}
+	return nil
+}
+
 func toInt64(v any) int64 {
 	switch x := v.(type) {
 	case int64:
@@ -329,7 +437,10 @@ func (a *chunkAppender) flushChunk() error {
 	mapping.DataChunkSetSize(a.chunk, mapping.IdxT(a.rows))
 	st := mapping.AppendDataChunk(a.app, a.chunk)
 	runtime.KeepAlive(a.used)
+	runtime.KeepAlive(a.blocks)
 	a.pin.Unpin()
+	clear(a.blocks)
+	a.blocks = a.blocks[:0]
 	for _, b := range a.used {
 		if cap(b) == arenaSize {
 			a.spare = append(a.spare, b[:0])

@@ -12,6 +12,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/quarry-kql/quarry/ingest/defender"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/store"
@@ -135,6 +136,7 @@ type writer struct {
 	known   map[string]bool
 	pending int
 	args    []driver.Value
+	vals    []any
 
 	rejects     *os.File
 	rejectsBuf  *bufio.Writer
@@ -296,21 +298,79 @@ func columnList(t *schema.Table) string {
 	return s
 }
 
-// Emit implements source.Sink.
-func (w *writer) Emit(t *schema.Table, vals []any) error {
+// begin counts a row of t about to be written and readies its table and
+// transaction; skip is set for a row an earlier run already committed.
+func (w *writer) begin(t *schema.Table) (skip bool, err error) {
 	w.state.Rows++
 	if w.state.Rows <= w.skipUntil {
-		return nil
+		return true, nil
 	}
 	if err := w.ensure(t); err != nil {
-		return err
+		return false, err
 	}
 	if !w.inTx {
 		if err := w.exec("BEGIN TRANSACTION"); err != nil {
-			return err
+			return false, err
 		}
 		w.inTx = true
 	}
+	return false, nil
+}
+
+// EmitBlock implements defender.BlockSink: the rows go from the block's
+// cells into the chunk appender's vectors.
+func (w *writer) EmitBlock(b *defender.Block, from, to int) error {
+	t := b.Table
+	for r := from; r < to; r++ {
+		w.Record()
+		skip, err := w.begin(t)
+		if err != nil {
+			return err
+		}
+		if !skip {
+			err := errValue
+			if c := w.chunkAppender(t); c != nil {
+				err = c.appendCells(b, r)
+			}
+			if err == errValue {
+				// A table the chunk appender does not write: the row
+				// takes Emit's way.
+				w.vals = b.Values(r, w.vals[:0])
+				err = w.appendValues(t, w.vals)
+			} else if err != nil {
+				err = fmt.Errorf("append %s: %w", t.Name, err)
+			}
+			if err != nil {
+				return err
+			}
+			var vals []any
+			if w.flushing {
+				vals = b.Values(r, nil)
+			}
+			if err := w.emitted(t, vals); err != nil {
+				return err
+			}
+		}
+		if m := &b.Meta[r]; m.Safe {
+			w.safeAt(m.Off, m.Line)
+		}
+	}
+	return nil
+}
+
+// Emit implements source.Sink.
+func (w *writer) Emit(t *schema.Table, vals []any) error {
+	if skip, err := w.begin(t); skip || err != nil {
+		return err
+	}
+	if err := w.appendValues(t, vals); err != nil {
+		return err
+	}
+	return w.emitted(t, vals)
+}
+
+// appendValues appends one row of Emit's values to t.
+func (w *writer) appendValues(t *schema.Table, vals []any) error {
 	w.args = w.args[:0]
 	for i, v := range vals {
 		if s, ok := v.(string); ok && !utf8.ValidString(s) {
@@ -323,34 +383,38 @@ func (w *writer) Emit(t *schema.Table, vals []any) error {
 		}
 		w.args = append(w.args, v)
 	}
-	if err := w.appendRow(t); err != nil {
-		return err
+	return w.appendRow(t)
+}
+
+// chunkAppender returns t's chunk appender, or nil when t has column
+// types it does not write.
+func (w *writer) chunkAppender(t *schema.Table) *chunkAppender {
+	if w.noChunk[t.Name] || !fastTable(t) {
+		return nil
 	}
-	return w.emitted(t, vals)
+	c := w.chunks[t.Name]
+	if c == nil {
+		var err error
+		if c, err = newChunkAppender(w.conn, t); err != nil {
+			// Column types it does not write (an older table): use
+			// duckdb-go's appender for this table.
+			w.noChunk[t.Name] = true
+			return nil
+		}
+		w.chunks[t.Name] = c
+	}
+	return c
 }
 
 // appendRow appends w.args to t, through its chunk appender when it can.
 func (w *writer) appendRow(t *schema.Table) error {
-	if !w.noChunk[t.Name] && fastTable(t) {
-		c := w.chunks[t.Name]
-		if c == nil {
-			var err error
-			if c, err = newChunkAppender(w.conn, t); err != nil {
-				// Column types it does not write (an older table): use
-				// duckdb-go's appender for this table.
-				w.noChunk[t.Name] = true
-			} else {
-				w.chunks[t.Name] = c
+	if c := w.chunkAppender(t); c != nil {
+		err := c.appendRow(w.args)
+		if err != errValue {
+			if err != nil {
+				return fmt.Errorf("append %s: %w", t.Name, err)
 			}
-		}
-		if c != nil {
-			err := c.appendRow(w.args)
-			if err != errValue {
-				if err != nil {
-					return fmt.Errorf("append %s: %w", t.Name, err)
-				}
-				return nil
-			}
+			return nil
 		}
 	}
 	a := w.appenders[t.Name]

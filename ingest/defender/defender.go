@@ -65,6 +65,10 @@ type streamState struct {
 	// worker is set on the parallel workers' states: they handle only
 	// what the fast path can, and hand everything else back.
 	worker bool
+	// blocks collect the fast path's rows per table; rec, set on the
+	// workers, records them with the chunk's other sink calls.
+	blocks map[string]*Block
+	rec    *recorder
 }
 
 // Parse implements source.Parser.

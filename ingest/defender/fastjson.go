@@ -230,31 +230,31 @@ func (v jv) str() (string, error) {
 	if !v.esc {
 		return string(v.raw), nil
 	}
-	if bytesIndexByte(v.raw, '\\') < 0 {
-		if !utf8.Valid(v.raw) {
-			// encoding/json replaces invalid bytes; keep the same text.
-			return string([]rune(string(v.raw))), nil
-		}
-		return string(v.raw), nil
-	}
-	return unescape(v.raw), nil
+	return string(appendText(nil, v)), nil
 }
 
-// unescape decodes a JSON string's escapes (the scanner validated them),
-// replacing invalid UTF-8 and lone surrogates with U+FFFD as encoding/json
-// does.
-func unescape(raw []byte) string {
-	out := make([]byte, 0, len(raw))
+// appendText appends a string value's text to dst: its bytes, or for a
+// string with escapes or non-ASCII bytes, the decoded text with invalid
+// UTF-8 and lone surrogates replaced by U+FFFD, as encoding/json does (the
+// scanner validated the escapes).
+func appendText(dst []byte, v jv) []byte {
+	raw := v.raw
+	if !v.esc {
+		return append(dst, raw...)
+	}
+	if bytesIndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return append(dst, raw...)
+	}
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		if c != '\\' {
 			if c < utf8.RuneSelf {
-				out = append(out, c)
+				dst = append(dst, c)
 				i++
 				continue
 			}
 			r, size := utf8.DecodeRune(raw[i:])
-			out = utf8.AppendRune(out, r) // RuneError for invalid bytes
+			dst = utf8.AppendRune(dst, r) // RuneError for invalid bytes
 			i += size
 			continue
 		}
@@ -262,15 +262,15 @@ func unescape(raw []byte) string {
 		i += 2
 		switch e {
 		case 'b':
-			out = append(out, '\b')
+			dst = append(dst, '\b')
 		case 'f':
-			out = append(out, '\f')
+			dst = append(dst, '\f')
 		case 'n':
-			out = append(out, '\n')
+			dst = append(dst, '\n')
 		case 'r':
-			out = append(out, '\r')
+			dst = append(dst, '\r')
 		case 't':
-			out = append(out, '\t')
+			dst = append(dst, '\t')
 		case 'u':
 			r := rune(hex4(raw[i : i+4]))
 			i += 4
@@ -278,19 +278,19 @@ func unescape(raw []byte) string {
 				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
 					r2 := rune(hex4(raw[i+2 : i+6]))
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						out = utf8.AppendRune(out, d)
+						dst = utf8.AppendRune(dst, d)
 						i += 6
 						continue
 					}
 				}
 				r = utf8.RuneError
 			}
-			out = utf8.AppendRune(out, r)
+			dst = utf8.AppendRune(dst, r)
 		default: // " \ /
-			out = append(out, e)
+			dst = append(dst, e)
 		}
 	}
-	return string(out)
+	return dst
 }
 
 func hex4(b []byte) int {
@@ -330,44 +330,55 @@ func (v jv) any() (any, error) {
 	return x, err
 }
 
-// convert turns a scanned value into the stored value of a column.
-func convert(t types.Type, v jv) (any, error) {
+// convert stores a scanned value in cell c of b, as the value of a column
+// of type t.
+func convert(b *Block, c *Cell, t types.Type, v jv) error {
 	switch {
 	case v.kind == 'z':
-		if t == types.String {
-			return "", nil
-		}
-		return nil, nil
+		*c = Cell{Null: t != types.String}
+		return nil
 	case t == types.String && v.kind == 's':
-		return v.str()
+		off := len(b.Bytes)
+		b.Bytes = appendText(b.Bytes, v)
+		*c = Cell{Off: uint32(off), Len: uint32(len(b.Bytes) - off)}
+		return nil
 	case t == types.String && v.kind == 'n':
-		return string(v.raw), nil
+		b.setText(c, v.raw)
+		return nil
 	case t == types.DateTime && v.kind == 's' && !v.esc:
 		if tm, ok := fastISO(v.raw); ok {
-			return tm, nil
+			setTime(c, tm)
+			return nil
 		}
 	case (t == types.Long || t == types.Int) && v.kind == 'n':
 		if n, err := strconv.ParseInt(bstr(v.raw), 10, 64); err == nil {
-			if t == types.Int {
-				if n < math.MinInt32 || n > math.MaxInt32 {
-					return nil, errors.New("int out of range: " + string(v.raw))
-				}
-				return int32(n), nil
+			if t == types.Int && (n < math.MinInt32 || n > math.MaxInt32) {
+				return errors.New("int out of range: " + string(v.raw))
 			}
-			return n, nil
+			*c = Cell{N: n}
+			return nil
 		}
 	case t == types.Real && v.kind == 'n':
 		if f, err := strconv.ParseFloat(bstr(v.raw), 64); err == nil {
-			return f, nil
+			*c = Cell{N: int64(math.Float64bits(f))}
+			return nil
 		}
 	case t == types.Bool && (v.kind == 't' || v.kind == 'f'):
-		return v.kind == 't', nil
+		*c = Cell{}
+		if v.kind == 't' {
+			c.N = 1
+		}
+		return nil
 	}
 	x, err := v.any()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return source.Convert(t, x)
+	if x, err = source.Convert(t, x); err != nil {
+		return err
+	}
+	b.setAny(c, t, x)
+	return nil
 }
 
 func d2(b []byte, i int) (int, bool) {
@@ -519,7 +530,8 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 	var cat, tm, props jv
 	var hasCat, hasTime, hasProps, done, slow, tsSeen bool
 	var tb *table
-	vals := s.vals[:0]
+	var b *Block
+	var row []Cell
 	setTable := func() bool {
 		c := bstr(cat.raw)
 		if cat.kind != 's' || cat.esc || len(c) <= len(categoryPrefix) || c[:len(categoryPrefix)] != categoryPrefix {
@@ -530,12 +542,11 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		if tb == nil && isBuiltin(name) {
 			tb, _ = s.table(name, nil)
 		}
-		if tb == nil || !tb.builtin {
+		if tb == nil || !tb.builtin || !blockTypes(tb.t) {
 			return false
 		}
-		for range tb.t.Columns {
-			vals = append(vals, nil)
-		}
+		b = s.block(tb)
+		row = b.newRow()
 		return true
 	}
 	member := func(key []byte, v jv) error {
@@ -549,85 +560,104 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		if i == tb.ts {
 			tsSeen = true
 		}
-		x, err := convert(tb.t.Columns[i].Type, v)
-		if err != nil {
+		if err := convert(b, &row[i], tb.t.Columns[i].Type, v); err != nil {
 			slow = true
 			return errSyntax
 		}
-		vals[i] = x
 		return nil
 	}
-	end, err := eachMemberLazy(obj, 0, 1, func(key []byte, b []byte, i int) (int, error) {
+	fail := func() (bool, error) {
+		if row != nil {
+			b.dropRow()
+		}
+		return false, nil
+	}
+	end, err := eachMemberLazy(obj, 0, 1, func(key []byte, line []byte, i int) (int, error) {
 		switch string(key) {
 		case "category":
-			v, n, err := scanValue(b, i, 1)
+			v, n, err := scanValue(line, i, 1)
 			cat, hasCat = v, true
 			return n, err
 		case "time":
-			v, n, err := scanValue(b, i, 1)
+			v, n, err := scanValue(line, i, 1)
 			tm, hasTime = v, true
 			return n, err
 		case "properties":
 			hasProps = true
-			j := skipWS(b, i)
-			if hasCat && !done && j < len(b) && b[j] == '{' {
+			j := skipWS(line, i)
+			if hasCat && !done && j < len(line) && line[j] == '{' {
 				if !setTable() {
 					slow = true
-					return skipContainer(b, j, 1)
+					return skipContainer(line, j, 1)
 				}
 				done = true
 				props.kind = 'o'
-				return eachMember(b, j, 2, member)
+				return eachMember(line, j, 2, member)
 			}
-			v, n, err := scanValue(b, i, 1)
+			v, n, err := scanValue(line, i, 1)
 			props = v
 			return n, err
 		}
-		_, n, err := scanValue(b, i, 1)
+		_, n, err := scanValue(line, i, 1)
 		return n, err
 	})
 	if err != nil || slow || (whole && skipWS(obj, end) != len(obj)) {
-		s.vals = vals
-		return false, nil
+		return fail()
 	}
 	if !hasCat || !hasProps || props.kind != 'o' {
-		s.vals = vals
-		return false, nil
+		return fail()
 	}
 	if !done {
 		// properties came before category: a second pass.
 		if !setTable() {
-			s.vals = vals
-			return false, nil
+			return fail()
 		}
 		if _, err := eachMember(props.raw, 0, 2, member); err != nil || slow {
-			s.vals = vals
-			return false, nil
+			return fail()
 		}
 	}
-	if tb.ts >= 0 && vals[tb.ts] == nil {
+	if tb.ts >= 0 && row[tb.ts].Null {
 		if tsSeen || !hasTime {
-			s.vals = vals
-			return false, nil
+			return fail()
 		}
-		x, err := convert(types.DateTime, tm)
-		if err != nil || x == nil {
-			s.vals = vals
-			return false, nil
-		}
-		vals[tb.ts] = x
-	}
-	for i, col := range tb.t.Columns {
-		if vals[i] == nil && col.Type == types.String {
-			vals[i] = ""
+		if err := convert(b, &row[tb.ts], types.DateTime, tm); err != nil || row[tb.ts].Null {
+			return fail()
 		}
 	}
-	if tb.tg >= 0 && vals[tb.tg] == nil {
-		vals[tb.tg] = vals[tb.ts]
+	if tb.tg >= 0 && row[tb.tg].Null && tb.ts >= 0 {
+		row[tb.tg] = row[tb.ts]
 	}
-	s.vals = vals
+	return true, s.emitRow(b)
+}
+
+// block returns the block that collects the rows of tb.
+func (s *streamState) block(tb *table) *Block {
+	b := s.blocks[tb.t.Name]
+	if b == nil {
+		b = &Block{Table: tb.t}
+		if s.rec != nil {
+			// Room for the chunk's records: growing a block as rows come
+			// cost as much as parsing them.
+			b.Cells = make([]Cell, 0, s.rec.lines*len(tb.t.Columns))
+			b.Meta = make([]RowMeta, 0, s.rec.lines)
+			b.Bytes = make([]byte, 0, s.rec.bytes)
+		}
+		s.blocks[tb.t.Name] = b
+	}
+	return b
+}
+
+// emitRow hands on the row just written to b: a worker records it, the
+// reading goroutine passes it to the sink at once.
+func (s *streamState) emitRow(b *Block) error {
+	if s.rec != nil {
+		s.rec.row(b)
+		return nil
+	}
+	s.vals = b.Values(b.Rows()-1, s.vals[:0])
+	b.reset()
 	s.out.Record()
-	return true, s.out.Emit(tb.t, vals)
+	return s.out.Emit(b.Table, s.vals)
 }
 
 // eachMemberLazy walks the object at b[i] == '{', calling fn with each key

@@ -21,14 +21,16 @@ import (
 
 // op is one recorded sink call.
 type op struct {
-	kind   byte // 'e' Emit, 'r' Reject, 'c' Record, 'k' Skip, 's' Safe, 'l' handle line here
-	t      *schema.Table
-	vals   []any
-	line   int64
-	reason string
-	off    int64
-	raw    []byte
-	trunc  bool
+	kind     byte // 'b' rows of a block, 'e' Emit, 'r' Reject, 'k' Skip, 's' Safe, 'l' handle line here
+	blk      *Block
+	from, to int
+	t        *schema.Table
+	vals     []any
+	line     int64
+	reason   string
+	off      int64
+	raw      []byte
+	trunc    bool
 }
 
 type lineRef struct {
@@ -43,7 +45,6 @@ type chunk struct {
 	buf   []byte
 	lines []lineRef
 	ops   []op
-	slab  []any
 	done  chan struct{}
 }
 
@@ -57,52 +58,62 @@ func newChunk(seq int) *chunk {
 	return c
 }
 
-// release returns a replayed chunk to the pool; nothing refers to its
-// buffer or values any more (the sink copies what it keeps).
+// release returns a replayed chunk to the pool. Its blocks are not reused:
+// the sink may still hold them.
 func (c *chunk) release() {
 	if cap(c.buf) > 4*chunkBytes {
 		return // made for a very long line
 	}
-	clear(c.slab)
 	clear(c.ops)
-	c.buf, c.lines, c.ops, c.slab = c.buf[:0], c.lines[:0], c.ops[:0], c.slab[:0]
+	c.buf, c.lines, c.ops = c.buf[:0], c.lines[:0], c.ops[:0]
 	chunks.Put(c)
 }
 
-// recorder is the workers' sink: it records calls as ops.
+// recorder is the workers' sink: it records calls as ops. Rows of the fast
+// path go to blocks, and a run of rows of one block is one op.
 type recorder struct {
 	ops *[]op
-	// slab holds the recorded rows' values, so that a chunk's rows take
-	// one allocation that is reused with the chunk.
-	slab *[]any
+	// lines and bytes are the chunk's size, for sizing its blocks.
+	lines, bytes int
 }
 
-func (r recorder) Emit(t *schema.Table, vals []any) error {
-	s := *r.slab
-	if len(s)+len(vals) > cap(s) {
-		// A new slab: rows recorded before keep the old one.
-		s = make([]any, 0, max(4096*len(vals), len(vals)))
+// row records the row just added to b (with its Record call).
+func (r *recorder) row(b *Block) {
+	n := b.Rows() - 1
+	ops := *r.ops
+	if k := len(ops); k > 0 && ops[k-1].kind == 'b' && ops[k-1].blk == b && ops[k-1].to == n {
+		ops[k-1].to++
+		return
 	}
-	n := len(s)
-	s = append(s, vals...)
-	*r.slab = s
-	*r.ops = append(*r.ops, op{kind: 'e', t: t, vals: s[n:len(s):len(s)]})
+	*r.ops = append(ops, op{kind: 'b', blk: b, from: n, to: n + 1})
+}
+
+func (r *recorder) Emit(t *schema.Table, vals []any) error {
+	*r.ops = append(*r.ops, op{kind: 'e', t: t, vals: append([]any(nil), vals...)})
 	return nil
 }
-func (r recorder) Record() { *r.ops = append(*r.ops, op{kind: 'c'}) }
-func (r recorder) Reject(line int64, reason string) error {
+func (r *recorder) Record() { *r.ops = append(*r.ops, op{kind: 'c'}) }
+func (r *recorder) Reject(line int64, reason string) error {
 	*r.ops = append(*r.ops, op{kind: 'r', line: line, reason: reason})
 	return nil
 }
-func (r recorder) Skip()                { *r.ops = append(*r.ops, op{kind: 'k'}) }
-func (r recorder) Safe(off, line int64) { *r.ops = append(*r.ops, op{kind: 's', off: off, line: line}) }
-func (r recorder) Flushing()            {}
+func (r *recorder) Skip() { *r.ops = append(*r.ops, op{kind: 'k'}) }
+
+// Safe records a safe point: on the last row when the line's last op is
+// that row, else as an op of its own.
+func (r *recorder) Safe(off, line int64) {
+	*r.ops = append(*r.ops, op{kind: 's', off: off, line: line})
+}
+func (r *recorder) Flushing() {}
 
 const chunkBytes = 1 << 20
 
 func (c *chunk) work(s *streamState) {
-	rec := recorder{ops: &c.ops, slab: &c.slab}
-	s.out = rec
+	rec := &recorder{ops: &c.ops, lines: len(c.lines), bytes: len(c.buf)}
+	s.out, s.rec = rec, rec
+	// Each chunk gets new blocks: the sink keeps the old ones until it
+	// has written them.
+	s.blocks = map[string]*Block{}
 	for _, l := range c.lines {
 		if l.tooLong {
 			rec.Reject(l.no, fmt.Sprintf("line longer than %d bytes", source.DefaultMaxLine))
@@ -115,10 +126,23 @@ func (c *chunk) work(s *streamState) {
 			continue
 		}
 		mark := len(c.ops)
+		lastTo := 0
+		if mark > 0 {
+			lastTo = c.ops[mark-1].to
+		}
 		ok, _ := s.fastLine(l.no, line)
 		if !ok {
+			// Rows the line added to blocks are left unused.
 			c.ops = c.ops[:mark]
+			if mark > 0 {
+				c.ops[mark-1].to = lastTo
+			}
 			c.ops = append(c.ops, op{kind: 'l', line: l.no, raw: line, trunc: l.trunc})
+		} else if n := len(c.ops); n > 0 && c.ops[n-1].kind == 'b' && (n > mark || c.ops[n-1].to != lastTo) {
+			// The line ended with a row: the safe point goes with it.
+			o := &c.ops[n-1]
+			o.blk.Meta[o.to-1] = RowMeta{Off: l.off, Line: l.no, Safe: true}
+			continue
 		}
 		c.ops = append(c.ops, op{kind: 's', off: l.off, line: l.no})
 	}
@@ -126,7 +150,7 @@ func (c *chunk) work(s *streamState) {
 
 func parseParallel(ctx context.Context, in *source.Lines, out source.Sink, cfg source.Config) error {
 	workers := runtime.GOMAXPROCS(0)
-	main := &streamState{cfg: cfg, out: out, tables: map[string]*table{}}
+	main := &streamState{cfg: cfg, out: out, tables: map[string]*table{}, blocks: map[string]*Block{}}
 	todo := make(chan *chunk, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -199,10 +223,24 @@ func parseParallel(ctx context.Context, in *source.Lines, out source.Sink, cfg s
 // lines the workers handed back.
 func replay(s *streamState, c *chunk) error {
 	out := s.out
+	bs, _ := out.(BlockSink)
 	for i := range c.ops {
 		o := &c.ops[i]
 		var err error
 		switch o.kind {
+		case 'b':
+			if bs != nil {
+				err = bs.EmitBlock(o.blk, o.from, o.to)
+				break
+			}
+			for r := o.from; r < o.to && err == nil; r++ {
+				out.Record()
+				s.vals = o.blk.Values(r, s.vals[:0])
+				err = out.Emit(o.blk.Table, s.vals)
+				if m := o.blk.Meta[r]; m.Safe {
+					out.Safe(m.Off, m.Line)
+				}
+			}
 		case 'e':
 			err = out.Emit(o.t, o.vals)
 		case 'r':

@@ -1,0 +1,179 @@
+package defender
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/quarry-kql/quarry/ingest/source"
+	"github.com/quarry-kql/quarry/kql/types"
+	"github.com/quarry-kql/quarry/schema"
+)
+
+// Block holds rows of one built-in table as typed cells, the form in which
+// the parallel workers write the records of the fast path: no value is
+// boxed in an interface and the text of a block's strings sits in one
+// buffer, so that a BlockSink can copy rows into DuckDB's vectors without
+// converting them again. Sinks that take rows one by one get them from
+// Values.
+type Block struct {
+	Table *schema.Table
+	// Cells holds len(Table.Columns) cells per row, row after row.
+	Cells []Cell
+	// Bytes holds the text of the string and dynamic cells.
+	Bytes []byte
+	// Meta holds, per row, the safe point that follows it, if any.
+	Meta []RowMeta
+}
+
+// Cell is one value of a Block. Its meaning depends on the column's type:
+// string and dynamic cells are Bytes[Off:Off+Len] (dynamic as JSON text);
+// long and int are N; real is N's bits (math.Float64frombits); bool is
+// N != 0; datetime is Unix seconds N and nanoseconds Off. Null is set for
+// null values (never for strings, which are "" instead).
+type Cell struct {
+	N    int64
+	Off  uint32
+	Len  uint32
+	Null bool
+}
+
+// RowMeta tells whether a safe point (byte offset Off, after line Line)
+// follows a block's row.
+type RowMeta struct {
+	Off, Line int64
+	Safe      bool
+}
+
+// BlockSink is a source.Sink that also takes rows a block at a time. For
+// each row r of b in [from, to), EmitBlock does what these calls would:
+// Record(); Emit(b.Table, b.Values(r, nil)); and Safe(m.Off, m.Line) when
+// m := b.Meta[r] has Safe set.
+type BlockSink interface {
+	source.Sink
+	EmitBlock(b *Block, from, to int) error
+}
+
+// Rows returns the number of rows in b.
+func (b *Block) Rows() int { return len(b.Meta) }
+
+// Row returns the cells of row r.
+func (b *Block) Row(r int) []Cell {
+	n := len(b.Table.Columns)
+	return b.Cells[r*n : (r+1)*n : (r+1)*n]
+}
+
+// Text returns the bytes of a string or dynamic cell.
+func (b *Block) Text(c *Cell) []byte { return b.Bytes[c.Off : c.Off+c.Len : c.Off+c.Len] }
+
+// Time returns the value of a datetime cell.
+func (c *Cell) Time() time.Time { return time.Unix(c.N, int64(c.Off)).UTC() }
+
+// Values appends row r's values to dst as Emit takes them: string, int64,
+// int32, float64, bool, time.Time, json.RawMessage or nil.
+func (b *Block) Values(r int, dst []any) []any {
+	for i, c := range b.Row(r) {
+		if c.Null {
+			dst = append(dst, nil)
+			continue
+		}
+		switch b.Table.Columns[i].Type {
+		case types.String:
+			dst = append(dst, string(b.Text(&c)))
+		case types.Dynamic:
+			dst = append(dst, json.RawMessage(append([]byte(nil), b.Text(&c)...)))
+		case types.Long:
+			dst = append(dst, c.N)
+		case types.Int:
+			dst = append(dst, int32(c.N))
+		case types.Real:
+			dst = append(dst, math.Float64frombits(uint64(c.N)))
+		case types.Bool:
+			dst = append(dst, c.N != 0)
+		case types.DateTime:
+			dst = append(dst, c.Time())
+		default:
+			dst = append(dst, nil)
+		}
+	}
+	return dst
+}
+
+// blockTypes reports whether a Block can hold every column of t.
+func blockTypes(t *schema.Table) bool {
+	for _, c := range t.Columns {
+		switch c.Type {
+		case types.String, types.Dynamic, types.Long, types.Int, types.Real, types.Bool, types.DateTime:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// newRow appends a row of empty strings and nulls and returns its cells.
+func (b *Block) newRow() []Cell {
+	for _, c := range b.Table.Columns {
+		b.Cells = append(b.Cells, Cell{Null: c.Type != types.String})
+	}
+	b.Meta = append(b.Meta, RowMeta{})
+	return b.Row(len(b.Meta) - 1)
+}
+
+// dropRow removes the last row; the text it appended stays, unused.
+func (b *Block) dropRow() {
+	b.Cells = b.Cells[:len(b.Cells)-len(b.Table.Columns)]
+	b.Meta = b.Meta[:len(b.Meta)-1]
+}
+
+// reset empties the block for reuse.
+func (b *Block) reset() {
+	b.Cells, b.Bytes, b.Meta = b.Cells[:0], b.Bytes[:0], b.Meta[:0]
+}
+
+// setText makes c a string or dynamic cell holding text.
+func (b *Block) setText(c *Cell, text []byte) {
+	off := len(b.Bytes)
+	b.Bytes = append(b.Bytes, text...)
+	*c = Cell{Off: uint32(off), Len: uint32(len(text))}
+}
+
+// setTime makes c a datetime cell.
+func setTime(c *Cell, t time.Time) { *c = Cell{N: t.Unix(), Off: uint32(t.Nanosecond())} }
+
+// setAny stores a value as source.Convert returns it for a column of type t.
+func (b *Block) setAny(c *Cell, t types.Type, x any) {
+	switch v := x.(type) {
+	case nil:
+		*c = Cell{Null: true}
+	case string:
+		if !utf8.ValidString(v) {
+			v = strings.ToValidUTF8(v, "\uFFFD")
+		}
+		off := len(b.Bytes)
+		b.Bytes = append(b.Bytes, v...)
+		*c = Cell{Off: uint32(off), Len: uint32(len(v))}
+	case json.RawMessage:
+		b.setText(c, v)
+	case int64:
+		*c = Cell{N: v}
+	case int32:
+		*c = Cell{N: int64(v)}
+	case float64:
+		*c = Cell{N: int64(math.Float64bits(v))}
+	case bool:
+		*c = Cell{}
+		if v {
+			c.N = 1
+		}
+	case time.Time:
+		setTime(c, v)
+	default:
+		*c = Cell{Null: true}
+	}
+	if t == types.String && c.Null {
+		*c = Cell{}
+	}
+}
