@@ -636,21 +636,62 @@ func readCSV(ctx context.Context, r io.Reader, fn func(line int, header map[stri
 	}
 }
 
+// Input says how the values given to Convert are written. The three
+// readers of data files differ on purpose in a few points, and only
+// there; everything else (strings, bools, reals, decimals, guids, the
+// datetime text) is converted alike.
+type Input uint8
+
+const (
+	// JSONInput: values decoded by encoding/json with UseNumber (JSON
+	// Lines for `quarry load`). A string is a string: "" in a long column
+	// is an error, and a string in a dynamic column is a JSON string.
+	JSONInput Input = iota
+	// TextInput: CSV fields (`quarry load`, externaldata). Every value is
+	// text: empty text is null in every column but string, and text that
+	// is valid JSON is that JSON in a dynamic column.
+	TextInput
+	// ExportInput: Defender XDR exports (ingest), whose values come from
+	// JSON or from CSV through one path, so a string may be either:
+	// blank text is null in every column but string; a string holding a
+	// JSON object or array is that JSON in a dynamic column (Defender
+	// writes dynamic columns as JSON text), any other string a JSON
+	// string; integers may be written as integral reals ("2.0", 2e3);
+	// datetimes may also take the Defender portal's forms ("Nov 1, 2026
+	// 8:15:02 AM"); timespans are refused (the ingest writer has no
+	// interval path).
+	ExportInput
+)
+
 // ConvertValue converts one input value (from encoding/json with
 // UseNumber, or a CSV field when fromText) to the Go value a DuckDB
-// appender stores in a column made by CreateTableSQL for type t. Decimal,
-// guid and dynamic values come back as text, to be cast by DuckDB. A
-// missing string is the empty string (KQL strings are never null); empty
-// text is null for the other types.
+// appender stores in a column made by CreateTableSQL for type t; see
+// Convert.
 func ConvertValue(t types.Type, v any, fromText bool) (driver.Value, error) {
-	if s, ok := v.(string); ok && fromText && s == "" && t != types.String {
-		return nil, nil
+	if fromText {
+		return Convert(t, v, TextInput)
 	}
+	return Convert(t, v, JSONInput)
+}
+
+// Convert converts one input value, written as in says, to the Go value a
+// DuckDB appender stores in a column of type t: nil for null, string,
+// bool, int32 (int), int64 (long), float64 (real), time.Time UTC
+// (datetime), duckdb.Interval (timespan); decimal, guid and dynamic values
+// come back as text (dynamic: JSON text), to be cast by DuckDB. A
+// missing string is the empty string (KQL strings are never null).
+func Convert(t types.Type, v any, in Input) (driver.Value, error) {
 	if v == nil {
 		if t == types.String {
 			return "", nil
 		}
 		return nil, nil
+	}
+	s, isStr := v.(string)
+	if isStr && t != types.String && (s == "" || in == ExportInput && t != types.Dynamic && strings.TrimSpace(s) == "") {
+		if in != JSONInput {
+			return nil, nil
+		}
 	}
 	switch t {
 	case types.String:
@@ -669,80 +710,64 @@ func ConvertValue(t types.Type, v any, fromText bool) (driver.Value, error) {
 		switch x := v.(type) {
 		case bool:
 			return x, nil
-		case string:
-			switch strings.ToLower(strings.TrimSpace(x)) {
+		case string, json.Number:
+			switch strings.ToLower(strings.TrimSpace(fmt.Sprint(x))) {
 			case "true", "1":
 				return true, nil
 			case "false", "0":
 				return false, nil
 			}
-		case json.Number:
-			switch x.String() {
-			case "1":
-				return true, nil
-			case "0":
-				return false, nil
-			}
 		}
-		return nil, fmt.Errorf("%s is not a bool", show(v))
+		return nil, fmt.Errorf("bool expected, found %q", clip(fmt.Sprint(v)))
 	case types.Int, types.Long:
 		s, ok := numText(v)
 		if !ok {
-			return nil, fmt.Errorf("%s is not a number", show(v))
+			return nil, fmt.Errorf("number expected, found %v", clip(fmt.Sprint(v)))
 		}
-		bits := 64
-		if t == types.Int {
-			bits = 32
-		}
-		n, err := strconv.ParseInt(s, 10, bits)
+		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a %s", show(v), t)
+			f, ferr := strconv.ParseFloat(s, 64)
+			if in != ExportInput || ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+				return nil, fmt.Errorf("integer expected, found %q", clip(s))
+			}
+			n = int64(f)
 		}
 		if t == types.Int {
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				return nil, fmt.Errorf("int out of range: %d", n)
+			}
 			return int32(n), nil
 		}
 		return n, nil
-	case types.Real:
+	case types.Real, types.Decimal:
 		s, ok := numText(v)
 		if !ok {
-			return nil, fmt.Errorf("%s is not a number", show(v))
+			return nil, fmt.Errorf("number expected, found %v", clip(fmt.Sprint(v)))
 		}
-		switch strings.ToLower(s) {
-		case "nan":
-			return math.NaN(), nil
-		case "inf", "+inf", "infinity", "+infinity":
-			return math.Inf(1), nil
-		case "-inf", "-infinity":
-			return math.Inf(-1), nil
-		}
-		x, err := strconv.ParseFloat(s, 64)
+		// ParseFloat also reads NaN, Inf and Infinity, any case.
+		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not a real", show(v))
+			return nil, fmt.Errorf("real expected, found %q", clip(s))
 		}
-		return x, nil
-	case types.Decimal:
-		s, ok := numText(v)
-		if !ok {
-			return nil, fmt.Errorf("%s is not a number", show(v))
+		if t == types.Decimal {
+			return s, nil
 		}
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return nil, fmt.Errorf("%s is not a decimal", show(v))
-		}
-		return s, nil
+		return f, nil
 	case types.DateTime:
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s is not a datetime string", show(v))
+		if !isStr {
+			return nil, fmt.Errorf("datetime expected, found %v", clip(fmt.Sprint(v)))
 		}
-		tm, err := ParseDateTime(s)
+		tm, err := in.ParseTime(s)
 		if err != nil {
 			return nil, err
 		}
 		return tm, nil
 	case types.TimeSpan:
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("%s is not a timespan string", show(v))
+		if in == ExportInput {
+			return nil, fmt.Errorf("timespan columns are not supported in ingest")
+		}
+		if !isStr {
+			return nil, fmt.Errorf("timespan expected, found %v", clip(fmt.Sprint(v)))
 		}
 		d, err := ParseTimespan(s)
 		if err != nil {
@@ -750,16 +775,13 @@ func ConvertValue(t types.Type, v any, fromText bool) (driver.Value, error) {
 		}
 		return duckdb.Interval{Micros: d.Microseconds()}, nil
 	case types.GUID:
-		s, ok := v.(string)
-		if !ok || !isGUID(strings.TrimSpace(s)) {
-			return nil, fmt.Errorf("%s is not a guid", show(v))
+		if !isStr || !isGUID(strings.TrimSpace(s)) {
+			return nil, fmt.Errorf("guid expected, found %q", clip(fmt.Sprint(v)))
 		}
 		return strings.TrimSpace(s), nil
 	case types.Dynamic:
-		if s, ok := v.(string); ok && fromText {
-			if json.Valid([]byte(s)) {
-				return s, nil
-			}
+		if isStr && in != JSONInput && json.Valid([]byte(s)) && (in == TextInput || s[0] == '{' || s[0] == '[') {
+			return s, nil
 		}
 		b, err := json.Marshal(v)
 		return string(b), err
@@ -777,12 +799,12 @@ func numText(v any) (string, bool) {
 	return "", false
 }
 
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil || len(b) > 60 {
-		return fmt.Sprintf("%.60v", v)
+// clip shortens a value quoted in an error message to 80 bytes.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
 	}
-	return string(b)
+	return s
 }
 
 func isGUID(s string) bool {
@@ -807,7 +829,10 @@ func isGUID(s string) bool {
 	return true
 }
 
-var dateLayouts = []string{
+// isoLayouts are ISO 8601 / RFC 3339 datetimes as Kusto writes and reads
+// them: up to 9 fractional digits, with or without a zone (no zone means
+// UTC), a space instead of the T, or minutes or a date only.
+var isoLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00",
@@ -818,17 +843,45 @@ var dateLayouts = []string{
 	"2006-01-02",
 }
 
+// portalLayouts are the Defender portal's CSV export forms ("Nov 1, 2026
+// 8:15:02 AM", always UTC) and its numeric US form, read from exports.
+var portalLayouts = []string{
+	"Jan 2, 2006 3:04:05.999999999 PM",
+	"Jan 2, 2006 3:04:05 PM",
+	"1/2/2006 3:04:05.999999999 PM",
+	"1/2/2006 3:04:05 PM",
+	"1/2/2006 15:04:05",
+}
+
+// ParseTime parses a datetime written as in says (ISO 8601; for
+// ExportInput also the portal's forms) and returns it in UTC.
+func (in Input) ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("empty datetime")
+	}
+	for _, layouts := range [][]string{isoLayouts, portalLayouts} {
+		for _, l := range layouts {
+			if t, err := time.Parse(l, s); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		if in != ExportInput {
+			break
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid datetime %q", clip(s))
+}
+
 // ParseDateTime parses an ISO 8601 datetime as KQL writes it
 // ("2026-10-02T13:45:12.3456780Z"); a time without a zone is UTC. The
 // result is UTC.
 func ParseDateTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
+	t, err := JSONInput.ParseTime(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an ISO 8601 datetime", strings.TrimSpace(s))
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 datetime", s)
+	return t, nil
 }
 
 // ParseTimespan parses KQL's timespan text [-][d.]hh:mm:ss[.fffffff].

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +256,78 @@ func TestLoadJSONArray(t *testing.T) {
 	}
 	if st.Rows != 1 || st.Rejected != 2 || !strings.HasPrefix(st.Errors[0], f+":3: column Timestamp") || !strings.HasPrefix(st.Errors[1], f+":4: not a JSON object") {
 		t.Errorf("%+v", st)
+	}
+}
+
+// TestConvertInputs pins where the three input kinds differ (and that
+// they agree elsewhere): JSON Lines values, CSV text, Defender exports.
+// "error" means the value is rejected; values print with %v.
+func TestConvertInputs(t *testing.T) {
+	const bad = "error"
+	for _, c := range []struct {
+		t                types.Type
+		v                any
+		json, text, expo string
+	}{
+		// Empty and blank text.
+		{types.Long, "", bad, "<nil>", "<nil>"},
+		{types.Long, "  ", bad, bad, "<nil>"},
+		{types.String, "", "", "", ""},
+		{types.String, nil, "", "", ""},
+		{types.Long, nil, "<nil>", "<nil>", "<nil>"},
+		{types.Dynamic, "", `""`, "<nil>", "<nil>"},
+		{types.DateTime, "", bad, "<nil>", "<nil>"},
+		// Integers written as integral reals: exports only.
+		{types.Long, "2.0", bad, bad, "2"},
+		{types.Long, json.Number("1e3"), bad, bad, "1000"},
+		{types.Long, "2.5", bad, bad, bad},
+		{types.Int, "2147483648", bad, bad, bad},
+		{types.Long, json.Number("-7"), "-7", "-7", "-7"},
+		// The same everywhere.
+		{types.Bool, " TRUE ", "true", "true", "true"},
+		{types.Bool, json.Number("0"), "false", "false", "false"},
+		{types.Bool, "yes", bad, bad, bad},
+		{types.Real, "-Infinity", "-Inf", "-Inf", "-Inf"},
+		{types.Decimal, " 1.50 ", "1.50", "1.50", "1.50"},
+		{types.String, json.Number("12"), "12", "12", "12"},
+		{types.GUID, "{C0000001-0000-0000-0000-000000000001}", "{C0000001-0000-0000-0000-000000000001}", "{C0000001-0000-0000-0000-000000000001}", "{C0000001-0000-0000-0000-000000000001}"},
+		{types.GUID, "not-a-guid", bad, bad, bad},
+		// Datetimes: ISO 8601 everywhere, the portal's forms in exports.
+		{types.DateTime, "2026-10-02T13:45:12.3456789Z", "2026-10-02 13:45:12.3456789 +0000 UTC", "2026-10-02 13:45:12.3456789 +0000 UTC", "2026-10-02 13:45:12.3456789 +0000 UTC"},
+		{types.DateTime, "2026-10-02 15:45+02:00", bad, bad, bad},
+		{types.DateTime, "Nov 1, 2026 8:15:02 AM", bad, bad, "2026-11-01 08:15:02 +0000 UTC"},
+		{types.DateTime, json.Number("1"), bad, bad, bad},
+		// Timespans: not in exports.
+		{types.TimeSpan, "1.02:03:04", "{0 0 93784000000}", "{0 0 93784000000}", bad},
+		// Dynamic: CSV text that is JSON is JSON; an export string only
+		// when it holds an object or array; a JSON string stays a string.
+		{types.Dynamic, "123", `"123"`, "123", `"123"`},
+		{types.Dynamic, `{"a":1}`, `"{\"a\":1}"`, `{"a":1}`, `{"a":1}`},
+		{types.Dynamic, "abc", `"abc"`, `"abc"`, `"abc"`},
+		{types.Dynamic, map[string]any{"a": json.Number("1")}, `{"a":1}`, `{"a":1}`, `{"a":1}`},
+	} {
+		for _, in := range []struct {
+			in   Input
+			want string
+		}{{JSONInput, c.json}, {TextInput, c.text}, {ExportInput, c.expo}} {
+			v, err := Convert(c.t, c.v, in.in)
+			got := fmt.Sprint(v)
+			if err != nil {
+				got = bad
+				if v != nil {
+					t.Errorf("Convert(%s, %#v, %d) = %v with error %v", c.t, c.v, in.in, v, err)
+				}
+			}
+			if got != in.want {
+				t.Errorf("Convert(%s, %#v, input %d) = %s (%v), want %s", c.t, c.v, in.in, got, err, in.want)
+			}
+		}
+	}
+	// ConvertValue is Convert with TextInput or JSONInput.
+	if v, err := ConvertValue(types.Long, "", true); v != nil || err != nil {
+		t.Errorf("ConvertValue(long, \"\", text) = %v, %v", v, err)
+	}
+	if _, err := ConvertValue(types.Long, "", false); err == nil {
+		t.Error("ConvertValue(long, \"\", JSON) accepted")
 	}
 }
