@@ -71,7 +71,18 @@ type Scalar struct {
 	T types.Type
 }
 
+// Field is value Index (named Name) of X, the result of a function
+// returning several values (funcs.Func.Parts), which the SQL represents
+// as a dynamic array holding one element per value. Its type is dynamic;
+// the binder converts it when the value has a scalar type.
+type Field struct {
+	X     Expr
+	Index int
+	Name  string
+}
+
 func (e *ColRef) Type() types.Type  { return e.T }
+func (e *Field) Type() types.Type   { return types.Dynamic }
 func (e *Lit) Type() types.Type     { return e.T }
 func (e *Call) Type() types.Type    { return e.T }
 func (e *Convert) Type() types.Type { return e.T }

@@ -14,6 +14,12 @@ import (
 	"github.com/quarry-kql/quarry/plan"
 )
 
+// SeriesFunc is the SQL scalar function implementing the series_*
+// functions (store registers it on every connection): its first argument
+// is the KQL function's name, the others the KQL arguments as JSON text;
+// it returns the result as text (JSON for dynamic results), or NULL.
+const SeriesFunc = "quarry_series"
+
 // DuckDB is the DuckDB dialect. Datetimes are TIMESTAMP (UTC, microsecond
 // precision), timespans INTERVAL, dynamic values JSON, guids UUID.
 var DuckDB Dialect = duckdb{}
@@ -1050,6 +1056,14 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			args = append(args, "0")
 		}
 		return "make_timestamp(CAST(" + args[0] + " AS BIGINT), CAST(" + args[1] + " AS BIGINT), CAST(" + args[2] + " AS BIGINT), CAST(" + args[3] + " AS BIGINT), CAST(" + args[4] + " AS BIGINT), CAST(" + args[5] + " AS DOUBLE))", nil
+	case "series":
+		// SeriesFunc(name, arguments as JSON text...) returns JSON text
+		// or a number as text, or NULL.
+		parts := []string{quoteString(call.F.Name)}
+		for _, a := range args {
+			parts = append(parts, "CAST(to_json("+a+") AS VARCHAR)")
+		}
+		return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS " + d.TypeName(call.T) + ")", nil
 	}
 	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
 }

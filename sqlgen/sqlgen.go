@@ -535,6 +535,14 @@ func (g *Gen) Expr(e plan.Expr, in []string, pred bool) (string, error) {
 			return "", err
 		}
 		return g.D.Path(g, x, e.Steps, in)
+	case *plan.Field:
+		// A function returning several values gives a dynamic array
+		// holding one element per value.
+		x, err := g.Expr(e.X, in, false)
+		if err != nil {
+			return "", err
+		}
+		return g.D.Path(g, x, []any{int64(e.Index)}, in)
 	case *plan.Scalar:
 		name, col, err := g.Sub(e.N)
 		if err != nil {

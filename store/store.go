@@ -111,6 +111,9 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	db := sql.OpenDB(connector)
 	st := &Store{DB: db, Path: path, connector: connector, locked: locked, memoryLimit: opt.MemoryLimit}
+	if err := st.registerSeries(context.Background()); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: %w", err), st.Close())
+	}
 	if p := geoIPPath(opt); p != "" {
 		g, err := OpenGeoIP(p)
 		if err == nil {

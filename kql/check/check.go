@@ -122,6 +122,10 @@ type checker struct {
 	// openBags are the bag_unpack operators whose columns come from the
 	// data.
 	openBags map[ast.Node]bool
+	// tupleOK is the call of a function returning several values that
+	// extend or project is binding as a whole (see tuple.go); such calls
+	// are refused anywhere else.
+	tupleOK *ast.CallExpr
 }
 
 // objKind is the kind of a name bound by let, a function parameter or a

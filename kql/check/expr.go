@@ -596,6 +596,11 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 		args[i] = c.expr(a, r)
 		nodes[i] = a
 	}
+	if len(f.Parts) > 0 && c.tupleOK != e {
+		c.errorf(e, "%s returns several values (%s): use it alone in extend or project, as in extend (%s) = %s(...)", name, partNames(f), partNames(f), name)
+		return unknown()
+	}
+	args, nodes = fillDefaults(f, args, nodes, e)
 	for _, ci := range f.Const {
 		if ci < len(args) {
 			if _, ok := args[ci].(*plan.Lit); !ok {

@@ -364,6 +364,8 @@ func substitute(x plan.Expr, exprs []plan.Expr) plan.Expr {
 			}
 		}
 		return &plan.Path{X: substitute(x.X, exprs), Steps: steps}
+	case *plan.Field:
+		return &plan.Field{X: substitute(x.X, exprs), Index: x.Index, Name: x.Name}
 	}
 	return x
 }
@@ -388,19 +390,51 @@ func autoName(taken func(string) bool) string {
 }
 
 func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
+	cur := in
 	cols := append([]plan.Column(nil), in.Cols()...)
-	exprs := make([]plan.Expr, len(cols))
-	for i, col := range cols {
-		exprs[i] = &plan.ColRef{Index: i, T: col.Type}
+	identity := func() []plan.Expr {
+		exprs := make([]plan.Expr, len(cols))
+		for i, col := range cols {
+			exprs[i] = &plan.ColRef{Index: i, T: col.Type}
+		}
+		return exprs
+	}
+	exprs := identity()
+	set := func(name string, b plan.Expr, declared bool) {
+		if !declared {
+			name = uniqueName(name, func(n string) bool { return colIndex(cols, n) >= 0 })
+		}
+		if i := colIndex(cols, name); i >= 0 {
+			exprs[i] = b
+			cols[i].Type = b.Type()
+		} else {
+			exprs = append(exprs, b)
+			cols = append(cols, plan.Column{Name: name, Type: b.Type()})
+		}
 	}
 	for _, item := range items {
+		if call, f := c.tupleFunc(itemExpr(item)); call != nil {
+			// The values of the call: computed once into a hidden
+			// column (a projection of its own), then taken apart.
+			hidden := &plan.ColRef{Index: len(cols), T: types.Dynamic}
+			b, parts, ok := c.bindTuple(item, call, f, &row{cols: cols}, hidden)
+			if !ok {
+				return nil
+			}
+			cur = &plan.Project{In: cur, Exprs: append(exprs, substitute(b, exprs)),
+				Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: hiddenTuple, Type: types.Dynamic})}
+			exprs = identity()
+			for _, p := range parts {
+				set(p.name, p.expr, p.declared)
+			}
+			continue
+		}
+		if c.multiNameError(item) {
+			return nil
+		}
 		x := item
 		name := ""
 		if ne, ok := item.(*ast.NamedExpr); ok {
-			if len(ne.Names) != 1 {
-				c.unsupported(ne, "extend with several names")
-				return nil
-			}
 			name, x = ne.Names[0].Name, ne.X
 		}
 		b := c.expr(x, &row{cols: cols})
@@ -412,18 +446,20 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 			name = autoName(func(n string) bool { return colIndex(cols, n) >= 0 })
 		}
 		c.info.Names[item] = name
-		if i := colIndex(cols, name); i >= 0 {
-			exprs[i] = b
-			cols[i].Type = b.Type()
-		} else {
-			exprs = append(exprs, b)
-			cols = append(cols, plan.Column{Name: name, Type: b.Type()})
-		}
+		set(name, b, true)
 	}
-	if isIdentity(exprs) && len(exprs) == len(in.Cols()) {
-		return in
+	if isIdentity(exprs) && len(exprs) == len(cur.Cols()) {
+		return cur
 	}
-	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+	return &plan.Project{In: cur, Exprs: exprs, Columns: cols}
+}
+
+// itemExpr is the expression of an extend or project item.
+func itemExpr(item ast.Expr) ast.Expr {
+	if ne, ok := item.(*ast.NamedExpr); ok {
+		return ne.X
+	}
+	return item
 }
 
 // matchCols returns the indexes of the columns an Ident or Wildcard names.
@@ -473,7 +509,42 @@ func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
 	ref := func(i int) plan.Expr { return &plan.ColRef{Index: i, T: src[i].Type} }
 	switch o.Kind {
 	case "project":
+		// Calls returning several values are computed first, into
+		// hidden columns after the input's (see tuple.go).
+		var tupleExprs []plan.Expr
+		tupleParts := map[ast.Expr][]tuplePart{}
 		for _, item := range o.Exprs {
+			if call, f := c.tupleFunc(itemExpr(item)); call != nil {
+				hidden := &plan.ColRef{Index: len(src) + len(tupleExprs), T: types.Dynamic}
+				b, parts, ok := c.bindTuple(item, call, f, r, hidden)
+				if !ok {
+					return nil
+				}
+				tupleExprs = append(tupleExprs, b)
+				tupleParts[item] = parts
+			}
+		}
+		if len(tupleExprs) > 0 {
+			pre := &plan.Project{In: in, Columns: append([]plan.Column(nil), src...)}
+			for i := range src {
+				pre.Exprs = append(pre.Exprs, ref(i))
+			}
+			for range tupleExprs {
+				pre.Columns = append(pre.Columns, plan.Column{Name: hiddenTuple, Type: types.Dynamic})
+			}
+			pre.Exprs = append(pre.Exprs, tupleExprs...)
+			in = pre
+		}
+		for _, item := range o.Exprs {
+			if parts, ok := tupleParts[item]; ok {
+				for _, p := range parts {
+					add(p.expr, p.name)
+				}
+				continue
+			}
+			if c.multiNameError(item) {
+				return nil
+			}
 			switch x := item.(type) {
 			case *ast.Ident:
 				if i := colIndex(src, x.Name); i >= 0 {
@@ -487,10 +558,6 @@ func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
 					add(ref(i), src[i].Name)
 				}
 			case *ast.NamedExpr:
-				if len(x.Names) != 1 {
-					c.unsupported(x, "project with several names")
-					return nil
-				}
 				e := c.expr(x.X, r)
 				c.info.Names[item] = x.Names[0].Name
 				add(e, x.Names[0].Name)

@@ -37,7 +37,19 @@ const (
 	// Prefix + "_" when there is none (count() → count_, dcount(x) →
 	// dcount_x, make_set(x) → set_x).
 	NamePrefix
+	// NameTuple: a function returning several values (Parts); unnamed,
+	// each value is named Name + "_" + the first argument's name + "_" +
+	// the part's name (series_fit_line(y) → series_fit_line_y_slope, ...),
+	// or Name + "_" + the part's name when the argument has no name.
+	NameTuple
 )
+
+// Part is one of the values of a function returning several
+// (series_fit_line's rsquare, slope, ...): its name suffix and KQL type.
+type Part struct {
+	Name string
+	Type types.Type
+}
 
 // Param kinds beyond concrete types, used in signatures.
 const (
@@ -75,6 +87,16 @@ type Func struct {
 	Const []int
 	// Pure functions can be folded; volatile ones (rand) cannot.
 	Volatile bool
+	// Parts are the values of a function returning several, in order
+	// (NameTuple); empty for functions returning one value. The SQL of
+	// such a call is a dynamic array holding one element per part.
+	Parts []Part
+	// Defaults are the values of omitted trailing optional parameters,
+	// one per optional parameter of the first signature (nil: a null of
+	// the parameter's type). The binder fills them in, so templates can
+	// rely on every argument being present. Empty: omitted arguments are
+	// left out.
+	Defaults []any
 	// Requires names a resource the query engine must provide for the
 	// function to run (RequiresGeoIP); empty for most functions. The
 	// binder refuses a call when the resource is not configured.

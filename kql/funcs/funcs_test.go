@@ -85,3 +85,16 @@ func TestAliases(t *testing.T) {
 		}
 	}
 }
+
+// Defaults, where given, cover every optional parameter of the first
+// signature; functions returning several values name their parts.
+func TestDefaultsAndParts(t *testing.T) {
+	for name, f := range table {
+		if len(f.Defaults) > 0 && len(f.Defaults) != f.Sigs[0].Optional {
+			t.Errorf("%s: %d defaults for %d optional parameters", name, len(f.Defaults), f.Sigs[0].Optional)
+		}
+		if (f.Naming == NameTuple) != (len(f.Parts) > 0) {
+			t.Errorf("%s: NameTuple and Parts go together", name)
+		}
+	}
+}

@@ -1,0 +1,460 @@
+package store
+
+// The numeric algorithms behind the series_* functions, on series of
+// float64 where NaN marks a missing element (null or non-numeric in the
+// dynamic array). Where Microsoft's reference pages leave a detail open,
+// the comment says "Inferred" and what was chosen.
+
+import (
+	"math"
+	"sort"
+)
+
+func missing(v float64) bool { return math.IsNaN(v) }
+
+// percentile is the p-th percentile (0-100) of the present values of xs,
+// with linear interpolation between closest ranks. Inferred: the pages of
+// series_outliers() name the percentiles (10/90, 25/75) but not the
+// interpolation; this is the common definition (NumPy's default, R's
+// type 7).
+func percentile(xs []float64, p float64) float64 {
+	var v []float64
+	for _, x := range xs {
+		if !missing(x) && !math.IsInf(x, 0) {
+			v = append(v, x)
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(v)
+	pos := p / 100 * float64(len(v)-1)
+	lo := int(math.Floor(pos))
+	if lo >= len(v)-1 {
+		return v[len(v)-1]
+	}
+	return v[lo] + (pos-float64(lo))*(v[lo+1]-v[lo])
+}
+
+func median(v []float64) float64 { return percentile(v, 50) }
+
+// outliers scores every element with Tukey's fences between the
+// percentiles lo and hi (series_outliers). Missing elements, and elements
+// equal to ignore (when ignore is not NaN), score 0 and are left out of
+// the percentiles; learn limits the percentiles to the first learn
+// elements (series_decompose_anomalies' Test_points).
+//
+// Inferred: the reference gives the meaning of the score (above 1.5 a rise
+// anomaly, below -1.5 a decline, as Tukey's k) but not its formula. A
+// value above the high percentile scores (x - P_hi) / (P_hi - P_lo), below
+// the low one (x - P_lo) / (P_hi - P_lo), between them 0: the k for which
+// x lies on Tukey's fence. When the range is 0 (a flat series) the
+// distance itself is the score, so that a burst in a series of zeros
+// still stands out.
+func outliers(xs []float64, ignore float64, lo, hi float64, learn int) []float64 {
+	use := make([]float64, 0, len(xs))
+	for i, x := range xs {
+		if i >= learn {
+			break
+		}
+		if !missing(ignore) && x == ignore {
+			continue
+		}
+		use = append(use, x)
+	}
+	plo, phi := percentile(use, lo), percentile(use, hi)
+	iqr := phi - plo
+	if iqr <= 0 || missing(iqr) {
+		iqr = 1
+	}
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		switch {
+		case missing(x) || (!missing(ignore) && x == ignore) || missing(plo):
+			out[i] = 0
+		case x > phi:
+			out[i] = (x - phi) / iqr
+		case x < plo:
+			out[i] = (x - plo) / iqr
+		}
+	}
+	return out
+}
+
+// lineFit is series_fit_line's result.
+type lineFit struct {
+	rsquare, slope, variance, rvariance, interception float64
+	line                                              []float64
+}
+
+// fitLine fits y = slope*x + interception by least squares over the
+// present elements, with x = 1, 2, ... the element's position (the
+// reference's example: interception -1.666 and a first fitted value of
+// 1.064 = 2.730 - 1.666). variance is the sample variance of y, rvariance
+// that of the residuals. The line covers all n positions.
+func fitLine(y []float64, learn, n int) lineFit {
+	var sx, sy, k float64
+	for i := 0; i < learn && i < len(y); i++ {
+		if !missing(y[i]) {
+			sx += float64(i + 1)
+			sy += y[i]
+			k++
+		}
+	}
+	nan := math.NaN()
+	if k == 0 {
+		line := make([]float64, n)
+		for i := range line {
+			line[i] = nan
+		}
+		return lineFit{nan, nan, nan, nan, nan, line}
+	}
+	mx, my := sx/k, sy/k
+	var sxx, sxy, syy float64
+	for i := 0; i < learn && i < len(y); i++ {
+		if !missing(y[i]) {
+			dx, dy := float64(i+1)-mx, y[i]-my
+			sxx += dx * dx
+			sxy += dx * dy
+			syy += dy * dy
+		}
+	}
+	slope := 0.0
+	if sxx > 0 {
+		slope = sxy / sxx
+	}
+	icpt := my - slope*mx
+	line := make([]float64, n)
+	for i := range line {
+		line[i] = slope*float64(i+1) + icpt
+	}
+	var sres float64
+	for i := 0; i < learn && i < len(y); i++ {
+		if !missing(y[i]) {
+			r := y[i] - line[i]
+			sres += r * r
+		}
+	}
+	f := lineFit{slope: slope, interception: icpt, line: line, variance: nan, rvariance: nan, rsquare: 1}
+	if k > 1 {
+		f.variance = syy / (k - 1)
+		f.rvariance = sres / (k - 1)
+	}
+	if syy > 0 {
+		f.rsquare = 1 - sres/syy
+	}
+	return f
+}
+
+// acf returns the autocorrelation of y at lags 0..maxLag, each lag's
+// products averaged over its own count of pairs (the unbiased estimate)
+// and divided by the variance; missing elements count as the mean.
+func acf(y []float64, maxLag int) []float64 {
+	n := len(y)
+	var s, k float64
+	for _, v := range y {
+		if !missing(v) {
+			s += v
+			k++
+		}
+	}
+	out := make([]float64, maxLag+1)
+	if k == 0 {
+		return out
+	}
+	m := s / k
+	d := make([]float64, n)
+	var v0 float64
+	for i, v := range y {
+		if !missing(v) {
+			d[i] = v - m
+		}
+		v0 += d[i] * d[i]
+	}
+	v0 /= float64(n)
+	if v0 == 0 {
+		return out
+	}
+	for lag := 0; lag <= maxLag && lag < n; lag++ {
+		var c float64
+		for i := 0; i+lag < n; i++ {
+			c += d[i] * d[i+lag]
+		}
+		out[lag] = c / float64(n-lag) / v0
+	}
+	return out
+}
+
+// periodScore scores period p of a series with autocorrelation r (lags up
+// to len(r)-1): the smallest autocorrelation at p and its multiples within
+// the lags, at least 0.
+func periodScore(r []float64, p int) float64 {
+	if p <= 0 || p >= len(r) {
+		return 0
+	}
+	s := math.Inf(1)
+	for q := p; q < len(r); q += p {
+		s = math.Min(s, r[q])
+	}
+	return math.Max(s, 0)
+}
+
+// periodsDetect finds the most significant periods of y between minP and
+// maxP bins (series_periods_detect): the periods, best first, and their
+// scores in [0, 1], padded with zeros to num.
+//
+// Inferred: the reference says only that periods are found between the
+// bounds, contain at least 4 points and at most half the series, and are
+// scored between 0 and 1. The algorithm here reproduces the reference's
+// example (period 14, score 0.84, and nothing else, for its 60-point
+// series): candidate frequencies are the local maxima of the periodogram;
+// each is refined to the whole period, among those its neighbouring
+// frequencies bracket, with the highest autocorrelation; a period scores
+// the smallest autocorrelation at itself and its multiples up to half
+// the series (a true period repeats); periods scoring 0 and multiples of
+// a better period are dropped.
+func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float64) {
+	n := len(y)
+	periods := make([]float64, max(num, 0))
+	scores := make([]float64, max(num, 0))
+	half := n / 2
+	lo := math.Max(minP, 4)
+	hi := math.Min(maxP, float64(half))
+	if n < 8 || lo > hi || num <= 0 {
+		return periods, scores
+	}
+	r := acf(y, half)
+	power := periodogram(y, int(math.Floor(float64(n)/lo))+1)
+	type cand struct {
+		p int
+		s float64
+	}
+	var cands []cand
+	seen := map[int]bool{}
+	for k := 1; k < len(power)-1; k++ {
+		if !(power[k] > power[k-1] && power[k] >= power[k+1]) {
+			continue
+		}
+		from := float64(n) / float64(k+1)
+		to := float64(hi)
+		if k > 1 {
+			to = float64(n) / float64(k-1)
+		}
+		from, to = math.Max(from, lo), math.Min(to, hi)
+		best, bestR := 0, math.Inf(-1)
+		for p := int(math.Ceil(from)); float64(p) <= to; p++ {
+			if r[p] > bestR {
+				best, bestR = p, r[p]
+			}
+		}
+		if best == 0 || seen[best] {
+			continue
+		}
+		seen[best] = true
+		if s := periodScore(r, best); s > 0 {
+			cands = append(cands, cand{best, s})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].s != cands[j].s {
+			return cands[i].s > cands[j].s
+		}
+		return cands[i].p < cands[j].p
+	})
+	var kept []cand
+	for _, c := range cands {
+		harmonic := false
+		for _, k := range kept {
+			if c.p%k.p == 0 {
+				harmonic = true
+				break
+			}
+		}
+		if !harmonic {
+			kept = append(kept, c)
+		}
+	}
+	for i := 0; i < num && i < len(kept); i++ {
+		periods[i], scores[i] = float64(kept[i].p), kept[i].s
+	}
+	return periods, scores
+}
+
+// periodogram returns |DFT(y - mean)|² at frequencies 0..kmax-1 (missing
+// elements count as the mean).
+func periodogram(y []float64, kmax int) []float64 {
+	n := len(y)
+	var s, cnt float64
+	for _, v := range y {
+		if !missing(v) {
+			s += v
+			cnt++
+		}
+	}
+	m := 0.0
+	if cnt > 0 {
+		m = s / cnt
+	}
+	kmax = min(kmax, n/2+1)
+	d := make([]float64, n)
+	for t, v := range y {
+		if !missing(v) {
+			d[t] = v - m
+		}
+	}
+	cos, sin := make([]float64, n), make([]float64, n)
+	for j := range cos {
+		cos[j] = math.Cos(2 * math.Pi * float64(j) / float64(n))
+		sin[j] = math.Sin(2 * math.Pi * float64(j) / float64(n))
+	}
+	out := make([]float64, kmax+1)
+	for k := 0; k <= kmax && k <= n/2; k++ {
+		var re, im float64
+		j := 0
+		for _, v := range d {
+			re += v * cos[j]
+			im -= v * sin[j]
+			if j += k; j >= n {
+				j -= n
+			}
+		}
+		out[k] = re*re + im*im
+	}
+	return out
+}
+
+// periodsValidate scores the given periods of y (series_periods_validate)
+// as periodsDetect scores its candidates (periods rounded to whole bins).
+func periodsValidate(y []float64, ps []float64) []float64 {
+	half := len(y) / 2
+	r := acf(y, half)
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		q := int(math.Round(p))
+		if q < 4 || q > half {
+			continue
+		}
+		out[i] = periodScore(r, q)
+	}
+	return out
+}
+
+// decomposition is series_decompose's result.
+type decomposition struct {
+	baseline, seasonal, trend, residual []float64
+}
+
+// decompose splits y into seasonal, trend and residual components in the
+// order the reference gives: the seasonal component (the median of the
+// learning points in the same phase of the period; period -1 detects it
+// with periodsDetect between 4 bins and half the learning points, kept
+// when its score reaches seasonalityThreshold; 0 none), then the trend of
+// the deseasonalised learning points ("avg": their average, "linefit": a
+// least-squares line extended over the test points, "none": 0), then
+// baseline = seasonal + trend and residual = y - baseline. The last
+// testPoints elements are left out of the learning. ok is false for an
+// unknown trend.
+func decompose(y []float64, period int, trend string, testPoints int, seasonalityThreshold float64) (decomposition, bool) {
+	n := len(y)
+	learn := n - testPoints
+	if testPoints < 0 || learn < 0 {
+		learn = n
+	}
+	d := decomposition{
+		baseline: make([]float64, n), seasonal: make([]float64, n),
+		trend: make([]float64, n), residual: make([]float64, n),
+	}
+	if period < 0 {
+		ps, ss := periodsDetect(y[:learn], 4, float64(learn)/2, 1)
+		period = 0
+		if len(ps) > 0 && ps[0] > 0 && ss[0] >= seasonalityThreshold {
+			period = int(ps[0])
+		}
+	}
+	if period > 0 {
+		phase := make([][]float64, period)
+		for i := 0; i < learn; i++ {
+			if !missing(y[i]) {
+				phase[i%period] = append(phase[i%period], y[i])
+			}
+		}
+		med := make([]float64, period)
+		for k := range phase {
+			if len(phase[k]) > 0 {
+				med[k] = median(phase[k])
+			}
+		}
+		for i := range d.seasonal {
+			d.seasonal[i] = med[i%period]
+		}
+	}
+	des := make([]float64, n)
+	for i := range y {
+		des[i] = y[i] - d.seasonal[i]
+	}
+	switch trend {
+	case "avg":
+		var s, k float64
+		for i := 0; i < learn; i++ {
+			if !missing(des[i]) {
+				s += des[i]
+				k++
+			}
+		}
+		if k > 0 {
+			for i := range d.trend {
+				d.trend[i] = s / k
+			}
+		}
+	case "linefit":
+		f := fitLine(des, learn, n)
+		for i := range d.trend {
+			if !missing(f.line[i]) {
+				d.trend[i] = f.line[i]
+			}
+		}
+	case "none":
+	default:
+		return d, false
+	}
+	for i := range y {
+		d.baseline[i] = d.seasonal[i] + d.trend[i]
+		d.residual[i] = y[i] - d.baseline[i]
+	}
+	return d, true
+}
+
+// decomposeAnomalies is series_decompose_anomalies: decompose, score the
+// residuals with outliers (ctukey: percentiles 10/90, tukey: 25/75), and
+// flag scores beyond the threshold (+1 above threshold, -1 below
+// -threshold, else 0; inferred: strictly beyond, as a point on Tukey's
+// fence is not outside it). ok is false for an unknown trend or method.
+func decomposeAnomalies(y []float64, threshold float64, period int, trend string, testPoints int, method string, seasonalityThreshold float64) (flag, score, baseline []float64, ok bool) {
+	lo, hi := 10.0, 90.0
+	switch method {
+	case "ctukey":
+	case "tukey":
+		lo, hi = 25, 75
+	default:
+		return nil, nil, nil, false
+	}
+	d, ok := decompose(y, period, trend, testPoints, seasonalityThreshold)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	learn := len(y) - testPoints
+	if testPoints < 0 || learn < 0 {
+		learn = len(y)
+	}
+	score = outliers(d.residual, math.NaN(), lo, hi, learn)
+	flag = make([]float64, len(y))
+	for i, s := range score {
+		switch {
+		case s > threshold:
+			flag[i] = 1
+		case s < -threshold:
+			flag[i] = -1
+		}
+	}
+	return flag, score, d.baseline, true
+}
