@@ -129,12 +129,13 @@ func TestIngestUpgradesOlderBuiltinTable(t *testing.T) {
 // that expected's trimming keeps the empty fields between them.
 const newColumnsQuery = `SELECT concat_ws(chr(9), RecipientEmailAddress, InternetMessageId,
 	coalesce(EmailSize::VARCHAR, 'null'), coalesce("To"::VARCHAR, 'null'), coalesce(Cc::VARCHAR, 'null'),
-	Connectors, DistributionList, SenderMailFromDomain, SenderFromDomain, Subject, RecipientDomain)
+	Connectors, DistributionList, SenderMailFromDomain, SenderFromDomain, Subject, SenderFromAddress,
+	SenderDisplayName, RecipientDomain)
 	FROM EmailEvents`
 
 // TestLogSourcesNewEmailEventsColumns: Exchange message tracking, Exchange
 // Online message trace and Postfix fill the EmailEvents columns their
-// formats carry (RecipientDomain, EmailSize, To/Cc from Postfix
+// formats carry (RecipientDomain, EmailSize, To/Cc/From from Postfix
 // header_checks lines, Connectors, DistributionList, the sender domains),
 // with the values of hand-written ground truth, and leave the columns
 // they do not carry empty or null.
@@ -171,9 +172,9 @@ func TestLogSourcesNewEmailEventsColumns(t *testing.T) {
 			sort.Strings(got)
 			compareLines(t, "new EmailEvents columns", got, expected(t, c.truth))
 			// Columns no log carries stay empty: a log never gives a
-			// display name, a verdict or first contact.
+			// verdict, counts or first contact.
 			checkRows(t, st, [][2]string{
-				{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE SenderDisplayName <> '' OR ThreatClassification <> '' OR ThreatTypes <> ''
+				{`SELECT count(*)::VARCHAR FROM EmailEvents WHERE ThreatClassification <> '' OR ThreatTypes <> ''
 					OR ForwardingInformation <> '' OR ExchangeTransportRule <> '' OR Context <> '' OR IsFirstContact IS NOT NULL
 					OR AttachmentCount IS NOT NULL OR UrlCount IS NOT NULL OR EmailClusterId IS NOT NULL OR BulkComplaintLevel IS NOT NULL`, "0"},
 			})
@@ -192,5 +193,33 @@ func TestPostfixFilterAllRecipients(t *testing.T) {
 			FROM EmailEvents WHERE InternetMessageId = '<cf1@example.org>'`,
 			"frank@contoso.com Inbox/folder 10:00:00, gina@contoso.com Inbox/folder 10:00:00"},
 		{`SELECT count(DISTINCT NetworkMessageId)::VARCHAR FROM EmailEvents WHERE InternetMessageId = '<cf1@example.org>'`, "1"},
+	})
+}
+
+// A size that is not a byte count is bad input: the line is rejected with
+// its reason, not loaded with a null EmailSize.
+func TestBadSizeRejected(t *testing.T) {
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "trace.csv")
+	if err := os.WriteFile(trace, []byte(`"origin_timestamp_utc","sender_address","recipient_status","total_bytes"
+"2026-11-05T08:00:00Z","bob@example.net","alice@contoso.com##Receive, Deliver","5 KB"
+"2026-11-05T08:01:00Z","bob@example.net","alice@contoso.com##Receive, Deliver","5120"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trk := filepath.Join(dir, "MSGTRK20261105-1.LOG")
+	if err := os.WriteFile(trk, []byte(`#Software: Microsoft Exchange Server
+#Fields: date-time,event-id,network-message-id,recipient-address,total-bytes,sender-address,directionality
+2026-11-05T08:00:00.000Z,RECEIVE,e0000001-0000-0000-0000-000000000001,alice@contoso.com,-3,bob@example.net,Incoming
+2026-11-05T08:00:01.000Z,DELIVER,e0000001-0000-0000-0000-000000000001,alice@contoso.com,4096,bob@example.net,Incoming
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, ":memory:")
+	res := runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, trk, trace)
+	compareLines(t, "exchange rejects", readRejects(t, res[0].RejectsPath), []string{trk + `:3: total-bytes: "-3" is not a byte count`})
+	compareLines(t, "trace rejects", readRejects(t, res[1].RejectsPath), []string{trace + `:2: total_bytes: "5 KB" is not a byte count`})
+	checkRows(t, st, [][2]string{
+		{`SELECT string_agg(EmailSize::VARCHAR, ' ' ORDER BY EmailSize) FROM EmailEvents`, "4096 5120"},
 	})
 }

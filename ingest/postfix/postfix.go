@@ -50,13 +50,15 @@ type msg struct {
 	msgID      string
 	subject    string
 	size       int64
-	// to and cc are the To and Cc headers' addresses, when header_checks
-	// logged them (nil otherwise).
-	to, cc    []string
-	rcpts     []*rcpt
-	origin    *msg // the original message of a re-injected one
-	blocked   string
-	blockedAt time.Time
+	// to and cc are the To and Cc headers' addresses, hdrFrom and
+	// fromName the From header's, when header_checks logged them (nil or
+	// "" otherwise).
+	to, cc            []string
+	hdrFrom, fromName string
+	rcpts             []*rcpt
+	origin            *msg // the original message of a re-injected one
+	blocked           string
+	blockedAt         time.Time
 }
 
 func (m *msg) root() *msg {
@@ -396,6 +398,10 @@ func (s *state) event(no int64, t time.Time, host, service, qid string, body []b
 			m.to = append(append([]string{}, m.to...), source.Addresses(value, cut)...)
 		case "cc":
 			m.cc = append(append([]string{}, m.cc...), source.Addresses(value, cut)...)
+		case "from":
+			if a, n, ok := source.Mailbox(value); ok && !cut {
+				m.hdrFrom, m.fromName = a, n
+			}
 		}
 	case bytes.HasPrefix(body, []byte("from=")):
 		m := s.get(host, qid, t)
@@ -664,6 +670,10 @@ func (s *state) emit(m *msg) error {
 	if cc == nil {
 		cc = root.cc
 	}
+	hdrFrom, fromName := m.hdrFrom, m.fromName
+	if hdrFrom == "" {
+		hdrFrom, fromName = root.hdrFrom, root.fromName
+	}
 	for _, r := range m.rcpts {
 		if r.filter {
 			continue
@@ -671,7 +681,7 @@ func (s *state) emit(m *msg) error {
 		action, loc := outcome(m, r)
 		rcpt := strings.ToLower(r.addr)
 		mail := source.Mail{Timestamp: root.first, NetworkMessageId: nmid, InternetMessageId: msgID,
-			MailFrom: from, ClientIP: root.clientIP, Recipient: rcpt, Subject: subject,
+			MailFrom: from, From: hdrFrom, FromName: fromName, ClientIP: root.clientIP, Recipient: rcpt, Subject: subject,
 			Direction: s.cfg.Org.Direction(sender, rcpt), Action: action, Location: loc,
 			Size: size, To: to, Cc: cc}
 		mail.Extra.Str("Source", "postfix")

@@ -24,9 +24,13 @@ type Mail struct {
 	Timestamp         time.Time
 	NetworkMessageId  string
 	InternetMessageId string
-	// MailFrom is the envelope sender (MAIL FROM). The logs do not record
-	// the From header, so SenderFromAddress is the envelope sender too.
+	// MailFrom is the envelope sender (MAIL FROM).
 	MailFrom string
+	// From and FromName are the From header's address and display name,
+	// when the log records the header (Postfix header_checks). Without
+	// it, SenderFromAddress is the envelope sender, as the logs give no
+	// better value, and SenderDisplayName stays empty.
+	From, FromName string
 	// ClientIP is the sending host's address ("" when unknown).
 	ClientIP string
 	// Recipient is the envelope recipient, lower-cased.
@@ -59,11 +63,15 @@ func (m *Mail) Row() Row {
 	row.Set(l, "TimeGenerated", m.Timestamp)
 	row.Set(l, "NetworkMessageId", m.NetworkMessageId)
 	row.Set(l, "InternetMessageId", m.InternetMessageId)
+	from := m.From
+	if from == "" {
+		from = m.MailFrom
+	}
 	row.Set(l, "SenderMailFromAddress", m.MailFrom)
-	row.Set(l, "SenderFromAddress", m.MailFrom)
-	d := org.DomainOf(m.MailFrom)
-	row.Set(l, "SenderMailFromDomain", d)
-	row.Set(l, "SenderFromDomain", d)
+	row.Set(l, "SenderMailFromDomain", org.DomainOf(m.MailFrom))
+	row.Set(l, "SenderFromAddress", from)
+	row.Set(l, "SenderFromDomain", org.DomainOf(from))
+	row.Set(l, "SenderDisplayName", m.FromName)
 	if a, err := netip.ParseAddr(m.ClientIP); err == nil {
 		if a.Unmap().Is4() {
 			row.Set(l, "SenderIPv4", a.Unmap().String())
@@ -111,6 +119,20 @@ func ParseSize(s string) (int64, bool) {
 		return -1, false
 	}
 	return n, true
+}
+
+// Mailbox returns the address and display name of a From header value
+// (`"Bob Jones" <bob@example.net>`); ok is false when it holds no
+// address.
+func Mailbox(v string) (addr, name string, ok bool) {
+	if a, err := mail.ParseAddress(v); err == nil {
+		return a.Address, a.Name, true
+	}
+	list := Addresses(v, false)
+	if len(list) != 1 {
+		return "", "", false
+	}
+	return list[0], "", true
 }
 
 // Addresses returns the addresses of an address-list header value
