@@ -165,8 +165,9 @@ func genExchange(w io.Writer, n int) genTruth {
 		ts := t.Format("2006-01-02T15:04:05.000Z")
 		nmid := fmt.Sprintf("%08x-1111-4111-8111-%012x", i, i)
 		ev := func(at, src, id, rcpt, dir, ip string) {
-			fmt.Fprintf(bw, "%s,%s,,10.0.0.5,EX01,,,%s,%s,%d,<%d@x>,%s,%s,,1000,1,,,\"Subject %d, quoted\",s%d@%s,,,%s,,%s,,,,,15.02\r\n",
-				at, ip, src, id, i, i, nmid, rcpt, i, i%977, map[bool]string{true: "contoso.com", false: "example.net"}[dir == "Originating"], dir, ip)
+			sender := fmt.Sprintf("s%d@%s", i%977, map[bool]string{true: "contoso.com", false: "example.net"}[dir == "Originating"])
+			fmt.Fprintf(bw, "%s,%s,,10.0.0.5,EX01,,,%s,%s,%d,<%d@x>,%s,%s,,1000,1,,,\"Subject %d, quoted\",%s,%s,,%s,,%s,,,,,15.02\r\n",
+				at, ip, src, id, i, i, nmid, rcpt, i, sender, sender, dir, ip)
 			lines++
 		}
 		later := t.Add(50 * time.Millisecond).Format("2006-01-02T15:04:05.000Z")

@@ -37,7 +37,8 @@ type msg struct {
 	first, last time.Time
 	nmid        string
 	msgID       string
-	sender      string
+	sender      string // sender-address: the Sender: or From: header
+	mailFrom    string // return-path: MAIL FROM ("" for the null sender <>)
 	subject     string
 	clientIP    string
 	server      string
@@ -190,6 +191,9 @@ func (p *parser) record(no int64, line string, truncated bool) error {
 	}
 	if m.sender == "" {
 		m.sender = p.get(p.col("sender-address"))
+	}
+	if rp := p.get(p.col("return-path")); m.mailFrom == "" && rp != "<>" {
+		m.mailFrom = rp
 	}
 	if m.subject == "" {
 		m.subject = p.get(p.col("message-subject"))
@@ -346,7 +350,7 @@ func (p *parser) emit(m *msg) error {
 			}
 		}
 		mail := source.Mail{Timestamp: m.first, NetworkMessageId: nmid, InternetMessageId: m.msgID,
-			MailFrom: m.sender, ClientIP: m.clientIP, Recipient: r.addr, Subject: m.subject,
+			MailFrom: m.mailFrom, From: m.sender, ClientIP: m.clientIP, Recipient: r.addr, Subject: m.subject,
 			Direction: p.cfg.Org.Direction(sender, r.addr), Action: action, Location: loc,
 			Size: m.size, Connectors: strings.Join(connectors, ", "), DistributionList: r.dl}
 		mail.Extra.Str("Source", "exchange-tracking")
