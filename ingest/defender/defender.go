@@ -36,6 +36,28 @@ type table struct {
 	lower   map[string]int
 	builtin bool
 	tg, ts  int // TimeGenerated and Timestamp positions, -1 if absent
+	// pred[k] is the column of the k-th property of the last record
+	// (-1 if none): records of one export list their properties in the
+	// same order, so it is tried before the map.
+	pred []int32
+}
+
+// column returns the position of column key, the k-th property of a
+// record.
+func (tb *table) column(k int, key []byte) (int, bool) {
+	if k < len(tb.pred) {
+		if i := tb.pred[k]; i >= 0 && tb.t.Columns[i].Name == bstr(key) {
+			return int(i), true
+		}
+	}
+	i, ok := tb.idx[bstr(key)]
+	if ok && k < 1024 {
+		for len(tb.pred) <= k {
+			tb.pred = append(tb.pred, -1)
+		}
+		tb.pred[k] = int32(i)
+	}
+	return i, ok
 }
 
 func newTable(t *schema.Table, builtin bool) *table {
@@ -45,6 +67,7 @@ func newTable(t *schema.Table, builtin bool) *table {
 }
 
 func (tb *table) reindex() {
+	tb.pred = tb.pred[:0]
 	for i, c := range tb.t.Columns {
 		tb.idx[c.Name] = i
 		tb.lower[strings.ToLower(c.Name)] = i

@@ -2,6 +2,7 @@ package defender
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -56,6 +57,13 @@ var strStop = func() (t [256]bool) {
 func scanString(b []byte, i int) (raw []byte, esc bool, next int, err error) {
 	j := i + 1
 	for j < len(b) {
+		// Eight plain bytes at a time.
+		for j+8 <= len(b) && !stops8(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		if j >= len(b) {
+			break
+		}
 		c := b[j]
 		if !strStop[c] {
 			j++
@@ -93,6 +101,19 @@ func scanString(b []byte, i int) (raw []byte, esc bool, next int, err error) {
 		}
 	}
 	return nil, false, 0, errSyntax
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stops8 reports whether one of the eight bytes of x (possibly) stops the
+// fast loop of scanString: a quote, a backslash, a control character or a
+// non-ASCII byte. It may report bytes after such a byte too, never miss one.
+func stops8(x uint64) bool {
+	zero := func(y uint64) uint64 { return (y - ones) &^ y & highs }
+	return (zero(x^(ones*'"')) | zero(x^(ones*'\\')) | (x-ones*0x20)&^x&highs | x&highs) != 0
 }
 
 func scanNumber(b []byte, i int) (int, error) {
@@ -549,8 +570,7 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		row = b.newRow()
 		return true
 	}
-	member := func(key []byte, v jv) error {
-		i, ok := tb.idx[bstr(key)]
+	member := func(key []byte, i int, ok bool, v jv) error {
 		if !ok {
 			if _, ok := tb.lower[lowerASCII(key)]; ok {
 				slow = true // a column spelt differently: let the slow path decide
@@ -592,7 +612,7 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 				}
 				done = true
 				props.kind = 'o'
-				return eachMember(line, j, 2, member)
+				return eachProperty(line, j, tb, member)
 			}
 			v, n, err := scanValue(line, i, 1)
 			props = v
@@ -612,7 +632,7 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		if !setTable() {
 			return fail()
 		}
-		if _, err := eachMember(props.raw, 0, 2, member); err != nil || slow {
+		if _, err := eachProperty(props.raw, 0, tb, member); err != nil || slow {
 			return fail()
 		}
 	}
@@ -685,6 +705,70 @@ func eachMemberLazy(b []byte, i int, depth int, fn func(key []byte, b []byte, i 
 		}
 		n, err = fn(key, b, i+1)
 		if err != nil {
+			return 0, err
+		}
+		i = skipWS(b, n)
+		if i >= len(b) {
+			return 0, errSyntax
+		}
+		if b[i] == '}' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errSyntax
+		}
+		i = skipWS(b, i+1)
+	}
+}
+
+// eachProperty walks the properties object at b[i] == '{' as eachMember
+// does, calling fn with each key, its column in tb (ok false if none) and
+// its value. Records list their properties in the same order, so the
+// column of the previous record's k-th key is tried first by comparing its
+// name with the text at the key's place (a column name has no quote,
+// escape or non-ASCII byte, so the key is that name exactly when the text
+// is the name followed by a quote).
+func eachProperty(b []byte, i int, tb *table, fn func(key []byte, col int, ok bool, v jv) error) (int, error) {
+	if i >= len(b) || b[i] != '{' {
+		return 0, errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for k := 0; ; k++ {
+		if i >= len(b) || b[i] != '"' {
+			return 0, errSyntax
+		}
+		var key []byte
+		var n, col int
+		found, ok := false, false
+		if k < len(tb.pred) {
+			if p := tb.pred[k]; p >= 0 {
+				name := tb.t.Columns[p].Name
+				if e := i + 1 + len(name); e < len(b) && b[e] == '"' && string(b[i+1:e]) == name {
+					key, n, col, found, ok = b[i+1:e], e+1, int(p), true, true
+				}
+			}
+		}
+		if !found {
+			var esc bool
+			var err error
+			key, esc, n, err = scanString(b, i)
+			if err != nil || esc {
+				return 0, errSyntax
+			}
+			col, ok = tb.column(k, key)
+		}
+		i = skipWS(b, n)
+		if i >= len(b) || b[i] != ':' {
+			return 0, errSyntax
+		}
+		v, n, err := scanValue(b, i+1, 2)
+		if err != nil {
+			return 0, err
+		}
+		if err := fn(key, col, ok, v); err != nil {
 			return 0, err
 		}
 		i = skipWS(b, n)

@@ -1,7 +1,9 @@
 package defender
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,6 +56,36 @@ func TestFastISO(t *testing.T) {
 	for _, bad := range []string{"2026-02-30T00:00:00Z", "2026-11-01T24:00:00Z", "2026-11-01T08:00:00+01:00", "2026-11-01"} {
 		if _, ok := fastISO([]byte(bad)); ok {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// stops8 must flag every word holding a byte that stops scanString's loop,
+// and no word of plain bytes.
+func TestStops8(t *testing.T) {
+	plain := []byte("abcdefgh")
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			w := append([]byte(nil), plain...)
+			w[pos] = byte(c)
+			if got := stops8(binary.LittleEndian.Uint64(w)); got != strStop[c] {
+				t.Errorf("byte %#x at %d: stops8 %v, want %v", c, pos, got, strStop[c])
+			}
+		}
+	}
+	for _, s := range []string{"        ", "~~~~~~~~", "!#$%&'()", "0123[]{}", "zzzz!!!!"} {
+		if stops8(binary.LittleEndian.Uint64([]byte(s))) {
+			t.Errorf("%q flagged", s)
+		}
+	}
+	// Scanning finds the right end whatever the alignment.
+	for n := 0; n < 40; n++ {
+		for _, stop := range []string{`"`, `\n"`, "\xc3\xa9\"", `\u0041"`} {
+			in := `"` + strings.Repeat("x", n) + stop + `tail`
+			raw, _, next, err := scanString([]byte(in), 0)
+			if err != nil || next != len(in)-len("tail") || string(raw) != in[1:next-1] {
+				t.Errorf("%q: raw %q next %d err %v", in, raw, next, err)
+			}
 		}
 	}
 }
