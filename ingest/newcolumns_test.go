@@ -223,3 +223,22 @@ func TestBadSizeRejected(t *testing.T) {
 		{`SELECT string_agg(EmailSize::VARCHAR, ' ' ORDER BY EmailSize) FROM EmailEvents`, "4096 5120"},
 	})
 }
+
+// An extended message trace report with return_path: that is MAIL FROM
+// ("<>" the null sender) and sender_address the header sender.
+func TestEXOTraceReturnPath(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "extended.csv")
+	if err := os.WriteFile(p, []byte(`"origin_timestamp_utc","sender_address","return_path","recipient_status","total_bytes"
+"2026-11-05T08:00:00Z","ceo@contoso.com","billing@evil.example","alice@contoso.com##Receive, Deliver","2048"
+"2026-11-05T08:01:00Z","postmaster@contoso.com","<>","bob@contoso.com##Receive, Deliver","512"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, ":memory:")
+	runIngest(t, st, Options{Org: testOrg(t), RejectsDir: dir}, p)
+	checkRows(t, st, [][2]string{
+		{`SELECT string_agg(SenderMailFromAddress || '|' || SenderMailFromDomain || '|' || SenderFromAddress || '|' || SenderFromDomain, ' ' ORDER BY Timestamp) FROM EmailEvents`,
+			"billing@evil.example|evil.example|ceo@contoso.com|contoso.com ||postmaster@contoso.com|contoso.com"},
+	})
+}

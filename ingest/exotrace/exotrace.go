@@ -106,14 +106,22 @@ func (Parser) Parse(ctx context.Context, in *source.Lines, out source.Sink, cfg 
 		dir := strings.ToLower(get("directionality"))
 		ip := get("original_client_ip")
 		sender := org.Sender{Originating: dir == "originating", Incoming: dir == "incoming", IPUntrusted: true, ClientIP: ip}
-		from := get("sender_address")
+		// sender_address is the envelope sender, unless the export also
+		// has return_path (extended reports): then that is MAIL FROM and
+		// sender_address the header sender, as in Exchange's tracking logs.
+		from, mailFrom := get("sender_address"), get("sender_address")
+		if _, ok := col["return_path"]; ok {
+			if mailFrom = get("return_path"); mailFrom == "<>" {
+				mailFrom = ""
+			}
+		}
 		for _, r := range rcpts {
 			if r.last == "expand" {
 				continue // a distribution group: its members have their own entries
 			}
 			action, loc := outcome(r.last)
 			mail := source.Mail{Timestamp: ts, NetworkMessageId: get("network_message_id"),
-				InternetMessageId: get("message_id"), MailFrom: from, ClientIP: ip, Recipient: r.addr,
+				InternetMessageId: get("message_id"), MailFrom: mailFrom, From: from, ClientIP: ip, Recipient: r.addr,
 				Subject: get("message_subject"), Direction: cfg.Org.Direction(sender, r.addr),
 				Action: action, Location: loc, Size: size, Connectors: get("connector_id")}
 			mail.Extra.Str("Source", "exo-trace")
