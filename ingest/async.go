@@ -60,8 +60,11 @@ func (a *asyncSink) run() {
 		for i := range ops {
 			o := &ops[i]
 			if a.failed() != nil {
-				if o.kind == 'y' {
+				switch o.kind {
+				case 'y':
 					a.acks <- struct{}{}
+				case 'b':
+					o.blk.Release()
 				}
 				continue
 			}

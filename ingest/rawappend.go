@@ -385,6 +385,7 @@ func (a *chunkAppender) appendCells(b *defender.Block, r int) error {
 			if len(text) > 12 {
 				if len(a.blocks) == 0 || a.blocks[len(a.blocks)-1] != b {
 					a.pin.Pin(unsafe.SliceData(b.Bytes))
+					b.Hold()
 					a.blocks = append(a.blocks, b)
 				}
 				ptr = unsafe.Pointer(unsafe.SliceData(text))
@@ -437,8 +438,10 @@ func (a *chunkAppender) flushChunk() error {
 	mapping.DataChunkSetSize(a.chunk, mapping.IdxT(a.rows))
 	st := mapping.AppendDataChunk(a.app, a.chunk)
 	runtime.KeepAlive(a.used)
-	runtime.KeepAlive(a.blocks)
 	a.pin.Unpin()
+	for _, b := range a.blocks {
+		b.Release()
+	}
 	clear(a.blocks)
 	a.blocks = a.blocks[:0]
 	for _, b := range a.used {

@@ -320,6 +320,14 @@ func (w *writer) begin(t *schema.Table) (skip bool, err error) {
 // EmitBlock implements defender.BlockSink: the rows go from the block's
 // cells into the chunk appender's vectors.
 func (w *writer) EmitBlock(b *defender.Block, from, to int) error {
+	if err := w.emitBlock(b, from, to); err != nil {
+		return err
+	}
+	b.Release()
+	return nil
+}
+
+func (w *writer) emitBlock(b *defender.Block, from, to int) error {
 	t := b.Table
 	for r := from; r < to; r++ {
 		w.Record()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -26,6 +28,55 @@ type Block struct {
 	Bytes []byte
 	// Meta holds, per row, the safe point that follows it, if any.
 	Meta []RowMeta
+
+	// holds counts who still reads the block: one per recorded run of its
+	// rows until the sink has taken them, one per appender pointing into
+	// its bytes. The last Release returns it to the pool.
+	holds atomic.Int32
+}
+
+// blockPool keeps blocks for reuse: allocating (and zeroing) megabytes per
+// chunk cost as much as a tenth of the parsing.
+var blockPool = sync.Pool{New: func() any { return new(Block) }}
+
+// getBlock returns an empty block for t with room for rows rows and bytes
+// bytes of text.
+func getBlock(t *schema.Table, rows, bytes int) *Block {
+	b := blockPool.Get().(*Block)
+	b.Table = t
+	if n := rows * len(t.Columns); cap(b.Cells) < n {
+		b.Cells = make([]Cell, 0, n)
+	}
+	if cap(b.Meta) < rows {
+		b.Meta = make([]RowMeta, 0, rows)
+	}
+	if cap(b.Bytes) < bytes {
+		b.Bytes = make([]byte, 0, bytes)
+	}
+	return b
+}
+
+// Hold records one more reader of b; each Hold needs a Release.
+func (b *Block) Hold() { b.holds.Add(1) }
+
+// Release ends a hold (a sink calls it once per EmitBlock, when it no
+// longer reads the rows or bytes passed). After the last one b is reused.
+func (b *Block) Release() {
+	if n := b.holds.Add(-1); n == 0 {
+		b.recycle()
+	} else if n < 0 {
+		panic("defender: block released more often than held")
+	}
+}
+
+// recycle returns b to the pool, unless it grew for a very long line.
+func (b *Block) recycle() {
+	if cap(b.Bytes) > 4*chunkBytes {
+		return
+	}
+	b.reset()
+	b.Table = nil
+	blockPool.Put(b)
 }
 
 // Cell is one value of a Block. Its meaning depends on the column's type:
@@ -50,7 +101,8 @@ type RowMeta struct {
 // BlockSink is a source.Sink that also takes rows a block at a time. For
 // each row r of b in [from, to), EmitBlock does what these calls would:
 // Record(); Emit(b.Table, b.Values(r, nil)); and Safe(m.Off, m.Line) when
-// m := b.Meta[r] has Safe set.
+// m := b.Meta[r] has Safe set. The sink calls b.Release() once per
+// EmitBlock when it is done with the rows (it may Hold the block longer).
 type BlockSink interface {
 	source.Sink
 	EmitBlock(b *Block, from, to int) error

@@ -654,13 +654,12 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 func (s *streamState) block(tb *table) *Block {
 	b := s.blocks[tb.t.Name]
 	if b == nil {
-		b = &Block{Table: tb.t}
 		if s.rec != nil {
 			// Room for the chunk's records: growing a block as rows come
 			// cost as much as parsing them.
-			b.Cells = make([]Cell, 0, s.rec.lines*len(tb.t.Columns))
-			b.Meta = make([]RowMeta, 0, s.rec.lines)
-			b.Bytes = make([]byte, 0, s.rec.bytes)
+			b = getBlock(tb.t, s.rec.lines, s.rec.bytes)
+		} else {
+			b = &Block{Table: tb.t}
 		}
 		s.blocks[tb.t.Name] = b
 	}

@@ -58,8 +58,8 @@ func newChunk(seq int) *chunk {
 	return c
 }
 
-// release returns a replayed chunk to the pool. Its blocks are not reused:
-// the sink may still hold them.
+// release returns a replayed chunk to the pool. Its blocks go back to
+// theirs when the sink releases them.
 func (c *chunk) release() {
 	if cap(c.buf) > 4*chunkBytes {
 		return // made for a very long line
@@ -111,9 +111,22 @@ const chunkBytes = 1 << 20
 func (c *chunk) work(s *streamState) {
 	rec := &recorder{ops: &c.ops, lines: len(c.lines), bytes: len(c.buf)}
 	s.out, s.rec = rec, rec
-	// Each chunk gets new blocks: the sink keeps the old ones until it
-	// has written them.
+	// Each chunk gets its own blocks: the sink may still be writing the
+	// previous chunk's.
 	s.blocks = map[string]*Block{}
+	defer func() {
+		// One hold per run of rows recorded; a block without any is free.
+		for _, o := range c.ops {
+			if o.kind == 'b' {
+				o.blk.Hold()
+			}
+		}
+		for _, b := range s.blocks {
+			if b.holds.Load() == 0 {
+				b.recycle()
+			}
+		}
+	}()
 	for _, l := range c.lines {
 		if l.tooLong {
 			rec.Reject(l.no, fmt.Sprintf("line longer than %d bytes", source.DefaultMaxLine))
@@ -241,6 +254,7 @@ func replay(s *streamState, c *chunk) error {
 					out.Safe(m.Off, m.Line)
 				}
 			}
+			o.blk.Release()
 		case 'e':
 			err = out.Emit(o.t, o.vals)
 		case 'r':
