@@ -20,6 +20,10 @@ import (
 // it returns the result as text (JSON for dynamic results), or NULL.
 const SeriesFunc = "quarry_series"
 
+// SeriesTupleFunc is SeriesFunc for the functions returning several
+// values: it returns a list of texts, one per value (TupleField).
+const SeriesTupleFunc = "quarry_series_tuple"
+
 // DuckDB is the DuckDB dialect. Datetimes are TIMESTAMP (UTC, microsecond
 // precision), timespans INTERVAL, dynamic values JSON, guids UUID.
 var DuckDB Dialect = duckdb{}
@@ -283,6 +287,13 @@ func pathString(steps []any) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// TupleField takes value i out of the list of JSON texts that
+// SeriesTupleFunc returns (a list rather than one JSON array, so that
+// taking a value out does not parse all the others).
+func (d duckdb) TupleField(x string, i int) string {
+	return "CAST((" + x + ")[" + strconv.Itoa(i+1) + "] AS JSON)"
 }
 
 func (d duckdb) Path(g *Gen, x string, steps []any, in []string) (string, error) {
@@ -645,6 +656,15 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		stop := args[1]
 		if call.Args[0].Type().IsNumeric() {
 			stop = "least(" + args[1] + ", " + args[0] + " + " + step + " * 1048575)"
+		}
+		for _, a := range call.Args {
+			if t := a.Type(); t == types.Real || t == types.Decimal {
+				// DuckDB's generate_series has no real form: count
+				// the steps (at most Kusto's cap) and scale them.
+				start := "CAST(" + args[0] + " AS DOUBLE)"
+				n := "CAST(least(greatest(floor((" + args[1] + " - " + start + ") / " + step + ") + 1, 0), 1048576) AS BIGINT)"
+				return "to_json(list_transform(range(0, " + n + "), __i -> " + start + " + __i * " + step + "))", nil
+			}
 		}
 		return "to_json(generate_series(" + args[0] + ", " + stop + ", " + step + "))", nil
 	case "codepoints":
@@ -1063,6 +1083,9 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		for _, a := range args {
 			parts = append(parts, "CAST(to_json("+a+") AS VARCHAR)")
 		}
+		if len(call.F.Parts) > 0 {
+			return SeriesTupleFunc + "(" + strings.Join(parts, ", ") + ")", nil
+		}
 		return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS " + d.TypeName(call.T) + ")", nil
 	}
 	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
@@ -1449,8 +1472,10 @@ func (d duckdb) Range(g *Gen, n *plan.Range, out string) (string, error) {
 	return "SELECT generate_series AS " + out + " FROM generate_series(" + from + ", " + to + ", " + step + ")", nil
 }
 
-// MakeSeries aggregates per group and bin, then gathers each group's
-// values into arrays over all bins (absent bins take the default).
+// MakeSeries aggregates per group and bin, keeps each group's bins as a
+// map from bin index to value, and lays the values out over all the bins
+// of the axis (absent bins take the default). Only bins holding data are
+// ever rows, so memory grows with the data, not with groups × bins.
 func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string, out []string) (string, error) {
 	on, err := g.Expr(n.On, in, false)
 	if err != nil {
@@ -1477,17 +1502,15 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 	} else {
 		hi = "(SELECT max(" + on + ") + " + step + " FROM " + from + ")"
 	}
-	var bucket, binsList, fmtBin string
+	var index, fmtBin string
 	if isTime {
-		s := "epoch_us(" + step + ")"
-		bucket = "make_timestamp(epoch_us(__lo) + ((epoch_us(" + on + ") - epoch_us(__lo)) // " + s + ") * " + s + ")"
-		binsList = "range(__lo, __hi, " + step + ")"
+		index = "((epoch_us(" + on + ") - epoch_us(__r.__lo)) // epoch_us(" + step + "))"
 		fmtBin = "strftime(__b, '%Y-%m-%dT%H:%M:%S.%f') || '0Z'"
 	} else {
-		bucket = "(__lo + floor((" + on + " - __lo) / " + step + ") * " + step + ")"
-		binsList = "range(__lo, __hi, " + step + ")"
+		index = "CAST(floor((" + on + " - __r.__lo) / " + step + ") AS BIGINT)"
 		fmtBin = "__b"
 	}
+	bins := "range(__lo, __hi, " + step + ")"
 	var keys, keyNames []string
 	for i, k := range n.Keys {
 		s, err := g.Expr(k, in, false)
@@ -1517,56 +1540,71 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 		aggs = append(aggs, s)
 		aggNames = append(aggNames, d.QuoteIdent(fmt.Sprintf("__a%d", i)))
 	}
+	// The axis: its bounds, number of bins and the bins as JSON, once.
+	axis := g.add("SELECT __lo, __hi, len("+bins+") AS __n, to_json(list_transform("+bins+", __b -> "+fmtBin+")) AS __ax FROM (SELECT "+lo+" AS __lo, "+hi+" AS __hi)", nil, false)
 	// Per group and bin.
 	var sel []string
 	for i := range keys {
 		sel = append(sel, keys[i]+" AS "+keyNames[i])
 	}
-	sel = append(sel, bucket+" AS __b")
+	sel = append(sel, index+" AS __i")
 	for i := range aggs {
 		sel = append(sel, aggs[i]+" AS "+aggNames[i])
 	}
-	bounds := "(SELECT " + lo + " AS __lo, " + hi + " AS __hi) AS __r"
-	agg := "SELECT " + strings.Join(sel, ", ") + " FROM " + from + ", " + bounds +
-		" WHERE " + on + " >= __lo AND " + on + " < __hi GROUP BY ALL"
-	bins := "SELECT unnest(" + binsList + ") AS __b FROM " + bounds
-	var outer []string
-	var on2 []string
-	for i := range keys {
-		outer = append(outer, "__g."+keyNames[i]+" AS "+out[i])
-		on2 = append(on2, "__g."+keyNames[i]+" IS NOT DISTINCT FROM __a."+keyNames[i])
-	}
+	agg := g.add("SELECT "+strings.Join(sel, ", ")+" FROM "+from+", "+axis.name+" AS __r"+
+		" WHERE "+on+" >= __r.__lo AND "+on+" < __r.__hi GROUP BY ALL", nil, false)
+	// Per group: each aggregate's array as JSON text, written from the
+	// bins holding data in bin order, with the default in the gaps
+	// (repeat) — no row per empty bin, and no list of all bins per group.
+	var defs, defJSON []string
 	for i := range aggs {
 		def, err := g.Expr(n.Defaults[i], nil, false)
 		if err != nil {
 			return "", err
 		}
-		outer = append(outer, "to_json(list(coalesce(__a."+aggNames[i]+", "+def+") ORDER BY __bins.__b)) AS "+out[len(keys)+i])
+		defs = append(defs, def)
+		defJSON = append(defJSON, "CAST(to_json("+def+") AS VARCHAR)")
 	}
-	outer = append(outer, "to_json(list("+strings.ReplaceAll(fmtBin, "__b", "__bins.__b")+" ORDER BY __bins.__b)) AS "+out[len(out)-1])
-	on2 = append(on2, "__a.__b = __bins.__b")
-	aggRel := g.add(agg, nil, false)
-	groups := "(SELECT DISTINCT " + strings.Join(keyNames, ", ") + " FROM " + aggRel.name + ") AS __g"
+	var wsel []string
+	wsel = append(wsel, keyNames...)
+	wsel = append(wsel, "__i")
+	for i := range aggs {
+		wsel = append(wsel, "CAST(to_json(coalesce("+aggNames[i]+", "+defs[i]+")) AS VARCHAR) AS "+aggNames[i])
+	}
+	part := ""
+	if len(keyNames) > 0 {
+		part = "PARTITION BY " + strings.Join(keyNames, ", ") + " "
+	}
+	wsel = append(wsel, "lag(__i, 1, -1) OVER ("+part+"ORDER BY __i) AS __p")
+	prev := g.add("SELECT "+strings.Join(wsel, ", ")+" FROM "+agg.name, nil, false)
+	var gsel []string
+	gsel = append(gsel, keyNames...)
+	gsel = append(gsel, "max(__i) AS __last")
+	for i := range aggs {
+		gsel = append(gsel, "string_agg(repeat("+defJSON[i]+" || ',', CAST(__i - __p - 1 AS BIGINT)) || "+aggNames[i]+", ',' ORDER BY __i) AS "+aggNames[i])
+	}
+	groups := "SELECT " + strings.Join(gsel, ", ") + " FROM " + prev.name
 	switch {
-	case len(keys) == 0 && n.NonEmpty:
-		groups = "(SELECT 1 AS __one) AS __g"
-	case len(keys) == 0:
+	case len(keys) > 0:
+		groups += " GROUP BY " + strings.Join(keyNames, ", ")
+	case !n.NonEmpty:
 		// Without by, one series, but none at all for an empty input
 		// (unlike summarize) unless kind=nonempty.
-		groups = "(SELECT 1 AS __one WHERE EXISTS (SELECT 1 FROM " + from + ")) AS __g"
+		groups += " HAVING count(*) > 0"
 	}
-	q := "SELECT " + strings.Join(outer, ", ") + " FROM " + groups + " CROSS JOIN (" + bins + ") AS __bins LEFT JOIN " + aggRel.name + " AS __a ON " + strings.Join(on2, " AND ")
-	if len(keys) > 0 {
-		var gb []string
-		for _, k := range keyNames {
-			gb = append(gb, "__g."+k)
-		}
-		q += " GROUP BY " + strings.Join(gb, ", ")
-	} else {
-		// Grouped, so that no group (empty input) gives no row.
-		q += " GROUP BY __g.__one"
+	var outer []string
+	for i := range keys {
+		outer = append(outer, "__g."+keyNames[i]+" AS "+out[i])
 	}
-	return q, nil
+	for i := range aggs {
+		a := "__g." + aggNames[i]
+		// A group without data (kind=nonempty on an empty input) is all
+		// defaults.
+		outer = append(outer, "CAST(CASE WHEN "+a+" IS NULL THEN '[' || CASE WHEN __x.__n > 0 THEN repeat("+defJSON[i]+" || ',', CAST(__x.__n - 1 AS BIGINT)) || "+defJSON[i]+" ELSE '' END || ']' "+
+			"ELSE '[' || "+a+" || repeat(',' || "+defJSON[i]+", CAST(__x.__n - __g.__last - 1 AS BIGINT)) || ']' END AS JSON) AS "+out[len(keys)+i])
+	}
+	outer = append(outer, "__x.__ax AS "+out[len(out)-1])
+	return "SELECT " + strings.Join(outer, ", ") + " FROM (" + groups + ") AS __g, " + axis.name + " AS __x", nil
 }
 
 // IPv4 helpers: an address a.b.c.d[/n] as a number, its prefix length,

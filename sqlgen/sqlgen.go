@@ -33,6 +33,9 @@ type Dialect interface {
 	Generator(g *Gen, name string, call *plan.Call, args []string, pred bool) (string, error)
 	// Path prints a dynamic property/index access.
 	Path(g *Gen, x string, steps []any, in []string) (string, error)
+	// TupleField prints value i (from 0) of x, the result of a function
+	// returning several values (funcs.Func.Parts), as a dynamic value.
+	TupleField(x string, i int) string
 	// AggGenerator prints an aggregate whose template is "@name".
 	AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (string, error)
 	// MvExpand prints the SELECT of an mv-expand over the CTE from with
@@ -536,13 +539,11 @@ func (g *Gen) Expr(e plan.Expr, in []string, pred bool) (string, error) {
 		}
 		return g.D.Path(g, x, e.Steps, in)
 	case *plan.Field:
-		// A function returning several values gives a dynamic array
-		// holding one element per value.
 		x, err := g.Expr(e.X, in, false)
 		if err != nil {
 			return "", err
 		}
-		return g.D.Path(g, x, []any{int64(e.Index)}, in)
+		return g.D.TupleField(x, e.Index), nil
 	case *plan.Scalar:
 		name, col, err := g.Sub(e.N)
 		if err != nil {

@@ -149,8 +149,15 @@ func jsonNum(v float64, asInt bool) string {
 	return b.String()
 }
 
-// tupleJSON is the dynamic array carrying a function's several values.
-func tupleJSON(parts ...string) string { return "[" + strings.Join(parts, ",") + "]" }
+// tupleJSON carries a function's several values: the list of their JSON
+// texts (sqlgen.SeriesTupleFunc's result).
+func tupleJSON(parts ...string) []any {
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		out[i] = p
+	}
+	return out
+}
 
 // scalarText is a real result as SQL casts it: nil for null.
 func scalarText(v float64) any {
@@ -736,23 +743,30 @@ func iir(x, b, a []float64) ([]float64, bool) {
 	return out, true
 }
 
-// seriesUDF is the DuckDB scalar function wrapping seriesCall.
-type seriesUDF struct{}
+// seriesUDF is the DuckDB scalar function wrapping seriesCall: returning
+// text (sqlgen.SeriesFunc), or a list of texts (sqlgen.SeriesTupleFunc).
+type seriesUDF struct{ tuple bool }
 
-func (seriesUDF) Config() duckdb.ScalarFuncConfig {
+func (u seriesUDF) Config() duckdb.ScalarFuncConfig {
 	varchar, err := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
 	if err != nil {
 		panic(err) // a built-in type always exists
 	}
+	res := varchar
+	if u.tuple {
+		if res, err = duckdb.NewListInfo(varchar); err != nil {
+			panic(err)
+		}
+	}
 	return duckdb.ScalarFuncConfig{
 		InputTypeInfos:      []duckdb.TypeInfo{varchar},
 		VariadicTypeInfo:    varchar,
-		ResultTypeInfo:      varchar,
+		ResultTypeInfo:      res,
 		SpecialNullHandling: true, // null arguments mean "use the default" or give null results
 	}
 }
 
-func (seriesUDF) Executor() duckdb.ScalarFuncExecutor {
+func (u seriesUDF) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
 		name, _ := values[0].(string)
 		args := make([]arg, len(values)-1)
@@ -766,17 +780,25 @@ func (seriesUDF) Executor() duckdb.ScalarFuncExecutor {
 		for len(args) < 8 {
 			args = append(args, arg{null: true, num: math.NaN()})
 		}
-		return seriesCall(name, args)
+		r, err := seriesCall(name, args)
+		if _, isTuple := r.([]any); isTuple != u.tuple && r != nil {
+			return nil, fmt.Errorf("%s: %s called through the wrong SQL function", sqlgen.SeriesFunc, name)
+		}
+		return r, err
 	}}
 }
 
-// registerSeries makes sqlgen.SeriesFunc callable on every connection of
-// the store (DuckDB keeps scalar functions in the instance's catalog).
+// registerSeries makes sqlgen.SeriesFunc and sqlgen.SeriesTupleFunc
+// callable on every connection of the store (DuckDB keeps scalar
+// functions in the instance's catalog).
 func (s *Store) registerSeries(ctx context.Context) error {
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return duckdb.RegisterScalarUDF(conn, sqlgen.SeriesFunc, seriesUDF{})
+	if err := duckdb.RegisterScalarUDF(conn, sqlgen.SeriesFunc, seriesUDF{}); err != nil {
+		return err
+	}
+	return duckdb.RegisterScalarUDF(conn, sqlgen.SeriesTupleFunc, seriesUDF{tuple: true})
 }

@@ -211,8 +211,8 @@ func periodScore(r []float64, p int) float64 {
 // each is refined to the whole period, among those its neighbouring
 // frequencies bracket, with the highest autocorrelation; a period scores
 // the smallest autocorrelation at itself and its multiples up to half
-// the series (a true period repeats); periods scoring 0 and multiples of
-// a better period are dropped.
+// the series (a true period repeats); periods scoring 0 are dropped, and
+// so are multiples of a period scoring at least 90% as well.
 func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float64) {
 	n := len(y)
 	periods := make([]float64, max(num, 0))
@@ -231,7 +231,9 @@ func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float
 	}
 	var cands []cand
 	seen := map[int]bool{}
-	for k := 1; k < len(power)-1; k++ {
+	// A frequency of one cycle in the series is no period: at least two
+	// cycles must fit (the reference's "at most half of the series").
+	for k := 2; k < len(power)-1; k++ {
 		if !(power[k] > power[k-1] && power[k] >= power[k+1]) {
 			continue
 		}
@@ -255,17 +257,14 @@ func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float
 			cands = append(cands, cand{best, s})
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].s != cands[j].s {
-			return cands[i].s > cands[j].s
-		}
-		return cands[i].p < cands[j].p
-	})
+	// A multiple of a period repeats too: keep the fundamental unless the
+	// multiple scores clearly better (inferred: within 10%).
+	sort.Slice(cands, func(i, j int) bool { return cands[i].p < cands[j].p })
 	var kept []cand
 	for _, c := range cands {
 		harmonic := false
 		for _, k := range kept {
-			if c.p%k.p == 0 {
+			if c.p%k.p == 0 && k.s >= 0.9*c.s {
 				harmonic = true
 				break
 			}
@@ -274,6 +273,7 @@ func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float
 			kept = append(kept, c)
 		}
 	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].s > kept[j].s })
 	for i := 0; i < num && i < len(kept); i++ {
 		periods[i], scores[i] = float64(kept[i].p), kept[i].s
 	}

@@ -410,8 +410,22 @@ func (c *checker) jsonValue(e ast.Expr) (any, bool) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Sprint(v), true
 		}
+		return jsonReal(v), true
 	}
 	return l.V, true
+}
+
+// jsonReal is a real inside a dynamic literal: it keeps a fraction when
+// whole (dynamic([111.0]) is [111.0], as in Kusto), so that functions
+// telling integers from reals (series_fill_linear) see the literal's type.
+type jsonReal float64
+
+func (r jsonReal) MarshalJSON() ([]byte, error) {
+	s := strconv.FormatFloat(float64(r), 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return []byte(s), nil
 }
 
 // FormatDatetime prints a datetime as Kusto does: ISO 8601 UTC with Z and

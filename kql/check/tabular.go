@@ -417,7 +417,7 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 			// The values of the call: computed once into a hidden
 			// column (a projection of its own), then taken apart.
 			hidden := &plan.ColRef{Index: len(cols), T: types.Dynamic}
-			b, parts, ok := c.bindTuple(item, call, f, &row{cols: cols}, hidden)
+			b, parts, ok := c.bindTuple(item, call, f, &row{cols: cols}, hidden, false)
 			if !ok {
 				return nil
 			}
@@ -450,6 +450,13 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 	}
 	if isIdentity(exprs) && len(exprs) == len(cur.Cols()) {
 		return cur
+	}
+	if cur != in {
+		// Values of calls returning several values are materialised: a
+		// series' values are large, and left inline every reference to
+		// one (mv-expand refers to its columns several times) would
+		// take it out of the call's result again.
+		return &plan.Materialize{In: &plan.Project{In: cur, Exprs: exprs, Columns: cols}}
 	}
 	return &plan.Project{In: cur, Exprs: exprs, Columns: cols}
 }
@@ -516,7 +523,7 @@ func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
 		for _, item := range o.Exprs {
 			if call, f := c.tupleFunc(itemExpr(item)); call != nil {
 				hidden := &plan.ColRef{Index: len(src) + len(tupleExprs), T: types.Dynamic}
-				b, parts, ok := c.bindTuple(item, call, f, r, hidden)
+				b, parts, ok := c.bindTuple(item, call, f, r, hidden, false)
 				if !ok {
 					return nil
 				}
@@ -1243,6 +1250,23 @@ func (c *checker) print(o *ast.PrintOp) plan.Node {
 	var vals []plan.Expr
 	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
 	for i, item := range o.Exprs {
+		if call, f := c.tupleFunc(itemExpr(item)); call != nil {
+			// One row: each value is taken from the call itself.
+			b, parts, ok := c.bindTuple(item, call, f, nil, &plan.ColRef{T: types.Dynamic}, true)
+			if !ok {
+				return nil
+			}
+			for _, p := range parts {
+				name := uniqueName(p.name, taken)
+				e := substitute(p.expr, []plan.Expr{b})
+				cols = append(cols, plan.Column{Name: name, Type: e.Type()})
+				vals = append(vals, e)
+			}
+			continue
+		}
+		if c.multiNameError(item) {
+			return nil
+		}
 		x, name := item, ""
 		if ne, ok := item.(*ast.NamedExpr); ok {
 			x, name = ne.X, ne.Names[0].Name

@@ -9,7 +9,8 @@ package check
 //     function_argument_part (series_fit_line_y_slope); the names are made
 //     unique like other generated names;
 //   - `x = f(...)` names the first value x and adds the others under their
-//     generated names (as Kusto.Language's binder does);
+//     generated names (as Kusto.Language's binder does), except in print,
+//     which keeps only x;
 //   - `(a, b) = f(...)` names the first values; per the reference page of
 //     series_stats ("If you provide a limited number of names, the table
 //     will show only those columns") the values without a name are left
@@ -119,8 +120,10 @@ type tuplePart struct {
 
 // bindTuple binds call (of f, returning several values) against r and
 // returns the call and, for each value the assignment keeps, its column:
-// an expression over ref, the hidden column that will hold the call.
-func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r *row, ref plan.Expr) (plan.Expr, []tuplePart, bool) {
+// an expression over ref, the hidden column that will hold the call. In
+// print, `x = f(...)` keeps only the first value (Kusto.Language's
+// binder: print adds no unnamed tuple columns).
+func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r *row, ref plan.Expr, print bool) (plan.Expr, []tuplePart, bool) {
 	names, compound, _ := tupleNames(item)
 	if len(names) > len(f.Parts) {
 		extra := names[len(f.Parts)]
@@ -149,7 +152,7 @@ func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r 
 		switch {
 		case i < len(names):
 			parts = append(parts, tuplePart{name: names[i].Name, declared: true, expr: e})
-		case compound:
+		case compound, print && len(names) > 0:
 			// (a, b) = f(...): values without a name are left out.
 		default:
 			parts = append(parts, tuplePart{name: prefix + "_" + p.Name, expr: e})
