@@ -21,7 +21,7 @@ import (
 
 // op is one recorded sink call.
 type op struct {
-	kind     byte // 'b' rows of a block, 'e' Emit, 'r' Reject, 'k' Skip, 's' Safe, 'l' handle line here
+	kind     byte // 'b' rows of a block, 'e' Emit, 'c' Record, 'r' Reject, 'k' Skip, 's' Safe, 'l' handle line here
 	blk      *Block
 	from, to int
 	t        *schema.Table
@@ -69,8 +69,9 @@ func (c *chunk) release() {
 	chunks.Put(c)
 }
 
-// recorder is the workers' sink: it records calls as ops. Rows of the fast
-// path go to blocks, and a run of rows of one block is one op.
+// recorder is the workers' sink: it records calls as ops. The fast path
+// hands its rows over through row, into blocks, a run of rows of one
+// block being one op; Emit and Record record the plain calls.
 type recorder struct {
 	ops *[]op
 	// lines and bytes are the chunk's size, for sizing its blocks.
@@ -99,8 +100,6 @@ func (r *recorder) Reject(line int64, reason string) error {
 }
 func (r *recorder) Skip() { *r.ops = append(*r.ops, op{kind: 'k'}) }
 
-// Safe records a safe point: on the last row when the line's last op is
-// that row, else as an op of its own.
 func (r *recorder) Safe(off, line int64) {
 	*r.ops = append(*r.ops, op{kind: 's', off: off, line: line})
 }
