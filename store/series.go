@@ -24,8 +24,9 @@ import (
 // elem is one element of a series: its value (NaN when missing: null or
 // not a number) and whether it was written as an integer.
 type elem struct {
-	v     float64
-	isInt bool
+	v      float64
+	isInt  bool
+	isNull bool // written as null
 }
 
 // arg is one argument as decoded from JSON.
@@ -78,7 +79,10 @@ func decodeArg(v driver.Value) arg {
 
 func decodeElem(r json.RawMessage) elem {
 	t := bytes.TrimSpace(r)
-	if len(t) == 0 || t[0] == 'n' || t[0] == '"' || t[0] == '{' || t[0] == '[' {
+	if len(t) == 0 || t[0] == 'n' {
+		return elem{v: math.NaN(), isNull: true}
+	}
+	if t[0] == '"' || t[0] == '{' || t[0] == '[' {
 		return elem{v: math.NaN()}
 	}
 	switch string(t) {
@@ -460,11 +464,12 @@ func pairwise(a, b arg) ([]float64, []float64, bool) {
 	return x, y, true
 }
 
-func argInt(a arg) bool {
-	if a.isArr {
-		return a.allInt()
+// elemInt tells whether element i of a (a number: itself) is an integer.
+func elemInt(a arg, i int) bool {
+	if !a.isArr {
+		return a.isInt
 	}
-	return a.isInt
+	return i < len(a.arr) && a.arr[i].isInt
 }
 
 var binaryOps = map[string]bool{"add": true, "subtract": true, "multiply": true, "divide": true, "pow": true,
@@ -473,7 +478,7 @@ var binaryOps = map[string]bool{"add": true, "subtract": true, "multiply": true,
 // elementWise applies op element by element (a number stands for a
 // series of itself). Non-numeric or absent elements (series of different
 // lengths) give null, as the reference pages say. add, subtract and
-// multiply keep integers when both sides are integers; divide and pow
+// multiply keep integers when both elements are integers; divide and pow
 // give reals.
 func elementWise(op string, a, b arg) any {
 	x, y, ok := pairwise(a, b)
@@ -482,8 +487,8 @@ func elementWise(op string, a, b arg) any {
 	}
 	var sb strings.Builder
 	sb.WriteByte('[')
-	ints := argInt(a) && argInt(b)
 	for i := range x {
+		ints := elemInt(a, i) && elemInt(b, i)
 		if i > 0 {
 			sb.WriteByte(',')
 		}
@@ -530,7 +535,7 @@ func elementWise(op string, a, b arg) any {
 var unaryOps = map[string]func(float64) float64{
 	"abs": math.Abs, "acos": math.Acos, "asin": math.Asin, "atan": math.Atan, "ceiling": math.Ceil,
 	"cos": math.Cos, "exp": math.Exp, "floor": math.Floor, "log": math.Log, "sin": math.Sin,
-	"sqrt": math.Sqrt, "tan": math.Tan,
+	"tan": math.Tan,
 	"sign": func(v float64) float64 {
 		switch {
 		case v > 0:
@@ -542,11 +547,12 @@ var unaryOps = map[string]func(float64) float64{
 	},
 }
 
-// isMissing tells whether element i of a is a missing value: null (or not
-// a number) when the placeholder is null, else equal to the placeholder.
+// isMissing tells whether element i of a is a missing value: null when
+// the placeholder is null, else equal to the placeholder (then a null is
+// a value like any other).
 func isMissing(a arg, i int, placeholder arg) bool {
 	if placeholder.null || missing(placeholder.num) {
-		return missing(a.arr[i].v)
+		return a.arr[i].isNull
 	}
 	return a.arr[i].v == placeholder.num
 }

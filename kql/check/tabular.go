@@ -417,7 +417,7 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 			// The values of the call: computed once into a hidden
 			// column (a projection of its own), then taken apart.
 			hidden := &plan.ColRef{Index: len(cols), T: types.Dynamic}
-			b, parts, ok := c.bindTuple(item, call, f, &row{cols: cols}, hidden, false)
+			b, parts, ok := c.bindTuple(item, call, f, &row{cols: cols}, hidden, extendStyle)
 			if !ok {
 				return nil
 			}
@@ -523,7 +523,7 @@ func (c *checker) project(o *ast.ProjectOp, in plan.Node) plan.Node {
 		for _, item := range o.Exprs {
 			if call, f := c.tupleFunc(itemExpr(item)); call != nil {
 				hidden := &plan.ColRef{Index: len(src) + len(tupleExprs), T: types.Dynamic}
-				b, parts, ok := c.bindTuple(item, call, f, r, hidden, false)
+				b, parts, ok := c.bindTuple(item, call, f, r, hidden, projectStyle)
 				if !ok {
 					return nil
 				}
@@ -1252,7 +1252,7 @@ func (c *checker) print(o *ast.PrintOp) plan.Node {
 	for i, item := range o.Exprs {
 		if call, f := c.tupleFunc(itemExpr(item)); call != nil {
 			// One row: each value is taken from the call itself.
-			b, parts, ok := c.bindTuple(item, call, f, nil, &plan.ColRef{T: types.Dynamic}, true)
+			b, parts, ok := c.bindTuple(item, call, f, nil, &plan.ColRef{T: types.Dynamic}, printStyle)
 			if !ok {
 				return nil
 			}

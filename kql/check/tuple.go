@@ -11,10 +11,11 @@ package check
 //   - `x = f(...)` names the first value x and adds the others under their
 //     generated names (as Kusto.Language's binder does), except in print,
 //     which keeps only x;
-//   - `(a, b) = f(...)` names the first values; per the reference page of
-//     series_stats ("If you provide a limited number of names, the table
-//     will show only those columns") the values without a name are left
-//     out;
+//   - `(a, b) = f(...)` names the first values; the values without a name
+//     are left out in extend and added under their generated names in
+//     project, as series_fit_2lines' reference page spells out ("extend
+//     (rs, si, v)=series_fit_2lines(series) will return only rs, si and
+//     v"; project returns "rs, si, v and the rest");
 //   - more names than values, or several names for an expression giving
 //     one value, are errors at the offending name.
 //
@@ -111,6 +112,16 @@ func tupleNames(item ast.Expr) (names []*ast.Ident, compound bool, x ast.Expr) {
 	return ne.Names, compound, ne.X
 }
 
+// tupleStyle is the operator binding a tuple assignment: the operators
+// differ in which values without a name they keep.
+type tupleStyle uint8
+
+const (
+	extendStyle tupleStyle = iota
+	projectStyle
+	printStyle
+)
+
 // tuplePart is one output column of a tuple assignment.
 type tuplePart struct {
 	name     string
@@ -123,7 +134,7 @@ type tuplePart struct {
 // an expression over ref, the hidden column that will hold the call. In
 // print, `x = f(...)` keeps only the first value (Kusto.Language's
 // binder: print adds no unnamed tuple columns).
-func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r *row, ref plan.Expr, print bool) (plan.Expr, []tuplePart, bool) {
+func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r *row, ref plan.Expr, style tupleStyle) (plan.Expr, []tuplePart, bool) {
 	names, compound, _ := tupleNames(item)
 	if len(names) > len(f.Parts) {
 		extra := names[len(f.Parts)]
@@ -152,8 +163,8 @@ func (c *checker) bindTuple(item ast.Expr, call *ast.CallExpr, f *funcs.Func, r 
 		switch {
 		case i < len(names):
 			parts = append(parts, tuplePart{name: names[i].Name, declared: true, expr: e})
-		case compound, print && len(names) > 0:
-			// (a, b) = f(...): values without a name are left out.
+		case (compound && style != projectStyle) || (style == printStyle && len(names) > 0):
+			// Values without a name are left out.
 		default:
 			parts = append(parts, tuplePart{name: prefix + "_" + p.Name, expr: e})
 		}

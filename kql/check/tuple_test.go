@@ -44,8 +44,12 @@ func TestTupleNames(t *testing.T) {
 		{y + `| project series_stats(y)`,
 			"series_stats_y_min:real series_stats_y_min_idx:long series_stats_y_max:real series_stats_y_max_idx:long series_stats_y_avg:real series_stats_y_stdev:real series_stats_y_variance:real"},
 		// series_stats' page: "If you provide a limited number of names,
-		// the table will show only those columns."
+		// the table will show only those columns" (in extend); in
+		// project the others follow under their names (series_fit_2lines'
+		// page).
 		{y + `| extend (mn, mi) = series_stats(y)`, "y:dynamic mn:real mi:long"},
+		{y + `| project (mn, mi) = series_stats(y)`,
+			"mn:real mi:long series_stats_y_max:real series_stats_y_max_idx:long series_stats_y_avg:real series_stats_y_stdev:real series_stats_y_variance:real"},
 		// x = f(...): the first value is x, the others keep their names
 		// (Kusto.Language's binder). The corpus' `extend outliers =
 		// series_decompose_anomalies(...) ... where outliers == 1` relies on it.
@@ -63,7 +67,7 @@ func TestTupleNames(t *testing.T) {
 		{`print series_stats(dynamic([1]))`, "series_stats_min:real series_stats_min_idx:long series_stats_max:real series_stats_max_idx:long series_stats_avg:real series_stats_stdev:real series_stats_variance:real"},
 		{`print p = series_periods_detect(dynamic([1]), 0.0, 50.0, 1)`, "p:dynamic"},
 		// Project with a tuple among other items.
-		{y + `| project a = 1, (r2, slope) = series_fit_line(y), y`, "a:long r2:real slope:real y:dynamic"},
+		{y + `| project a = 1, (r2, slope) = series_fit_line(y), y`, "a:long r2:real slope:real series_fit_line_y_variance:real series_fit_line_y_rvariance:real series_fit_line_y_interception:real series_fit_line_y_line_fit:dynamic y:dynamic"},
 	} {
 		if got := colString(resultCols(t, tc.src)); got != tc.want {
 			t.Errorf("%s:\n got  %s\n want %s", tc.src, got, tc.want)

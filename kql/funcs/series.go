@@ -77,7 +77,7 @@ func init() {
 	}
 	// Element-wise math of one series.
 	for _, op := range []string{"abs", "acos", "asin", "atan", "ceiling", "cos", "exp", "floor",
-		"log", "sign", "sin", "sqrt", "tan"} {
+		"log", "sign", "sin", "tan"} {
 		series("series_"+op, "dynamic -> dynamic")
 	}
 }
