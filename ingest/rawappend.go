@@ -46,6 +46,8 @@ type chunkAppender struct {
 	used  [][]byte // buffers pinned for the chunk being filled
 	spare [][]byte // buffers to reuse for the next chunk
 	json  [][]byte // the JSON text of the row's JSON columns
+	// jsonCols are the positions of the JSON columns.
+	jsonCols []int
 
 	// cellsFor is the block table whose columns appendCells checked
 	// against the appender's; blocks are the blocks the chunk's strings
@@ -150,6 +152,9 @@ func newChunkAppender(c driver.Conn, t *schema.Table) (*chunkAppender, error) {
 			return nil, fmt.Errorf("column %s: type not handled by the chunk appender", t.Columns[i].Name)
 		}
 		a.kinds[i] = k
+		if k == kJSON {
+			a.jsonCols = append(a.jsonCols, i)
+		}
 	}
 	a.chunk = mapping.CreateDataChunk(lts)
 	a.cap = int(mapping.VectorSize())
@@ -356,8 +361,8 @@ func (a *chunkAppender) appendCells(b *defender.Block, r int) error {
 		a.cellsFor = b.Table
 	}
 	row := b.Row(r)
-	for i, k := range a.kinds {
-		if k == kJSON && !row[i].Null {
+	for _, i := range a.jsonCols {
+		if !row[i].IsNull() {
 			// As duckdb-go's Appender writes JSON values.
 			js, err := json.Marshal(json.RawMessage(b.Text(&row[i])))
 			if err != nil {
@@ -370,7 +375,7 @@ func (a *chunkAppender) appendCells(b *defender.Block, r int) error {
 	for i := range row {
 		c := &row[i]
 		k := a.kinds[i]
-		if c.Null || k == kTimestamp && c.N == zeroUnix && c.Off == 0 {
+		if c.IsNull() || k == kTimestamp && c.N == zeroUnix && c.Off == 0 {
 			setValid(a.valid[i], n, false)
 			if k == kVarchar || k == kJSON {
 				*(*duckString)(unsafe.Add(a.data[i], n*16)) = duckString{}

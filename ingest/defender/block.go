@@ -82,14 +82,22 @@ func (b *Block) recycle() {
 // Cell is one value of a Block. Its meaning depends on the column's type:
 // string and dynamic cells are Bytes[Off:Off+Len] (dynamic as JSON text);
 // long and int are N; real is N's bits (math.Float64frombits); bool is
-// N != 0; datetime is Unix seconds N and nanoseconds Off. Null is set for
-// null values (never for strings, which are "" instead).
+// N != 0; datetime is Unix seconds N and nanoseconds Off. A null cell has
+// Len == NullLen (strings are never null: "" instead).
 type Cell struct {
-	N    int64
-	Off  uint32
-	Len  uint32
-	Null bool
+	N   int64
+	Off uint32
+	Len uint32
 }
+
+// NullLen is the Len of a null cell.
+const NullLen = ^uint32(0)
+
+// IsNull reports whether c is null.
+func (c *Cell) IsNull() bool { return c.Len == NullLen }
+
+// null is a null cell.
+var null = Cell{Len: NullLen}
 
 // RowMeta tells whether a safe point (byte offset Off, after line Line)
 // follows a block's row.
@@ -127,7 +135,7 @@ func (c *Cell) Time() time.Time { return time.Unix(c.N, int64(c.Off)).UTC() }
 // int32, float64, bool, time.Time, json.RawMessage or nil.
 func (b *Block) Values(r int, dst []any) []any {
 	for i, c := range b.Row(r) {
-		if c.Null {
+		if c.IsNull() {
 			dst = append(dst, nil)
 			continue
 		}
@@ -168,7 +176,11 @@ func blockTypes(t *schema.Table) bool {
 // newRow appends a row of empty strings and nulls and returns its cells.
 func (b *Block) newRow() []Cell {
 	for _, c := range b.Table.Columns {
-		b.Cells = append(b.Cells, Cell{Null: c.Type != types.String})
+		if c.Type == types.String {
+			b.Cells = append(b.Cells, Cell{})
+		} else {
+			b.Cells = append(b.Cells, null)
+		}
 	}
 	b.Meta = append(b.Meta, RowMeta{})
 	return b.Row(len(b.Meta) - 1)
@@ -199,7 +211,7 @@ func setTime(c *Cell, t time.Time) { *c = Cell{N: t.Unix(), Off: uint32(t.Nanose
 func (b *Block) setAny(c *Cell, t types.Type, x any) {
 	switch v := x.(type) {
 	case nil:
-		*c = Cell{Null: true}
+		*c = null
 	case string:
 		if !utf8.ValidString(v) {
 			v = strings.ToValidUTF8(v, "\uFFFD")
@@ -223,9 +235,9 @@ func (b *Block) setAny(c *Cell, t types.Type, x any) {
 	case time.Time:
 		setTime(c, v)
 	default:
-		*c = Cell{Null: true}
+		*c = null
 	}
-	if t == types.String && c.Null {
+	if t == types.String && c.IsNull() {
 		*c = Cell{}
 	}
 }

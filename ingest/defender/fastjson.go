@@ -356,7 +356,10 @@ func (v jv) any() (any, error) {
 func convert(b *Block, c *Cell, t types.Type, v jv) error {
 	switch {
 	case v.kind == 'z':
-		*c = Cell{Null: t != types.String}
+		*c = Cell{}
+		if t != types.String {
+			*c = null
+		}
 		return nil
 	case t == types.String && v.kind == 's':
 		off := len(b.Bytes)
@@ -549,46 +552,28 @@ func (s *streamState) fastLine(no int64, line []byte) (bool, error) {
 // line, not yet validated: it must be one object followed by nothing.
 func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool) (bool, error) {
 	var cat, tm, props jv
-	var hasCat, hasTime, hasProps, done, slow, tsSeen bool
-	var tb *table
-	var b *Block
-	var row []Cell
+	var hasCat, hasTime, hasProps, done bool
+	var p record
 	setTable := func() bool {
 		c := bstr(cat.raw)
 		if cat.kind != 's' || cat.esc || len(c) <= len(categoryPrefix) || c[:len(categoryPrefix)] != categoryPrefix {
 			return false
 		}
 		name := c[len(categoryPrefix):]
-		tb = s.tables[name]
+		tb := s.tables[name]
 		if tb == nil && isBuiltin(name) {
 			tb, _ = s.table(name, nil)
 		}
 		if tb == nil || !tb.builtin || !blockTypes(tb.t) {
 			return false
 		}
-		b = s.block(tb)
-		row = b.newRow()
+		p.tb, p.b = tb, s.block(tb)
+		p.row = p.b.newRow()
 		return true
 	}
-	member := func(key []byte, i int, ok bool, v jv) error {
-		if !ok {
-			if _, ok := tb.lower[lowerASCII(key)]; ok {
-				slow = true // a column spelt differently: let the slow path decide
-			}
-			return nil
-		}
-		if i == tb.ts {
-			tsSeen = true
-		}
-		if err := convert(b, &row[i], tb.t.Columns[i].Type, v); err != nil {
-			slow = true
-			return errSyntax
-		}
-		return nil
-	}
 	fail := func() (bool, error) {
-		if row != nil {
-			b.dropRow()
+		if p.row != nil {
+			p.b.dropRow()
 		}
 		return false, nil
 	}
@@ -607,12 +592,12 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 			j := skipWS(line, i)
 			if hasCat && !done && j < len(line) && line[j] == '{' {
 				if !setTable() {
-					slow = true
+					p.slow = true
 					return skipContainer(line, j, 1)
 				}
 				done = true
 				props.kind = 'o'
-				return eachProperty(line, j, tb, member)
+				return p.properties(line, j)
 			}
 			v, n, err := scanValue(line, i, 1)
 			props = v
@@ -621,7 +606,7 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		_, n, err := scanValue(line, i, 1)
 		return n, err
 	})
-	if err != nil || slow || (whole && skipWS(obj, end) != len(obj)) {
+	if err != nil || p.slow || (whole && skipWS(obj, end) != len(obj)) {
 		return fail()
 	}
 	if !hasCat || !hasProps || props.kind != 'o' {
@@ -632,22 +617,109 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		if !setTable() {
 			return fail()
 		}
-		if _, err := eachProperty(props.raw, 0, tb, member); err != nil || slow {
+		if _, err := p.properties(props.raw, 0); err != nil || p.slow {
 			return fail()
 		}
 	}
-	if tb.ts >= 0 && row[tb.ts].Null {
-		if tsSeen || !hasTime {
+	tb, row := p.tb, p.row
+	if tb.ts >= 0 && row[tb.ts].IsNull() {
+		if p.tsSeen || !hasTime {
 			return fail()
 		}
-		if err := convert(b, &row[tb.ts], types.DateTime, tm); err != nil || row[tb.ts].Null {
+		if err := convert(p.b, &row[tb.ts], types.DateTime, tm); err != nil || row[tb.ts].IsNull() {
 			return fail()
 		}
 	}
-	if tb.tg >= 0 && row[tb.tg].Null && tb.ts >= 0 {
+	if tb.tg >= 0 && row[tb.tg].IsNull() && tb.ts >= 0 {
 		row[tb.tg] = row[tb.ts]
 	}
-	return true, s.emitRow(b)
+	return true, s.emitRow(p.b)
+}
+
+// record is the fast path's state while it reads a record's properties
+// into row, the record's row in block b of table tb. slow is set when the
+// slow path must decide; tsSeen when the properties have a Timestamp.
+type record struct {
+	tb           *table
+	b            *Block
+	row          []Cell
+	slow, tsSeen bool
+}
+
+// properties reads the properties object at b[i] == '{' into the row,
+// validating it as eachMember does, and returns where it ends. Records
+// list their properties in the same order, so the column of the previous
+// record's k-th key is tried first by comparing its name with the text at
+// the key's place (a column name has no quote, escape or non-ASCII byte,
+// so the key is that name exactly when the text is the name followed by a
+// quote).
+func (p *record) properties(b []byte, i int) (int, error) {
+	tb := p.tb
+	if i >= len(b) || b[i] != '{' {
+		return 0, errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for k := 0; ; k++ {
+		if i >= len(b) || b[i] != '"' {
+			return 0, errSyntax
+		}
+		var key []byte
+		var n, col int
+		found, ok := false, false
+		if k < len(tb.pred) {
+			if c := tb.pred[k]; c >= 0 {
+				name := tb.t.Columns[c].Name
+				if e := i + 1 + len(name); e < len(b) && b[e] == '"' && string(b[i+1:e]) == name {
+					key, n, col, found, ok = b[i+1:e], e+1, int(c), true, true
+				}
+			}
+		}
+		if !found {
+			var esc bool
+			var err error
+			key, esc, n, err = scanString(b, i)
+			if err != nil || esc {
+				return 0, errSyntax
+			}
+			col, ok = tb.column(k, key)
+		}
+		i = skipWS(b, n)
+		if i >= len(b) || b[i] != ':' {
+			return 0, errSyntax
+		}
+		v, n, err := scanValue(b, i+1, 2)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case ok:
+			if col == tb.ts {
+				p.tsSeen = true
+			}
+			if err := convert(p.b, &p.row[col], tb.t.Columns[col].Type, v); err != nil {
+				p.slow = true
+				return 0, errSyntax
+			}
+		default:
+			if _, ok := tb.lower[lowerASCII(key)]; ok {
+				p.slow = true // a column spelt differently: let the slow path decide
+			}
+		}
+		i = skipWS(b, n)
+		if i >= len(b) {
+			return 0, errSyntax
+		}
+		if b[i] == '}' {
+			return i + 1, nil
+		}
+		if b[i] != ',' {
+			return 0, errSyntax
+		}
+		i = skipWS(b, i+1)
+	}
 }
 
 // block returns the block that collects the rows of tb.
@@ -704,70 +776,6 @@ func eachMemberLazy(b []byte, i int, depth int, fn func(key []byte, b []byte, i 
 		}
 		n, err = fn(key, b, i+1)
 		if err != nil {
-			return 0, err
-		}
-		i = skipWS(b, n)
-		if i >= len(b) {
-			return 0, errSyntax
-		}
-		if b[i] == '}' {
-			return i + 1, nil
-		}
-		if b[i] != ',' {
-			return 0, errSyntax
-		}
-		i = skipWS(b, i+1)
-	}
-}
-
-// eachProperty walks the properties object at b[i] == '{' as eachMember
-// does, calling fn with each key, its column in tb (ok false if none) and
-// its value. Records list their properties in the same order, so the
-// column of the previous record's k-th key is tried first by comparing its
-// name with the text at the key's place (a column name has no quote,
-// escape or non-ASCII byte, so the key is that name exactly when the text
-// is the name followed by a quote).
-func eachProperty(b []byte, i int, tb *table, fn func(key []byte, col int, ok bool, v jv) error) (int, error) {
-	if i >= len(b) || b[i] != '{' {
-		return 0, errSyntax
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, nil
-	}
-	for k := 0; ; k++ {
-		if i >= len(b) || b[i] != '"' {
-			return 0, errSyntax
-		}
-		var key []byte
-		var n, col int
-		found, ok := false, false
-		if k < len(tb.pred) {
-			if p := tb.pred[k]; p >= 0 {
-				name := tb.t.Columns[p].Name
-				if e := i + 1 + len(name); e < len(b) && b[e] == '"' && string(b[i+1:e]) == name {
-					key, n, col, found, ok = b[i+1:e], e+1, int(p), true, true
-				}
-			}
-		}
-		if !found {
-			var esc bool
-			var err error
-			key, esc, n, err = scanString(b, i)
-			if err != nil || esc {
-				return 0, errSyntax
-			}
-			col, ok = tb.column(k, key)
-		}
-		i = skipWS(b, n)
-		if i >= len(b) || b[i] != ':' {
-			return 0, errSyntax
-		}
-		v, n, err := scanValue(b, i+1, 2)
-		if err != nil {
-			return 0, err
-		}
-		if err := fn(key, col, ok, v); err != nil {
 			return 0, err
 		}
 		i = skipWS(b, n)
