@@ -251,3 +251,30 @@ func TestEmailBombingRuleOnDemo(t *testing.T) {
 		}
 	}
 }
+
+// series_seasonal's reference page: periods detected (6 and 5 bins), one
+// too short to detect (zeros), and forced periods (medians per phase).
+func TestSeriesSeasonalExamples(t *testing.T) {
+	e := seriesEngine(t)
+	for _, tc := range []struct{ query, want string }{
+		{`print s=dynamic([2, 5, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1]) | project series_seasonal(s)`,
+			"[1.0,2.0,3.0,4.0,3.0,2.0,1.0,2.0,3.0,4.0,3.0,2.0,1.0,2.0,3.0,4.0,3.0,2.0,1.0,2.0,3.0,4.0,3.0,2.0,1.0]"},
+		{`print s=dynamic([8, 12, 14, 12, 10, 10, 12, 14, 12, 10, 10, 12, 14, 12, 10, 10, 12, 14, 12, 10]) | project series_seasonal(s)`,
+			"[10.0,12.0,14.0,12.0,10.0,10.0,12.0,14.0,12.0,10.0,10.0,12.0,14.0,12.0,10.0,10.0,12.0,14.0,12.0,10.0]"},
+		{`print s=dynamic([1, 3, 5, 2, 4, 6, 1, 3, 5, 2, 4, 6]) | project series_seasonal(s)`,
+			"[0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0]"},
+		{`print s=dynamic([1, 3, 5, 1, 3, 5, 2, 4, 6]) | project series_seasonal(s, 3)`,
+			"[1.0,3.0,5.0,1.0,3.0,5.0,1.0,3.0,5.0]"},
+		{`print s=dynamic([1, 3, 5, 2, 4, 6, 1, 3, 5, 2, 4, 6]) | project series_seasonal(s, 3)`,
+			"[1.5,3.5,5.5,1.5,3.5,5.5,1.5,3.5,5.5,1.5,3.5,5.5]"},
+	} {
+		res, err := e.Query(context.Background(), tc.query, engine.QueryOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", tc.query, err)
+			continue
+		}
+		if got := engine.FormatValue(types.Dynamic, res.Rows[0][0]); got != tc.want {
+			t.Errorf("%s\n got  %s\n want %s", tc.query, got, tc.want)
+		}
+	}
+}

@@ -222,6 +222,19 @@ func seriesCall(name string, args []arg) (any, error) {
 		}
 		y := a0.floats()
 		return jsonArray(outliers(y, args[2].num, lo, hi, len(y)), false), nil
+	case "series_seasonal":
+		// Period -1 detects it (series_periods_detect with a threshold
+		// of 0.7, the reference page); other values below 1 give zeros.
+		y := a0.floats()
+		period := int(numOr(args[1], -1))
+		if period == -1 {
+			period = 0
+			ps, ss := periodsDetect(y, 4, float64(len(y))/2, 1)
+			if ps[0] > 0 && ss[0] >= 0.7 {
+				period = int(ps[0])
+			}
+		}
+		return jsonArray(seasonal(y, max(period, 0), len(y)), false), nil
 	case "series_periods_detect":
 		ps, ss := periodsDetect(a0.floats(), numOr(args[1], 0), numOr(args[2], 0), int(numOr(args[3], 1)))
 		return tupleJSON(jsonArray(ps, false), jsonArray(ss, false)), nil
@@ -243,6 +256,29 @@ func seriesCall(name string, args []arg) (any, error) {
 		return fmt.Sprintf(`{"rsquare":%s,"slope":%s,"variance":%s,"rvariance":%s,"interception":%s,"line_fit":%s}`,
 			jsonNum(f.rsquare, false), jsonNum(f.slope, false), jsonNum(f.variance, false),
 			jsonNum(f.rvariance, false), jsonNum(f.interception, false), jsonArray(f.line, false)), nil
+	case "series_fit_2lines", "series_fit_2lines_dynamic":
+		f := fitTwoLines(a0.floats())
+		num := func(v float64) string { return jsonNum(v, false) }
+		split := math.NaN()
+		if f.split >= 0 {
+			split = float64(f.split)
+		}
+		side := func(l lineFit) []string {
+			if f.split < 0 {
+				nan := math.NaN()
+				l = lineFit{rsquare: nan, slope: nan, interception: nan, variance: nan, rvariance: nan}
+			}
+			return []string{num(l.rsquare), num(l.slope), num(l.interception), num(l.variance), num(l.rvariance)}
+		}
+		r, l := side(f.right), side(f.left)
+		if name == "series_fit_2lines" {
+			return tupleJSON(append(append([]string{num(f.rsquare), jsonNum(split, true), num(f.variance), num(f.rvariance), jsonArray(f.line, false)}, r...), l...)...), nil
+		}
+		bag := func(v []string) string {
+			return fmt.Sprintf(`{"rsquare":%s,"slope":%s,"interception":%s,"variance":%s,"rvariance":%s}`, v[0], v[1], v[2], v[3], v[4])
+		}
+		return fmt.Sprintf(`{"rsquare":%s,"split_idx":%s,"variance":%s,"rvariance":%s,"line_fit":%s,"right":%s,"left":%s}`,
+			num(f.rsquare), jsonNum(split, true), num(f.variance), num(f.rvariance), jsonArray(f.line, false), bag(r), bag(l)), nil
 	case "series_stats", "series_stats_dynamic":
 		st := seriesStats(a0.floats(), args[1].isB && args[1].b)
 		if name == "series_stats" {

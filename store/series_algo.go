@@ -92,9 +92,13 @@ type lineFit struct {
 // reference's example: interception -1.666 and a first fitted value of
 // 1.064 = 2.730 - 1.666). variance is the sample variance of y, rvariance
 // that of the residuals. The line covers all n positions.
-func fitLine(y []float64, learn, n int) lineFit {
+func fitLine(y []float64, learn, n int) lineFit { return fitRange(y, 0, learn, n) }
+
+// fitRange fits the present elements of y[from:to] (x still the position
+// in the whole series) and extends the line over n positions.
+func fitRange(y []float64, from, to, n int) lineFit {
 	var sx, sy, k float64
-	for i := 0; i < learn && i < len(y); i++ {
+	for i := from; i < to && i < len(y); i++ {
 		if !missing(y[i]) {
 			sx += float64(i + 1)
 			sy += y[i]
@@ -111,7 +115,7 @@ func fitLine(y []float64, learn, n int) lineFit {
 	}
 	mx, my := sx/k, sy/k
 	var sxx, sxy, syy float64
-	for i := 0; i < learn && i < len(y); i++ {
+	for i := from; i < to && i < len(y); i++ {
 		if !missing(y[i]) {
 			dx, dy := float64(i+1)-mx, y[i]-my
 			sxx += dx * dx
@@ -129,7 +133,7 @@ func fitLine(y []float64, learn, n int) lineFit {
 		line[i] = slope*float64(i+1) + icpt
 	}
 	var sres float64
-	for i := 0; i < learn && i < len(y); i++ {
+	for i := from; i < to && i < len(y); i++ {
 		if !missing(y[i]) {
 			r := y[i] - line[i]
 			sres += r * r
@@ -144,6 +148,84 @@ func fitLine(y []float64, learn, n int) lineFit {
 		f.rsquare = 1 - sres/syy
 	}
 	return f
+}
+
+// twoLines is series_fit_2lines' result.
+type twoLines struct {
+	rsquare, variance, rvariance float64
+	split                        int
+	line                         []float64
+	left, right                  lineFit
+}
+
+// fitTwoLines tries every split of y into a left part y[:s] and a right
+// part y[s:] (each of at least two points), fits a line to each, and keeps
+// the split with the best total r-square, 1 - (residual sum of squares of
+// both lines) / (total sum of squares). Inferred: the reference does not
+// say on which side the split index falls (here: the first point of the
+// right part) nor the lines' x origin (here, as for series_fit_line, the
+// position in the whole series, from 1).
+func fitTwoLines(y []float64) twoLines {
+	n := len(y)
+	nan := math.NaN()
+	best := twoLines{rsquare: nan, variance: nan, rvariance: nan, split: -1, line: make([]float64, n)}
+	for i := range best.line {
+		best.line[i] = nan
+	}
+	var sy, k float64
+	for _, v := range y {
+		if !missing(v) {
+			sy += v
+			k++
+		}
+	}
+	if k < 4 {
+		return best
+	}
+	m := sy / k
+	var sst float64
+	for _, v := range y {
+		if !missing(v) {
+			sst += (v - m) * (v - m)
+		}
+	}
+	best.variance = sst / (k - 1)
+	bestSS := math.Inf(1)
+	for s := 2; s <= n-2; s++ {
+		l, r := fitRange(y, 0, s, n), fitRange(y, s, n, n)
+		ss := residualSS(y, l.line, 0, s) + residualSS(y, r.line, s, n)
+		if ss < bestSS {
+			bestSS = ss
+			best.split, best.left, best.right = s, l, r
+		}
+	}
+	if best.split < 0 {
+		return best
+	}
+	for i := range best.line {
+		if i < best.split {
+			best.line[i] = best.left.line[i]
+		} else {
+			best.line[i] = best.right.line[i]
+		}
+	}
+	best.rvariance = bestSS / (k - 1)
+	best.rsquare = 1
+	if sst > 0 {
+		best.rsquare = 1 - bestSS/sst
+	}
+	return best
+}
+
+func residualSS(y, line []float64, from, to int) float64 {
+	var ss float64
+	for i := from; i < to; i++ {
+		if !missing(y[i]) && !missing(line[i]) {
+			r := y[i] - line[i]
+			ss += r * r
+		}
+	}
+	return ss
 }
 
 // acf returns the autocorrelation of y at lags 0..maxLag, each lag's
@@ -217,7 +299,10 @@ func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float
 	n := len(y)
 	periods := make([]float64, max(num, 0))
 	scores := make([]float64, max(num, 0))
-	half := n / 2
+	// Periods (and the lags scoring them) stay below half the series, so
+	// that two whole cycles and more fit: the reference's series_seasonal
+	// example finds no period in 12 points repeating every 6.
+	half := (n - 1) / 2
 	lo := math.Max(minP, 4)
 	hi := math.Min(maxP, float64(half))
 	if n < 8 || lo > hi || num <= 0 {
@@ -326,7 +411,7 @@ func periodogram(y []float64, kmax int) []float64 {
 // periodsValidate scores the given periods of y (series_periods_validate)
 // as periodsDetect scores its candidates (periods rounded to whole bins).
 func periodsValidate(y []float64, ps []float64) []float64 {
-	half := len(y) / 2
+	half := (len(y) - 1) / 2
 	r := acf(y, half)
 	out := make([]float64, len(ps))
 	for i, p := range ps {
@@ -335,6 +420,31 @@ func periodsValidate(y []float64, ps []float64) []float64 {
 			continue
 		}
 		out[i] = periodScore(r, q)
+	}
+	return out
+}
+
+// seasonal is the seasonal component of y for a period (0: none): for
+// each phase, the median of the first learn elements in that phase.
+func seasonal(y []float64, period, learn int) []float64 {
+	out := make([]float64, len(y))
+	if period <= 0 {
+		return out
+	}
+	phase := make([][]float64, period)
+	for i := 0; i < learn && i < len(y); i++ {
+		if !missing(y[i]) {
+			phase[i%period] = append(phase[i%period], y[i])
+		}
+	}
+	med := make([]float64, period)
+	for k := range phase {
+		if len(phase[k]) > 0 {
+			med[k] = median(phase[k])
+		}
+	}
+	for i := range out {
+		out[i] = med[i%period]
 	}
 	return out
 }
@@ -371,23 +481,7 @@ func decompose(y []float64, period int, trend string, testPoints int, seasonalit
 			period = int(ps[0])
 		}
 	}
-	if period > 0 {
-		phase := make([][]float64, period)
-		for i := 0; i < learn; i++ {
-			if !missing(y[i]) {
-				phase[i%period] = append(phase[i%period], y[i])
-			}
-		}
-		med := make([]float64, period)
-		for k := range phase {
-			if len(phase[k]) > 0 {
-				med[k] = median(phase[k])
-			}
-		}
-		for i := range d.seasonal {
-			d.seasonal[i] = med[i%period]
-		}
-	}
+	d.seasonal = seasonal(y, period, learn)
 	des := make([]float64, n)
 	for i := range y {
 		des[i] = y[i] - d.seasonal[i]

@@ -42,6 +42,7 @@ func init() {
 	series("series_decompose_forecast", "dynamic, integer, [integer], [string], [real] -> dynamic", int64(-1), "linefit", 0.6)
 	series("series_outliers", "dynamic, [string], [real], [real], [real] -> dynamic", "ctukey", nil, 10.0, 90.0)
 	tuple("series_periods_detect", "dynamic, real, real, integer -> dynamic", dyn("periods", "scores"))
+	series("series_seasonal", "dynamic, [integer] -> dynamic", int64(-1))
 	tuple("series_periods_validate", "dynamic, real, real... -> dynamic", dyn("periods", "scores"))
 
 	// Regression and statistics.
@@ -49,6 +50,15 @@ func init() {
 		{"rsquare", types.Real}, {"slope", types.Real}, {"variance", types.Real},
 		{"rvariance", types.Real}, {"interception", types.Real}, {"line_fit", types.Dynamic}})
 	series("series_fit_line_dynamic", "dynamic -> dynamic")
+	parts := []Part{{"rsquare", types.Real}, {"split_idx", types.Long}, {"variance", types.Real},
+		{"rvariance", types.Real}, {"line_fit", types.Dynamic}}
+	for _, side := range []string{"right", "left"} {
+		for _, p := range []string{"rsquare", "slope", "interception", "variance", "rvariance"} {
+			parts = append(parts, Part{side + "_" + p, types.Real})
+		}
+	}
+	tuple("series_fit_2lines", "dynamic -> dynamic", parts)
+	series("series_fit_2lines_dynamic", "dynamic -> dynamic")
 	tuple("series_stats", "dynamic, [bool] -> dynamic", []Part{
 		{"min", types.Real}, {"min_idx", types.Long}, {"max", types.Real}, {"max_idx", types.Long},
 		{"avg", types.Real}, {"stdev", types.Real}, {"variance", types.Real}}, false)
