@@ -173,15 +173,22 @@ func blockTypes(t *schema.Table) bool {
 	return true
 }
 
-// newRow appends a row of empty strings and nulls and returns its cells.
-func (b *Block) newRow() []Cell {
-	for _, c := range b.Table.Columns {
-		if c.Type == types.String {
-			b.Cells = append(b.Cells, Cell{})
-		} else {
-			b.Cells = append(b.Cells, null)
+// emptyRow returns the cells of a row of t with nothing in it: "" in the
+// string columns, null in the others.
+func emptyRow(t *schema.Table) []Cell {
+	row := make([]Cell, len(t.Columns))
+	for i, c := range t.Columns {
+		if c.Type != types.String {
+			row[i] = null
 		}
 	}
+	return row
+}
+
+// newRow appends empty, a row of b's table with nothing in it (emptyRow),
+// and returns its cells.
+func (b *Block) newRow(empty []Cell) []Cell {
+	b.Cells = append(b.Cells, empty...)
 	b.Meta = append(b.Meta, RowMeta{})
 	return b.Row(len(b.Meta) - 1)
 }

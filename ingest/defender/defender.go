@@ -36,6 +36,8 @@ type table struct {
 	lower   map[string]int
 	builtin bool
 	tg, ts  int // TimeGenerated and Timestamp positions, -1 if absent
+	// empty is a row of the table with nothing in it (emptyRow).
+	empty []Cell
 	// pred[k] is the column of the k-th property of the last record
 	// (-1 if none): records of one export list their properties in the
 	// same order, so it is tried before the map.
@@ -68,6 +70,7 @@ func newTable(t *schema.Table, builtin bool) *table {
 
 func (tb *table) reindex() {
 	tb.pred = tb.pred[:0]
+	tb.empty = emptyRow(tb.t)
 	for i, c := range tb.t.Columns {
 		tb.idx[c.Name] = i
 		tb.lower[strings.ToLower(c.Name)] = i
@@ -92,6 +95,11 @@ type streamState struct {
 	// workers, records them with the chunk's other sink calls.
 	blocks map[string]*Block
 	rec    *recorder
+	// last is the table and block of the last record of the fast path,
+	// with its category: records come in runs of one category.
+	lastCat   string
+	lastTable *table
+	lastBlock *Block
 }
 
 // Parse implements source.Parser.

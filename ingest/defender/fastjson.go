@@ -559,6 +559,11 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 		if cat.kind != 's' || cat.esc || len(c) <= len(categoryPrefix) || c[:len(categoryPrefix)] != categoryPrefix {
 			return false
 		}
+		if s.lastBlock != nil && c == s.lastCat {
+			p.tb, p.b = s.lastTable, s.lastBlock
+			p.row = p.b.newRow(p.tb.empty)
+			return true
+		}
 		name := c[len(categoryPrefix):]
 		tb := s.tables[name]
 		if tb == nil && isBuiltin(name) {
@@ -568,7 +573,8 @@ func (s *streamState) fastRecord(no int64, where string, obj []byte, whole bool)
 			return false
 		}
 		p.tb, p.b = tb, s.block(tb)
-		p.row = p.b.newRow()
+		s.lastCat, s.lastTable, s.lastBlock = string(cat.raw), tb, p.b
+		p.row = p.b.newRow(tb.empty)
 		return true
 	}
 	fail := func() (bool, error) {

@@ -112,7 +112,7 @@ func (c *chunk) work(s *streamState) {
 	s.out, s.rec = rec, rec
 	// Each chunk gets its own blocks: the sink may still be writing the
 	// previous chunk's.
-	s.blocks = map[string]*Block{}
+	s.blocks, s.lastBlock = map[string]*Block{}, nil
 	defer func() {
 		// One hold per run of rows recorded; a block without any is free.
 		for _, o := range c.ops {
