@@ -279,6 +279,37 @@ func seriesCall(name string, args []arg) (any, error) {
 		}
 		return fmt.Sprintf(`{"rsquare":%s,"split_idx":%s,"variance":%s,"rvariance":%s,"line_fit":%s,"right":%s,"left":%s}`,
 			num(f.rsquare), jsonNum(split, true), num(f.variance), num(f.rvariance), jsonArray(f.line, false), bag(r), bag(l)), nil
+	case "series_fft", "series_ifft":
+		re := a0.floats()
+		im := make([]float64, len(re))
+		if args[1].isArr {
+			im = args[1].floats()
+			if len(im) != len(re) {
+				return nil, nil
+			}
+		}
+		for i := range re {
+			if missing(re[i]) || missing(im[i]) {
+				return nil, nil
+			}
+		}
+		xr, xi := dft(re, im, name == "series_ifft")
+		return tupleJSON(jsonArray(xr, false), jsonArray(xi, false)), nil
+	case "series_fit_poly":
+		y := a0.floats()
+		x := make([]float64, len(y))
+		for i := range x {
+			x[i] = float64(i + 1)
+		}
+		if args[1].isArr {
+			x = args[1].floats()
+		}
+		f, ok := fitPoly(y, x, int(numOr(args[2], 1)))
+		if !ok {
+			return nil, nil
+		}
+		return tupleJSON(jsonNum(f.rsquare, false), jsonArray(f.coefficients, false), jsonNum(f.variance, false),
+			jsonNum(f.rvariance, false), jsonArray(f.fit, false)), nil
 	case "series_stats", "series_stats_dynamic":
 		st := seriesStats(a0.floats(), args[1].isB && args[1].b)
 		if name == "series_stats" {

@@ -228,6 +228,174 @@ func residualSS(y, line []float64, from, to int) float64 {
 	return ss
 }
 
+// dft transforms (re, im) with the discrete Fourier transform
+// X[k] = Σ x[t]·e^(∓2πikt/n) (inverse: the + sign and a factor 1/n), by
+// radix-2 FFT when n is a power of two and directly otherwise.
+func dft(re, im []float64, inverse bool) ([]float64, []float64) {
+	n := len(re)
+	sign := -1.0
+	if inverse {
+		sign = 1
+	}
+	xr, xi := append([]float64(nil), re...), append([]float64(nil), im...)
+	if n > 0 && n&(n-1) == 0 {
+		// Bit-reversal permutation, then butterflies.
+		for i, j := 1, 0; i < n; i++ {
+			bit := n >> 1
+			for ; j&bit != 0; bit >>= 1 {
+				j ^= bit
+			}
+			j ^= bit
+			if i < j {
+				xr[i], xr[j] = xr[j], xr[i]
+				xi[i], xi[j] = xi[j], xi[i]
+			}
+		}
+		for size := 2; size <= n; size <<= 1 {
+			ang := sign * 2 * math.Pi / float64(size)
+			for start := 0; start < n; start += size {
+				for k := 0; k < size/2; k++ {
+					wr, wi := math.Cos(ang*float64(k)), math.Sin(ang*float64(k))
+					a, b := start+k, start+k+size/2
+					tr := wr*xr[b] - wi*xi[b]
+					ti := wr*xi[b] + wi*xr[b]
+					xr[b], xi[b] = xr[a]-tr, xi[a]-ti
+					xr[a], xi[a] = xr[a]+tr, xi[a]+ti
+				}
+			}
+		}
+	} else {
+		or, oi := make([]float64, n), make([]float64, n)
+		for k := 0; k < n; k++ {
+			for t := 0; t < n; t++ {
+				ang := sign * 2 * math.Pi * float64((k*t)%n) / float64(n)
+				c, s := math.Cos(ang), math.Sin(ang)
+				or[k] += re[t]*c - im[t]*s
+				oi[k] += re[t]*s + im[t]*c
+			}
+		}
+		xr, xi = or, oi
+	}
+	if inverse && n > 0 {
+		for i := range xr {
+			xr[i] /= float64(n)
+			xi[i] /= float64(n)
+		}
+	}
+	return xr, xi
+}
+
+// polyFit is series_fit_poly's result.
+type polyFit struct {
+	rsquare, variance, rvariance float64
+	coefficients, fit            []float64
+}
+
+// fitPoly fits a polynomial of the given degree to the points (x[i], y[i])
+// whose coordinates are both present, by least squares (a QR
+// factorisation of the Vandermonde matrix, by modified Gram-Schmidt). The
+// coefficients go from the highest power down; variance and rvariance
+// are as in fitLine, so degree 1 gives series_fit_line's numbers.
+func fitPoly(y, x []float64, degree int) (polyFit, bool) {
+	nan := math.NaN()
+	var px, py []float64
+	for i := range y {
+		if i < len(x) && !missing(y[i]) && !missing(x[i]) {
+			px = append(px, x[i])
+			py = append(py, y[i])
+		}
+	}
+	m, p := len(px), degree+1
+	if degree < 0 || m < p {
+		return polyFit{}, false
+	}
+	// Columns: x^0 .. x^degree.
+	q := make([][]float64, p)
+	for j := range q {
+		q[j] = make([]float64, m)
+		for i := range px {
+			q[j][i] = math.Pow(px[i], float64(j))
+		}
+	}
+	r := make([][]float64, p)
+	for j := range r {
+		r[j] = make([]float64, p)
+	}
+	for j := 0; j < p; j++ {
+		for k := 0; k < j; k++ {
+			var d float64
+			for i := 0; i < m; i++ {
+				d += q[k][i] * q[j][i]
+			}
+			r[k][j] = d
+			for i := 0; i < m; i++ {
+				q[j][i] -= d * q[k][i]
+			}
+		}
+		var norm float64
+		for i := 0; i < m; i++ {
+			norm += q[j][i] * q[j][i]
+		}
+		norm = math.Sqrt(norm)
+		r[j][j] = norm
+		if norm == 0 {
+			return polyFit{}, false
+		}
+		for i := 0; i < m; i++ {
+			q[j][i] /= norm
+		}
+	}
+	// Solve R·c = Qᵀ·y.
+	c := make([]float64, p)
+	for j := p - 1; j >= 0; j-- {
+		var v float64
+		for i := 0; i < m; i++ {
+			v += q[j][i] * py[i]
+		}
+		for k := j + 1; k < p; k++ {
+			v -= r[j][k] * c[k]
+		}
+		c[j] = v / r[j][j]
+	}
+	eval := func(xv float64) float64 {
+		var v float64
+		for j := p - 1; j >= 0; j-- {
+			v = v*xv + c[j]
+		}
+		return v
+	}
+	f := polyFit{variance: nan, rvariance: nan, rsquare: 1, fit: make([]float64, len(y))}
+	for i := range y {
+		f.fit[i] = nan
+		if i < len(x) && !missing(x[i]) {
+			f.fit[i] = eval(x[i])
+		}
+	}
+	var my float64
+	for _, v := range py {
+		my += v
+	}
+	my /= float64(m)
+	var sst, sres float64
+	for i := range py {
+		sst += (py[i] - my) * (py[i] - my)
+		d := py[i] - eval(px[i])
+		sres += d * d
+	}
+	if m > 1 {
+		f.variance = sst / float64(m-1)
+		f.rvariance = sres / float64(m-1)
+	}
+	if sst > 0 {
+		f.rsquare = 1 - sres/sst
+	}
+	f.coefficients = make([]float64, p)
+	for j := range c {
+		f.coefficients[p-1-j] = c[j]
+	}
+	return f, true
+}
+
 // acf returns the autocorrelation of y at lags 0..maxLag, each lag's
 // products averaged over its own count of pairs (the unbiased estimate)
 // and divided by the variance; missing elements count as the mean.

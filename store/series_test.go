@@ -164,6 +164,43 @@ func TestSeriesTupleFunctions(t *testing.T) {
 	}
 }
 
+// The Fourier transforms (radix-2 and direct) invert each other, and
+// series_fit_poly fits an exact polynomial.
+func TestSeriesFFTAndPoly(t *testing.T) {
+	for _, n := range []int{4, 6} {
+		re, im := make([]float64, n), make([]float64, n)
+		for i := range re {
+			re[i] = float64(i + 1)
+		}
+		fr, fi := dft(re, im, false)
+		if n == 4 {
+			want := [][]float64{{10, -2, -2, -2}, {0, 2, 0, -2}}
+			for i := range fr {
+				if math.Abs(fr[i]-want[0][i]) > 1e-9 || math.Abs(fi[i]-want[1][i]) > 1e-9 {
+					t.Errorf("fft([1,2,3,4]) = %v %v, want %v", fr, fi, want)
+					break
+				}
+			}
+		}
+		br, bi := dft(fr, fi, true)
+		for i := range br {
+			if math.Abs(br[i]-re[i]) > 1e-9 || math.Abs(bi[i]) > 1e-9 {
+				t.Errorf("n=%d: ifft(fft(x)) = %v %v", n, br, bi)
+				break
+			}
+		}
+	}
+	y := []float64{6, 11, 18, 27, math.NaN(), 51} // x² + 2x + 3 at x = 1..6
+	x := []float64{1, 2, 3, 4, 5, 6}
+	f, ok := fitPoly(y, x, 2)
+	if !ok || math.Abs(f.rsquare-1) > 1e-9 || math.Abs(f.coefficients[0]-1) > 1e-9 || math.Abs(f.coefficients[1]-2) > 1e-9 || math.Abs(f.coefficients[2]-3) > 1e-9 || math.Abs(f.fit[4]-38) > 1e-9 {
+		t.Errorf("fitPoly = %+v %v", f, ok)
+	}
+	if _, ok := fitPoly([]float64{1, 2}, []float64{1, 2}, 2); ok {
+		t.Error("fitPoly fitted 3 coefficients to 2 points")
+	}
+}
+
 // periodsDetect finds the period of a clean periodic signal, not its
 // multiples, and nothing in noise-free constant data.
 func TestPeriodsDetect(t *testing.T) {

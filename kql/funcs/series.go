@@ -59,6 +59,15 @@ func init() {
 	}
 	tuple("series_fit_2lines", "dynamic -> dynamic", parts)
 	series("series_fit_2lines_dynamic", "dynamic -> dynamic")
+	tuple("series_fit_poly", "dynamic, [dynamic], [integer] -> dynamic", []Part{
+		{"rsquare", types.Real}, {"coefficients", types.Dynamic}, {"variance", types.Real},
+		{"rvariance", types.Real}, {"poly_fit", types.Dynamic}}, nil, int64(1))
+
+	// Fourier transforms. Inferred: the values' names when unnamed
+	// (series_fft_x_real, series_fft_x_imag); the pages only show them
+	// assigned, as in extend (fft_y_real, fft_y_imag) = series_fft(...).
+	tuple("series_fft", "dynamic, [dynamic] -> dynamic", dyn("real", "imag"), nil)
+	tuple("series_ifft", "dynamic, [dynamic] -> dynamic", dyn("real", "imag"), nil)
 	tuple("series_stats", "dynamic, [bool] -> dynamic", []Part{
 		{"min", types.Real}, {"min_idx", types.Long}, {"max", types.Real}, {"max_idx", types.Long},
 		{"avg", types.Real}, {"stdev", types.Real}, {"variance", types.Real}}, false)
