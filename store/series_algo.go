@@ -253,9 +253,9 @@ func dft(re, im []float64, inverse bool) ([]float64, []float64) {
 		}
 		for size := 2; size <= n; size <<= 1 {
 			ang := sign * 2 * math.Pi / float64(size)
-			for start := 0; start < n; start += size {
-				for k := 0; k < size/2; k++ {
-					wr, wi := math.Cos(ang*float64(k)), math.Sin(ang*float64(k))
+			for k := 0; k < size/2; k++ {
+				wr, wi := math.Cos(ang*float64(k)), math.Sin(ang*float64(k))
+				for start := 0; start < n; start += size {
 					a, b := start+k, start+k+size/2
 					tr := wr*xr[b] - wi*xi[b]
 					ti := wr*xi[b] + wi*xr[b]
@@ -396,11 +396,21 @@ func fitPoly(y, x []float64, degree int) (polyFit, bool) {
 	return f, true
 }
 
-// acf returns the autocorrelation of y at lags 0..maxLag, each lag's
+// autocorr is the autocorrelation of a series at lags 0..max, each lag's
 // products averaged over its own count of pairs (the unbiased estimate)
-// and divided by the variance; missing elements count as the mean.
-func acf(y []float64, maxLag int) []float64 {
+// and divided by the variance; missing elements count as the mean. The
+// lag products come from one FFT of the zero-padded deviations (the
+// Wiener-Khinchin theorem), O(n log n) for all lags.
+type autocorr struct {
+	c   []float64 // Σ d[i]·d[i+lag]
+	n   int
+	v0  float64 // variance (0: constant series, every lag 0)
+	max int
+}
+
+func acf(y []float64, maxLag int) *autocorr {
 	n := len(y)
+	r := &autocorr{n: n, max: min(maxLag, n-1)}
 	var s, k float64
 	for _, v := range y {
 		if !missing(v) {
@@ -408,43 +418,50 @@ func acf(y []float64, maxLag int) []float64 {
 			k++
 		}
 	}
-	out := make([]float64, maxLag+1)
 	if k == 0 {
-		return out
+		return r
 	}
-	m := s / k
-	d := make([]float64, n)
-	var v0 float64
+	mean := s / k
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	re, im := make([]float64, size), make([]float64, size)
 	for i, v := range y {
 		if !missing(v) {
-			d[i] = v - m
+			re[i] = v - mean
 		}
-		v0 += d[i] * d[i]
+		r.v0 += re[i] * re[i]
 	}
-	v0 /= float64(n)
-	if v0 == 0 {
-		return out
+	r.v0 /= float64(n)
+	if r.v0 == 0 {
+		return r
 	}
-	for lag := 0; lag <= maxLag && lag < n; lag++ {
-		var c float64
-		for i := 0; i+lag < n; i++ {
-			c += d[i] * d[i+lag]
-		}
-		out[lag] = c / float64(n-lag) / v0
+	fr, fi := dft(re, im, false)
+	for i := range fr {
+		fr[i], fi[i] = fr[i]*fr[i]+fi[i]*fi[i], 0
 	}
-	return out
+	r.c, _ = dft(fr, fi, true)
+	return r
 }
 
-// periodScore scores period p of a series with autocorrelation r (lags up
-// to len(r)-1): the smallest autocorrelation at p and its multiples within
-// the lags, at least 0.
-func periodScore(r []float64, p int) float64 {
-	if p <= 0 || p >= len(r) {
+// at is the autocorrelation at lag (0 outside 0..max).
+func (r *autocorr) at(lag int) float64 {
+	if r.v0 == 0 || lag < 0 || lag > r.max {
+		return 0
+	}
+	return r.c[lag] / float64(r.n-lag) / r.v0
+}
+
+// periodScore scores period p: the smallest autocorrelation at p and its
+// multiples within the lags, at least 0.
+func periodScore(r *autocorr, p int) float64 {
+	if p <= 0 || p > r.max {
 		return 0
 	}
 	s := math.Inf(1)
-	for q := p; q < len(r); q += p {
-		s = math.Min(s, r[q])
+	for q := p; q <= r.max; q += p {
+		s = math.Min(s, r.at(q))
 	}
 	return math.Max(s, 0)
 }
@@ -498,8 +515,8 @@ func periodsDetect(y []float64, minP, maxP float64, num int) ([]float64, []float
 		from, to = math.Max(from, lo), math.Min(to, hi)
 		best, bestR := 0, math.Inf(-1)
 		for p := int(math.Ceil(from)); float64(p) <= to; p++ {
-			if r[p] > bestR {
-				best, bestR = p, r[p]
+			if v := r.at(p); v > bestR {
+				best, bestR = p, v
 			}
 		}
 		if best == 0 || seen[best] {
