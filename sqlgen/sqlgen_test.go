@@ -2,9 +2,11 @@ package sqlgen
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/quarry-kql/quarry/kql/funcs"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/plan"
 )
@@ -85,5 +87,34 @@ func TestPathString(t *testing.T) {
 func TestFill(t *testing.T) {
 	if got := fill("f({0}, {1}) {*} {9}", []string{"a", "b"}); got != "f(a, b) a, b {9}" {
 		t.Errorf("fill = %s", got)
+	}
+}
+
+// A series function is a call of the store's SeriesFunc with its name and
+// every argument as JSON text, cast to the result's type; one returning
+// several values calls SeriesTupleFunc, and its values are taken out of
+// the list one by one.
+func TestSeriesSQL(t *testing.T) {
+	sum, _ := funcs.Lookup("series_sum")
+	fit, _ := funcs.Lookup("series_fit_line")
+	y := &plan.Lit{V: "[1,2]", T: types.Dynamic}
+	root := &plan.Values{
+		Columns: []plan.Column{{Name: "s", Type: types.Real}, {Name: "slope", Type: types.Dynamic}},
+		Rows: [][]plan.Expr{{
+			&plan.Call{F: sum, Args: []plan.Expr{y}, T: types.Real},
+			&plan.Field{X: &plan.Call{F: fit, Args: []plan.Expr{y}, T: types.Dynamic}, Index: 1, Name: "slope"},
+		}},
+	}
+	sql, err := Generate(DuckDB, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`CAST(quarry_series('series_sum', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)) AS DOUBLE)`,
+		`CAST((quarry_series_tuple('series_fit_line', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)))[2] AS JSON)`,
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("SQL lacks %s:\n%s", want, sql)
+		}
 	}
 }

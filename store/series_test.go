@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"math"
 	"testing"
 
+	"github.com/quarry-kql/quarry/kql/funcs"
 	"github.com/quarry-kql/quarry/sqlgen"
 )
 
@@ -221,5 +223,51 @@ func TestPeriodsDetect(t *testing.T) {
 	ps, ss = periodsDetect(flat, 4, 20, 1)
 	if ps[0] != 0 || ss[0] != 0 {
 		t.Errorf("constant series: periods %v scores %v", ps, ss)
+	}
+}
+
+// Every catalog function with the series template is implemented here,
+// and through the SQL function its results have the catalog's shape: a
+// list of values for functions returning several, one value otherwise.
+func TestSeriesCatalogImplemented(t *testing.T) {
+	n := 0
+	for _, name := range funcs.Names() {
+		f, _ := funcs.Lookup(name)
+		if f.SQL["duckdb"] != funcs.SeriesTemplate || f.Name != name {
+			continue
+		}
+		n++
+		// Required arguments by kind, then the documented defaults, as
+		// the binder passes them.
+		sig := f.Sigs[0]
+		var args []arg
+		for i, p := range sig.Params {
+			if i >= len(sig.Params)-sig.Optional {
+				break
+			}
+			text := map[string]string{"dynamic": "[1,2,3,4,5,6,7,8,9,10]", "real": "4", "integer": "1", "bool": "true"}[p]
+			if text == "" {
+				text = "2"
+			}
+			args = append(args, decodeArg(text))
+		}
+		for _, d := range f.Defaults {
+			b, _ := json.Marshal(d)
+			args = append(args, decodeArg(string(b)))
+		}
+		for len(args) < 8 {
+			args = append(args, arg{null: true, num: math.NaN()})
+		}
+		r, err := seriesCall(name, args)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if list, ok := r.([]any); ok != (len(f.Parts) > 0) || (ok && len(list) != len(f.Parts)) {
+			t.Errorf("%s: result %#v for %d parts", name, r, len(f.Parts))
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d series functions in the catalog", n)
 	}
 }
