@@ -21,7 +21,9 @@ package check
 //
 // The call is computed once, into a hidden column of a first projection;
 // a second projection takes the values out of it (plan.Field) and drops
-// it.
+// it. In extend that second projection is materialised, so that later
+// operators referring to a value several times (mv-expand does) read a
+// column rather than take the value out of the call's result again.
 
 import (
 	"strings"
