@@ -660,7 +660,16 @@ func decompose(y []float64, period int, trend string, testPoints int, seasonalit
 		trend: make([]float64, n), residual: make([]float64, n),
 	}
 	if period < 0 {
-		ps, ss := periodsDetect(y[:learn], 4, float64(learn)/2, 1)
+		// Inferred: the period is detected on the learning points less
+		// their least-squares line. The reference's examples detect the
+		// weekly period of a series with a trend (t/72 over five weeks),
+		// whose autocorrelation the trend would otherwise swamp.
+		f := fitLine(y, learn, learn)
+		detrended := make([]float64, learn)
+		for i := range detrended {
+			detrended[i] = y[i] - f.line[i]
+		}
+		ps, ss := periodsDetect(detrended, 4, float64(learn)/2, 1)
 		period = 0
 		if len(ps) > 0 && ps[0] > 0 && ss[0] >= seasonalityThreshold {
 			period = int(ps[0])
