@@ -1563,13 +1563,13 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 			return "", err
 		}
 		defs = append(defs, def)
-		defJSON = append(defJSON, "CAST(to_json("+def+") AS VARCHAR)")
+		defJSON = append(defJSON, "coalesce(CAST(to_json("+def+") AS VARCHAR), 'null')")
 	}
 	var wsel []string
 	wsel = append(wsel, keyNames...)
 	wsel = append(wsel, "__i")
 	for i := range aggs {
-		wsel = append(wsel, "CAST(to_json(coalesce("+aggNames[i]+", "+defs[i]+")) AS VARCHAR) AS "+aggNames[i])
+		wsel = append(wsel, "coalesce(CAST(to_json(coalesce("+aggNames[i]+", "+defs[i]+")) AS VARCHAR), 'null') AS "+aggNames[i])
 	}
 	part := ""
 	if len(keyNames) > 0 {
