@@ -227,6 +227,9 @@ func TestMakeSeries(t *testing.T) {
 a,[3,-1,-1],[2,0,0],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]
 b,[-1,-1,5],[0,0,1],["2024-01-01T00:00:00.0000000Z","2024-01-02T00:00:00.0000000Z","2024-01-03T00:00:00.0000000Z"]`)
 	expect(t, `range x from 1 to 5 step 1 | make-series c = count() on x from 0 to 6 step 2`, "c,x\n[1,2,2],[0,2,4]")
+	// A real axis.
+	expect(t, `range x from 1 to 20 step 1 | extend v = x * 0.5 | make-series c = count() on v from 0.0 to 10.0 step 2.5`,
+		"c,v\n[4,5,5,5],[0.0,2.5,5.0,7.5]")
 	// A null default (and a bin whose aggregate is null) is null in the
 	// array, in its place.
 	expect(t, `datatable(k:string, t:datetime, v:real)["a", datetime(2024-01-01), 1.0, "a", datetime(2024-01-01 05:00), real(null), "a", datetime(2024-01-01 13:00), 2.5]

@@ -1510,7 +1510,14 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 		index = "CAST(floor((" + on + " - __r.__lo) / " + step + ") AS BIGINT)"
 		fmtBin = "__b"
 	}
-	bins := "range(__lo, __hi, " + step + ")"
+	bins, count := "range(__lo, __hi, "+step+")", ""
+	if !isTime {
+		// DuckDB's range has no real form: count the bins and scale.
+		count = "CAST(greatest(ceil((__hi - __lo) / " + step + "), 0) AS BIGINT)"
+		bins = "list_transform(range(0, " + count + "), __j -> __lo + __j * " + step + ")"
+	} else {
+		count = "len(" + bins + ")"
+	}
 	var keys, keyNames []string
 	for i, k := range n.Keys {
 		s, err := g.Expr(k, in, false)
@@ -1541,7 +1548,7 @@ func (d duckdb) MakeSeries(g *Gen, n *plan.MakeSeries, from string, in []string,
 		aggNames = append(aggNames, d.QuoteIdent(fmt.Sprintf("__a%d", i)))
 	}
 	// The axis: its bounds, number of bins and the bins as JSON, once.
-	axis := g.add("SELECT __lo, __hi, len("+bins+") AS __n, to_json(list_transform("+bins+", __b -> "+fmtBin+")) AS __ax FROM (SELECT "+lo+" AS __lo, "+hi+" AS __hi)", nil, false)
+	axis := g.add("SELECT __lo, __hi, "+count+" AS __n, to_json(list_transform("+bins+", __b -> "+fmtBin+")) AS __ax FROM (SELECT "+lo+" AS __lo, "+hi+" AS __hi)", nil, false)
 	// Per group and bin.
 	var sel []string
 	for i := range keys {
