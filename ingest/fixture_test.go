@@ -517,3 +517,23 @@ func TestDefenderBlocksMatchRows(t *testing.T) {
 		{`SELECT FileSize::VARCHAR FROM EmailAttachmentInfo WHERE FileName = 'a.pdf'`, "99"},
 	})
 }
+
+// An ingest runs DuckDB with one worker thread and gives the store its
+// earlier number back.
+func TestThreadsRestored(t *testing.T) {
+	st := openStore(t, ":memory:")
+	if _, err := st.DB.Exec(`SET GLOBAL threads = 3`); err != nil {
+		t.Fatal(err)
+	}
+	var during int64
+	runIngest(t, st, Options{RejectsDir: t.TempDir(), OnCommit: func(string, int64) {
+		st.DB.QueryRow(`SELECT current_setting('threads')::BIGINT`).Scan(&during)
+	}}, "testdata/defender/storage.json")
+	var after int64
+	if err := st.DB.QueryRow(`SELECT current_setting('threads')::BIGINT`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if during != 1 || after != 3 {
+		t.Errorf("threads during the ingest %d, after %d; want 1, 3", during, after)
+	}
+}
