@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"database/sql/driver"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,17 +183,39 @@ func (a *chunkAppender) vectors() {
 type duckString [2]uint64
 
 // makeDuckString returns the duckdb_string_t of s; long strings point at p.
+// The words are built in registers: writing the bytes into a zeroed
+// 16-byte variable and reading it back as words stalled the CPU.
 func makeDuckString(s string, p unsafe.Pointer) duckString {
-	var d duckString
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&d[0])), 16)
-	binary.LittleEndian.PutUint32(b, uint32(len(s)))
-	if len(s) <= 12 {
-		copy(b[4:], s)
-		return d
+	n := len(s)
+	if n > 12 {
+		return duckString{uint64(n) | uint64(le32(s))<<32, uint64(uintptr(p))}
 	}
-	copy(b[4:8], s)
-	d[1] = uint64(uintptr(p))
-	return d
+	// Inlined: bytes 0–3 in the high half of the first word, 4–11 in the
+	// second, the rest zero.
+	var lo, hi uint64
+	if n >= 4 {
+		lo = uint64(le32(s))
+		if n >= 8 {
+			hi = uint64(le32(s[4:]))
+			for i := 8; i < n; i++ {
+				hi |= uint64(s[i]) << (8 * (i - 4))
+			}
+		} else {
+			for i := 4; i < n; i++ {
+				hi |= uint64(s[i]) << (8 * (i - 4))
+			}
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			lo |= uint64(s[i]) << (8 * i)
+		}
+	}
+	return duckString{uint64(n) | lo<<32, hi}
+}
+
+// le32 reads the first four bytes of s as a little-endian word.
+func le32(s string) uint32 {
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 const arenaSize = 256 << 10
