@@ -182,16 +182,24 @@ func (a *chunkAppender) vectors() {
 // little-endian order as on the platforms DuckDB's Go bindings ship for.
 type duckString [2]uint64
 
-// makeDuckString returns the duckdb_string_t of s; long strings point at p.
-// The words are built in registers: writing the bytes into a zeroed
-// 16-byte variable and reading it back as words stalled the CPU.
-func makeDuckString(s string, p unsafe.Pointer) duckString {
+// putDuckString writes the duckdb_string_t of s at dst; long strings
+// point at p. The two words are computed in registers and stored one by
+// one: building them in memory and copying them as 16 bytes stalled the
+// CPU (store forwarding), a quarter of the chunk appender's time in perf.
+func putDuckString(dst unsafe.Pointer, s string, p unsafe.Pointer) {
+	w0, w1 := duckWords(s, p)
+	*(*uint64)(dst) = w0
+	*(*uint64)(unsafe.Add(dst, 8)) = w1
+}
+
+// duckWords returns the two words of the duckdb_string_t of s: the length
+// and the first four bytes, then the next eight bytes inlined (the rest
+// zero) or, for a string longer than 12 bytes, the pointer p.
+func duckWords(s string, p unsafe.Pointer) (uint64, uint64) {
 	n := len(s)
 	if n > 12 {
-		return duckString{uint64(n) | uint64(le32(s))<<32, uint64(uintptr(p))}
+		return uint64(n) | uint64(le32(s))<<32, uint64(uintptr(p))
 	}
-	// Inlined: bytes 0–3 in the high half of the first word, 4–11 in the
-	// second, the rest zero.
 	var lo, hi uint64
 	if n >= 4 {
 		lo = uint64(le32(s))
@@ -210,7 +218,7 @@ func makeDuckString(s string, p unsafe.Pointer) duckString {
 			lo |= uint64(s[i]) << (8 * i)
 		}
 	}
-	return duckString{uint64(n) | lo<<32, hi}
+	return uint64(n) | lo<<32, hi
 }
 
 // le32 reads the first four bytes of s as a little-endian word.
@@ -313,7 +321,7 @@ func (a *chunkAppender) appendRow(vals []driver.Value) error {
 			if len(s) > 12 {
 				ptr = a.str(s)
 			}
-			*(*duckString)(unsafe.Add(a.data[i], r*16)) = makeDuckString(s, ptr)
+			putDuckString(unsafe.Add(a.data[i], r*16), s, ptr)
 		case kBigint:
 			*(*int64)(unsafe.Add(a.data[i], r*8)) = toInt64(v)
 		case kInteger:
@@ -416,14 +424,14 @@ func (a *chunkAppender) appendCells(b *defender.Block, r int) error {
 				}
 				ptr = unsafe.Pointer(unsafe.SliceData(text))
 			}
-			*(*duckString)(unsafe.Add(a.data[i], n*16)) = makeDuckString(unsafe.String(unsafe.SliceData(text), len(text)), ptr)
+			putDuckString(unsafe.Add(a.data[i], n*16), unsafe.String(unsafe.SliceData(text), len(text)), ptr)
 		case kJSON:
 			s := unsafe.String(unsafe.SliceData(a.json[i]), len(a.json[i]))
 			var ptr unsafe.Pointer
 			if len(s) > 12 {
 				ptr = a.str(s)
 			}
-			*(*duckString)(unsafe.Add(a.data[i], n*16)) = makeDuckString(s, ptr)
+			putDuckString(unsafe.Add(a.data[i], n*16), s, ptr)
 		case kBigint:
 			*(*int64)(unsafe.Add(a.data[i], n*8)) = c.N
 		case kInteger:
