@@ -15,6 +15,7 @@ import (
 	"github.com/quarry-kql/quarry/demo"
 	"github.com/quarry-kql/quarry/internal/testenv"
 	"github.com/quarry-kql/quarry/kql/diag"
+	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/store"
 )
 
@@ -94,7 +95,7 @@ func TestSentinelEmailRules(t *testing.T) {
 				continue
 			}
 			if gap := schemaGap(d.Msg); gap != "" {
-				unsupported["schema lacks "+gap]++
+				unsupported["documented schema lacks "+gap]++
 				continue
 			}
 			t.Errorf("%s: %v (expected success or \"not supported yet\")", n, d)
@@ -104,16 +105,21 @@ func TestSentinelEmailRules(t *testing.T) {
 	if len(names) != 67 {
 		t.Errorf("%d rules, want 67", len(names))
 	}
-	if ok < 30 {
-		t.Errorf("only %d of %d rules compile", ok, len(names))
+	// 65 today: the two left are the EntraIdSignInEvents column above and
+	// an mv-apply form not supported yet.
+	if ok < 65 {
+		t.Errorf("only %d of %d rules compile, want at least 65", ok, len(names))
 	}
 }
 
-// schemaGap recognises the EmailEvents columns Microsoft added after the
-// built-in schema was written (package schema): rules using them fail
-// with "unknown column" until the schema gains them.
+// schemaGap recognises columns a rule reads that the documented schema of
+// its table does not have.
 func schemaGap(msg string) string {
-	for _, c := range []string{"ForwardingInformation", "ThreatClassification"} {
+	// "Risky sign-in attempt from a non-managed device" reads
+	// EntraIdSignInEvents.RiskLevelDuringSignIn, a column of Sentinel's
+	// SigninLogs that Microsoft's reference for EntraIdSignInEvents (and
+	// AADSignInEventsBeta before it) does not list: Kusto rejects it too.
+	for _, c := range []string{"RiskLevelDuringSignIn"} {
 		if strings.HasPrefix(msg, "unknown column '"+c+"'") {
 			return c
 		}
@@ -301,6 +307,13 @@ func TestSentinelRulesRunOnDemo(t *testing.T) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := demo.Load(context.Background(), st, demo.Options{Seed: 1, Rows: 5000, Now: now}, nil); err != nil {
 		t.Fatal(err)
+	}
+	// The built-in tables demo data does not fill exist empty, as the
+	// engine makes them for a query.
+	for _, b := range schema.BuiltinTables() {
+		if err := st.EnsureTable(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cat, err := st.Catalog(context.Background())
 	if err != nil {

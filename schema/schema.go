@@ -1,6 +1,7 @@
 // Package schema holds the built-in table schemas quarry knows without
-// looking at a store: the Microsoft Defender XDR email tables, as documented
-// in the advanced-hunting schema reference. The binder, the store and every
+// looking at a store: the Microsoft Defender XDR email tables, and the
+// three other Defender tables Microsoft's email hunting queries join with
+// them, as documented in the advanced-hunting schema reference. The binder, the store and every
 // ingest source take column names and types from here, so a table written by
 // `quarry ingest` is the same table a hunting rule expects.
 package schema
@@ -143,6 +144,55 @@ var builtin = []*Table{
 			Workload:string NetworkMessageId:string ThreatTypes:string DetectionMethods:string
 			IPAddress:string IsClickedThrough:bool UrlChain:string ReportId:string
 			AppName:string AppVersion:string SourceId:string TimeGenerated:datetime`),
+	},
+
+	// Tables of other Defender XDR services that Microsoft's Email &
+	// Collaboration hunting queries join with the email tables (10 of the
+	// 67 Sentinel email rules read them). quarry does not produce them
+	// from logs; they come from Defender exports (`quarry ingest`) or
+	// `quarry load`. Columns as on the advanced-hunting reference pages
+	// (MicrosoftDocs/defender-docs, defender-xdr/advanced-hunting-<table>-table.md:
+	// CloudAppEvents ms.date 03/28/2025, FileMaliciousContentInfo
+	// 12/01/2025, EntraIdSignInEvents 11/04/2025), TimeGenerated last.
+	{
+		Name: "CloudAppEvents",
+		Doc:  "Events in Office 365 and other cloud apps (Defender for Cloud Apps)",
+		Columns: cols(`Timestamp:datetime ActionType:string Application:string ApplicationId:int
+			AppInstanceId:int AccountObjectId:string AccountId:string AccountDisplayName:string
+			IsAdminOperation:bool DeviceType:string OSPlatform:string IPAddress:string
+			IsAnonymousProxy:bool CountryCode:string City:string Isp:string UserAgent:string
+			ActivityType:string ActivityObjects:dynamic ObjectName:string ObjectType:string
+			ObjectId:string ReportId:string AccountType:string IsExternalUser:bool
+			IsImpersonated:bool IPTags:dynamic IPCategory:string UserAgentTags:dynamic
+			RawEventData:dynamic AdditionalFields:dynamic LastSeenForUser:dynamic
+			UncommonForUser:dynamic AuditSource:string SessionData:dynamic OAuthAppId:string
+			TimeGenerated:datetime`),
+	},
+	{
+		Name: "FileMaliciousContentInfo",
+		Doc:  "Malicious files in SharePoint Online, OneDrive and Teams (Defender for Office 365)",
+		Columns: cols(`Timestamp:datetime Workload:string FileName:string FolderPath:string
+			FileSize:long SHA256:string FileOwnerDisplayName:string FileOwnerUpn:string
+			DocumentId:string ThreatTypes:dynamic ThreatNames:string DetectionMethods:string
+			LastModifyingAccountUpn:string LastModifiedTime:datetime FileCreationTime:datetime
+			ReportId:string TimeGenerated:datetime`),
+	},
+	{
+		Name: "EntraIdSignInEvents",
+		Doc:  "Microsoft Entra ID interactive and non-interactive sign-ins",
+		Columns: cols(`Timestamp:datetime Application:string ApplicationId:string LogonType:string
+			ErrorCode:int CorrelationId:string SessionId:string AccountDisplayName:string
+			AccountObjectId:string AccountUpn:string IsExternalUser:int IsGuestUser:bool
+			AlternateSignInName:string LastPasswordChangeTimestamp:datetime
+			ResourceDisplayName:string ResourceId:string ResourceTenantId:string
+			DeviceName:string EntraIdDeviceId:string OSPlatform:string DeviceTrustType:string
+			IsManaged:int IsCompliant:int AuthenticationProcessingDetails:string
+			AuthenticationRequirement:string TokenIssuerType:int RiskLevelAggregated:int
+			RiskDetails:int RiskState:int UserAgent:string ClientAppUsed:string Browser:string
+			ConditionalAccessPolicies:string ConditionalAccessStatus:int IPAddress:string
+			Country:string State:string City:string Latitude:string Longitude:string
+			NetworkLocationDetails:string RequestId:string ReportId:string EndpointCall:string
+			IsThroughGlobalSecureAccess:bool UniqueTokenId:string TimeGenerated:datetime`),
 	},
 }
 

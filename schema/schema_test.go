@@ -58,7 +58,7 @@ func TestEmailEventsMatchesReference(t *testing.T) {
 }
 
 func TestBuiltinTables(t *testing.T) {
-	want := []string{"EmailAttachmentInfo", "EmailEvents", "EmailPostDeliveryEvents", "EmailUrlInfo", "UrlClickEvents"}
+	want := []string{"CloudAppEvents", "EmailAttachmentInfo", "EmailEvents", "EmailPostDeliveryEvents", "EmailUrlInfo", "EntraIdSignInEvents", "FileMaliciousContentInfo", "UrlClickEvents"}
 	got := BuiltinTables()
 	if len(got) != len(want) {
 		t.Fatalf("got %d tables", len(got))
@@ -95,7 +95,8 @@ func TestLaterColumns(t *testing.T) {
 	}
 	// Every later column is in its table; without them each table has the
 	// columns of its first version.
-	first := map[string]int{"EmailEvents": 40, "EmailAttachmentInfo": 16, "EmailUrlInfo": 7, "EmailPostDeliveryEvents": 13, "UrlClickEvents": 13}
+	first := map[string]int{"EmailEvents": 40, "EmailAttachmentInfo": 16, "EmailUrlInfo": 7, "EmailPostDeliveryEvents": 13, "UrlClickEvents": 13,
+		"CloudAppEvents": 37, "FileMaliciousContentInfo": 17, "EntraIdSignInEvents": 47}
 	for _, tb := range BuiltinTables() {
 		for _, n := range LaterColumns(tb.Name) {
 			if _, ok := tb.Column(n); !ok {
