@@ -1076,11 +1076,26 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			args = append(args, "0")
 		}
 		return "make_timestamp(CAST(" + args[0] + " AS BIGINT), CAST(" + args[1] + " AS BIGINT), CAST(" + args[2] + " AS BIGINT), CAST(" + args[3] + " AS BIGINT), CAST(" + args[4] + " AS BIGINT), CAST(" + args[5] + " AS DOUBLE))", nil
-	case "series":
+	case "series", "gofn":
 		// SeriesFunc(name, arguments as JSON text...) returns JSON text
-		// or a number as text, or NULL.
+		// or a number as text, or NULL. The functions written in Go
+		// ("@gofn") get datetimes and timespans as microseconds.
 		parts := []string{quoteString(call.F.Name)}
-		for _, a := range args {
+		for i, a := range args {
+			if name == "gofn" && (ts[i] == types.DateTime || ts[i] == types.TimeSpan) {
+				a = "epoch_us(" + a + ")"
+			}
+			if name == "gofn" && (call.F.Name == "hash" || call.F.Name == "hash_xxhash64") && i == 0 {
+				// Only strings and datetimes are known to hash as in
+				// Kusto; a dynamic value converted to string is not one.
+				from := ts[i]
+				if c, ok := call.Args[i].(*plan.Convert); ok {
+					from = c.X.Type()
+				}
+				if from != types.String && from != types.DateTime {
+					return "", fmt.Errorf("not supported yet: %s of a %s value", call.F.Name, from)
+				}
+			}
 			parts = append(parts, "CAST(to_json("+a+") AS VARCHAR)")
 		}
 		if len(call.F.Parts) > 0 {

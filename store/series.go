@@ -40,6 +40,7 @@ type arg struct {
 	str   string
 	b     bool
 	isB   bool
+	text  string // the argument's JSON text, trimmed
 }
 
 func decodeArg(v driver.Value) arg {
@@ -48,7 +49,7 @@ func decodeArg(v driver.Value) arg {
 		return arg{null: true, num: math.NaN()}
 	}
 	s = strings.TrimSpace(s)
-	a := arg{num: math.NaN()}
+	a := arg{num: math.NaN(), text: s}
 	switch {
 	case s == "" || s == "null":
 		a.null = true
@@ -179,6 +180,9 @@ func scalarText(v float64) any {
 
 // seriesCall evaluates one call; a nil result is SQL NULL.
 func seriesCall(name string, args []arg) (any, error) {
+	if f, ok := scalarFuncs[name]; ok {
+		return f(args)
+	}
 	a0 := args[0]
 	seriesOnly := strings.HasPrefix(name, "series_") && !binaryOps[strings.TrimPrefix(name, "series_")] && name != "series_dot_product"
 	if seriesOnly && !a0.isArr {

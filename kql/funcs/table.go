@@ -137,7 +137,10 @@ func init() {
 	fn("base64_encode_fromarray", NameNone, "dynamic -> string", "coalesce(to_base64(unhex(array_to_string(list_transform(CAST(json_extract({0}, '$[*]') AS JSON[]), __b -> lpad(to_hex(CAST(__b AS INTEGER)), 2, '0')), ''))), '')")
 	fn("format_bytes", NameNone, "num, [integer], [string] -> string", "@format_bytes")
 	fn("base64_decode_tostring", NameNone, "string -> string", "coalesce(TRY(decode(from_base64({0}))), '')", "base64_decodestring")
-	fn("url_encode", NameNone, "string -> string", "url_encode({0})", "url_encode_component")
+	// .NET's HttpUtility.UrlEncode (Go): lower-case hex, '+' for a space
+	// in url_encode, %20 in url_encode_component.
+	fn("url_encode", NameNone, "string -> string", GoTemplate)
+	fn("url_encode_component", NameNone, "string -> string", GoTemplate)
 	fn("url_decode", NameNone, "string -> string", "url_decode({0})")
 	fn("hash_sha256", NameNone, "any -> string", "@hash_text")
 	fn("hash_md5", NameNone, "any -> string", "@hash_text")
@@ -229,7 +232,8 @@ func init() {
 	fn("array_concat", NameNone, "dynamic, dynamic... -> dynamic", "@array_concat")
 	fn("array_index_of", NameNone, "dynamic, any, [integer], [integer], [integer] -> long", "@array_index_of")
 	fn("set_has_element", NameNone, "dynamic, any -> bool", "@set_has_element")
-	fn("dynamic_to_json", NameNone, "dynamic -> string", "coalesce(CAST({0} AS VARCHAR), '')")
+	// Canonical text: property bags with their keys sorted (Go).
+	fn("dynamic_to_json", NameNone, "dynamic -> string", GoTemplate)
 	fn("array_reverse", NameNone, "dynamic -> dynamic", "to_json(list_reverse(json_extract({0}, '$[*]')))")
 	fn("array_slice", NameNone, "dynamic, integer, integer -> dynamic", "@array_slice")
 	fn("array_sum", NameNone, "dynamic -> real", "list_sum(CAST(json_extract({0}, '$[*]') AS DOUBLE[]))")

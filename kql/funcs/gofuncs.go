@@ -1,0 +1,36 @@
+package funcs
+
+// Functions DuckDB has no counterpart for, implemented in Go by the store
+// (store/series_funcs.go and its neighbours) and called through the same
+// SQL function as the series_* functions. Their template "@gofn" passes
+// the function's name and every argument as JSON text, datetimes and
+// timespans as microseconds (since the Unix epoch for datetimes).
+
+// GoTemplate is the template of the functions implemented in Go.
+const GoTemplate = "@gofn"
+
+func gofn(name, s string, defaults ...any) *Func {
+	f := fn(name, NameNone, s, GoTemplate)
+	f.Defaults = defaults
+	return f
+}
+
+func init() {
+	// hash() is xxhash64 of the value's bytes; only the types whose bytes
+	// are known to agree with Kusto (strings as UTF-8, datetimes as
+	// ticks) are accepted.
+	gofn("hash", "string, [integer] -> long; datetime, [integer] -> long")
+	gofn("hash_xxhash64", "string, [integer] -> long; datetime, [integer] -> long")
+	gofn("treepath", "dynamic -> dynamic")
+	gofn("zlib_decompress_from_base64_string", "string -> string")
+	gofn("gzip_decompress_from_base64_string", "string -> string")
+	gofn("punycode_from_string", "string -> string")
+	gofn("punycode_to_string", "string -> string")
+	gofn("punycode_domain_to_string", "string -> string")
+	gofn("punycode_domain_from_string", "string -> string")
+	gofn("ipv4_range_to_cidr_list", "string, string -> dynamic")
+	gofn("geo_point_to_geohash", "real, real, [integer] -> string", int64(5))
+	gofn("geo_geohash_to_central_point", "string -> dynamic")
+	gofn("geo_geohash_to_polygon", "string -> dynamic")
+	gofn("geo_geohash_neighbors", "string -> dynamic")
+}
