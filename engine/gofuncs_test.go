@@ -20,7 +20,7 @@ func TestGoFunctions(t *testing.T) {
 		{`print hash(datetime("2015-01-01"))`, "1380966698541616202"},
 		{`print hash_xxhash64("World")`, "1846988464401551951"},
 		{`print hash("Hello")`, "753694413698530628"}, // hash-combine-function.md's h1
-		{`print hash("")`, "-1205034819632174695"},   // XXH64 of no bytes, seed 0 (0xEF46DB3751D8E999)
+		{`print hash("")`, "-1205034819632174695"},    // XXH64 of no bytes, seed 0 (0xEF46DB3751D8E999)
 		// dynamic-to-json-function.md: keys sorted at every level.
 		{`print dynamic_to_json(dynamic({'Y10':dynamic({}),'X8':dynamic({'c3':1,'d8':5,'a4':6}),'D1':114,'A1':12,'B1':2,'C1':3,'A14':[15,13,18]}))`,
 			`{"A1":12,"A14":[15,13,18],"B1":2,"C1":3,"D1":114,"X8":{"a4":6,"c3":1,"d8":5},"Y10":{}}`},
