@@ -1,7 +1,9 @@
 // Package chart draws the result of a KQL query as a chart, the way the
 // render operator asks (timechart, linechart, areachart, columnchart,
-// barchart, piechart, scatterchart with their with(...) properties), or as
-// a sensible default chart when the query has no render. It writes SVG for
+// barchart, piechart, scatterchart and anomalychart, with their with(...)
+// properties; from one row per point or from series columns as make-series
+// writes them), or as a sensible default chart when the query has no
+// render. It writes SVG for
 // the web console and PNG for `quarry query --chart out.png`, from one
 // layout.
 package chart

@@ -39,6 +39,10 @@ type canvas interface {
 	polyline(pts []pt, stroke color.RGBA, width float64)
 	polygon(pts []pt, fill color.RGBA)
 	circle(cx, cy, r float64, fill color.RGBA)
+	// marker draws an anomaly mark centred on (x, y): a triangle pointing
+	// up (a spike) or down (a dip); legend tells the legend's sample from
+	// a mark on the plot.
+	marker(x, y float64, up, legend bool)
 	text(x, y float64, s string, a anchor, c color.RGBA, bold, vertical bool)
 }
 
@@ -59,6 +63,33 @@ var palette = []color.RGBA{
 
 func seriesColor(i int) color.RGBA { return palette[i%len(palette)] }
 
+// Anomaly marks: red triangles up for spikes, purple triangles down for
+// dips, apart from the palette's lines.
+var (
+	markUp   = color.RGBA{0xd0, 0x10, 0x1a, 0xff}
+	markDown = color.RGBA{0x6a, 0x1b, 0x9a, 0xff}
+)
+
+// markR is the distance from a mark's centre to its corners.
+const markR = 6.0
+
+func markColor(up bool) color.RGBA {
+	if up {
+		return markUp
+	}
+	return markDown
+}
+
+// triangle returns the corners of an equilateral triangle centred on
+// (x, y) pointing up or down.
+func triangle(x, y, r float64, up bool) []pt {
+	d := 1.0
+	if !up {
+		d = -1
+	}
+	return []pt{{x, y - d*r}, {x + r*0.866, y + d*r/2}, {x - r*0.866, y + d*r/2}}
+}
+
 func fade(c color.RGBA, a uint8) color.RGBA {
 	// premultiplied alpha, as image/color expects
 	f := float64(a) / 255
@@ -73,6 +104,19 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// truncateMiddle shortens s to n characters by cutting its middle, so a
+// legend keeps both a long series value's start and the y column after it
+// ("2c05e13d-…Emailcount").
+func truncateMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	head := (n - 1) / 2
+	tail := n - 1 - head
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
+}
+
 func textW(s string) float64 { return float64(utf8.RuneCountInString(s) * charW) }
 
 // drawChart lays out m on a Width×Height canvas.
@@ -85,9 +129,10 @@ func drawChart(c canvas, m *Model) {
 	}
 	right := float64(Width - 16)
 	names := legendNames(m)
-	if m.Legend && len(names) > 0 {
+	marks := markLegend(m)
+	if m.Legend && len(names)+len(marks) > 0 {
 		right = Width - legendW
-		drawLegend(c, names, right+12, top)
+		drawLegend(c, names, marks, right+12, top)
 	}
 	bottom := float64(Height - axisBottomH)
 	if m.Omitted > 0 {
@@ -133,14 +178,40 @@ func legendNames(m *Model) []string {
 			}
 		}
 	}
-	if len(out) == 1 && out[0] == m.YTitle {
+	if len(out) == 1 && out[0] == m.YTitle && len(m.AnomalyColumns) == 0 {
 		return nil // one unnamed series: the y title says it
 	}
 	return out
 }
 
-func drawLegend(c canvas, names []string, x, y float64) {
+// markEntry is a legend line for anomaly marks.
+type markEntry struct {
+	label string
+	up    bool
+}
+
+// markLegend lists the anomaly legend's lines: a spike and a dip line per
+// anomaly column.
+func markLegend(m *Model) []markEntry {
+	var out []markEntry
+	for _, col := range m.AnomalyColumns {
+		out = append(out, markEntry{col + " +1 (up)", true}, markEntry{col + " -1 (down)", false})
+	}
+	return out
+}
+
+func drawLegend(c canvas, names []string, marks []markEntry, x, y float64) {
 	maxRows := int((Height - y - 20) / 18)
+	if len(marks) > 0 {
+		// the anomaly lines come first so many series cannot crowd them out
+		for i, e := range marks {
+			yy := y + float64(i)*18
+			c.marker(x+6, yy+6, e.up, true)
+			c.text(x+18, yy+10, truncate(e.label, 20), start, black, false, false)
+		}
+		y += float64(len(marks))*18 + 6
+		maxRows -= len(marks)
+	}
 	for i, n := range names {
 		if i >= maxRows {
 			c.text(x, y+float64(i)*18+10, fmt.Sprintf("… %d more", len(names)-i), start, grey, false, false)
@@ -152,7 +223,7 @@ func drawLegend(c canvas, names []string, x, y float64) {
 		if label == "" {
 			label = "(empty)"
 		}
-		c.text(x+18, yy+10, truncate(label, 20), start, black, false, false)
+		c.text(x+18, yy+10, truncateMiddle(label, 20), start, black, false, false)
 	}
 }
 
@@ -439,6 +510,14 @@ func plotXY(c canvas, m *Model, p *Panel, xs func(float64) float64, ysOf func(in
 		} else {
 			c.polyline(line, col, 2)
 		}
+	}
+	// anomaly marks on top of every line
+	idx := map[string]int{}
+	for si, s := range p.Series {
+		idx[s.Name] = si
+	}
+	for _, mk := range p.Marks {
+		c.marker(xs(mk.X), ysOf(idx[mk.Series])(mk.Y), mk.Up, false)
 	}
 }
 

@@ -23,7 +23,7 @@ type Spec struct {
 }
 
 // Kinds lists the visualizations quarry draws.
-var Kinds = []string{"timechart", "linechart", "areachart", "stackedareachart", "columnchart", "barchart", "piechart", "scatterchart"}
+var Kinds = []string{"timechart", "linechart", "areachart", "stackedareachart", "columnchart", "barchart", "piechart", "scatterchart", "anomalychart"}
 
 // ErrNoChart is returned when the result has no shape a chart fits (no
 // numeric column, or no rows), or when render asks for "table".
@@ -75,12 +75,26 @@ type Model struct {
 	XColumn    string
 	YColumns   []string
 	SeriesBy   []string
+	// AnomalyColumns are anomalychart's anomalycolumns: flag columns
+	// (series_decompose_anomalies' +1, -1, 0) drawn as marks, not lines.
+	AnomalyColumns []string
 }
 
 // Panel is one plotting area with its series.
 type Panel struct {
 	Title  string
 	Series []Series
+	Marks  []Mark // anomalychart's anomalies, on their value series
+}
+
+// Mark is one anomaly of an anomalychart: a point of a value series where
+// an anomaly column's flag is not zero. Up is a positive flag (a spike),
+// else a dip.
+type Mark struct {
+	Series string // the value series the mark sits on
+	Column string // the anomaly column that flagged it
+	X, Y   float64
+	Up     bool
 }
 
 // Series is one line, area, set of bars or pie.
@@ -126,7 +140,7 @@ func Build(cols []schema.Column, rows [][]any, spec *Spec) (*Model, error) {
 			}
 			spec = &Spec{Kind: spec.Kind, Props: p}
 		}
-	case "timechart", "linechart", "areachart", "columnchart", "barchart", "piechart", "scatterchart":
+	case "timechart", "linechart", "areachart", "columnchart", "barchart", "piechart", "scatterchart", "anomalychart":
 	default:
 		return nil, fmt.Errorf("chart: render %s is not supported (supported: %s)", spec.Kind, strings.Join(Kinds, ", "))
 	}
@@ -214,6 +228,10 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 	if len(cols) == 0 {
 		return nil, ErrNoChart
 	}
+	cols, rows, err := expandSeries(cols, rows)
+	if err != nil {
+		return nil, err
+	}
 	// x column
 	x := -1
 	if name := props["xcolumn"]; name != "" {
@@ -224,7 +242,7 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 		x = i
 	} else {
 		switch kind {
-		case "timechart":
+		case "timechart", "anomalychart":
 			for i, c := range cols {
 				if c.Type == types.DateTime {
 					x = i
@@ -232,7 +250,7 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 				}
 			}
 			if x < 0 {
-				return nil, fmt.Errorf("chart: timechart needs a datetime column for its x axis")
+				return nil, fmt.Errorf("chart: %s needs a datetime column (or a series of datetimes) for its x axis", kind)
 			}
 		case "piechart":
 			for i, c := range cols {
@@ -258,6 +276,21 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 				return nil, err
 			}
 			series = append(series, i)
+			used[i] = true
+		}
+	}
+	// anomaly columns: flags, neither y nor series
+	var anomalies []int
+	if kind == "anomalychart" {
+		for _, n := range nameList(props["anomalycolumns"]) {
+			i, err := colIndex(cols, n)
+			if err != nil {
+				return nil, err
+			}
+			if !cols[i].Type.IsNumeric() && cols[i].Type != types.Bool {
+				return nil, fmt.Errorf("chart: anomalycolumn %s is %s, not a numeric flag", n, cols[i].Type)
+			}
+			anomalies = append(anomalies, i)
 			used[i] = true
 		}
 	}
@@ -309,6 +342,9 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 	}
 	for _, i := range series {
 		m.SeriesBy = append(m.SeriesBy, cols[i].Name)
+	}
+	for _, i := range anomalies {
+		m.AnomalyColumns = append(m.AnomalyColumns, cols[i].Name)
 	}
 	if m.XTitle == "" {
 		m.XTitle = cols[x].Name
@@ -416,6 +452,13 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 		sum  float64
 		pos  int
 	}
+	type flagKey struct {
+		column, series string
+		x              float64
+	}
+	flags := map[flagKey]float64{}
+	flagSeen := map[flagKey]int{}
+	var flagOrder []flagKey
 	accs := make([]map[string]*acc, nPanels)
 	order := make([][]*acc, nPanels)
 	for p := range accs {
@@ -434,6 +477,27 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 			parts = append(parts, cellText(r[s]))
 		}
 		base := strings.Join(parts, ", ")
+		if len(anomalies) > 0 {
+			// the marks sit on the first y column's series, in panel 0
+			name := base
+			if !split && (len(ys) > 1 || base == "") {
+				name = seriesName(base, cols[ys[0]].Name)
+			}
+			for _, a := range anomalies {
+				fv, ok := numeric(r[a])
+				if !ok || fv == 0 {
+					continue
+				}
+				k := flagKey{cols[a].Name, name, xv}
+				if flags[k] <= 0 {
+					flags[k] = math.Copysign(1, fv) // a spike wins over a dip at the same point
+				}
+				if _, seen := flagSeen[k]; !seen {
+					flagSeen[k] = len(flagOrder)
+					flagOrder = append(flagOrder, k)
+				}
+			}
+		}
 		for yi, y := range ys {
 			p := 0
 			name := base
@@ -443,11 +507,7 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 				}
 				p = yi
 			} else if len(ys) > 1 || base == "" {
-				if base == "" {
-					name = cols[y].Name
-				} else {
-					name = base + ":" + cols[y].Name
-				}
+				name = seriesName(base, cols[y].Name)
 			}
 			yv, ok := numeric(r[y])
 			if !ok {
@@ -494,8 +554,39 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 	if total == 0 {
 		return nil, ErrNoChart
 	}
+	if len(flagOrder) > 0 {
+		values := map[string]map[float64]float64{}
+		for _, s := range panels[0].Series {
+			values[s.Name] = pointMap(s)
+		}
+		for _, k := range flagOrder {
+			y, ok := values[k.series][k.x]
+			if !ok {
+				continue // no value to sit on (a null, or a series left out)
+			}
+			panels[0].Marks = append(panels[0].Marks, Mark{Series: k.series, Column: k.column, X: k.x, Y: y, Up: flags[k] > 0})
+		}
+		sort.SliceStable(panels[0].Marks, func(i, j int) bool { return panels[0].Marks[i].X < panels[0].Marks[j].X })
+	}
 	m.Panels = panels
 	return m, nil
+}
+
+// seriesName names the series of y column y in group base ("" when the
+// result has no series column).
+func seriesName(base, y string) string {
+	if base == "" {
+		return y
+	}
+	return base + ":" + y
+}
+
+func pointMap(s Series) map[float64]float64 {
+	out := make(map[float64]float64, len(s.Points))
+	for _, p := range s.Points {
+		out[p.X] = p.Y
+	}
+	return out
 }
 
 // timeLabel prints a time as a date when it is midnight, else date and time.

@@ -56,6 +56,11 @@ func (p *pngCanvas) polyline(pts []pt, c color.RGBA, width float64) {
 
 func (p *pngCanvas) polygon(pts []pt, c color.RGBA) { p.fill(pts, c) }
 
+func (p *pngCanvas) marker(x, y float64, up, _ bool) {
+	p.fill(triangle(x, y, markR+1.5, up), white) // a white rim, as the SVG's stroke
+	p.fill(triangle(x, y, markR, up), markColor(up))
+}
+
 func (p *pngCanvas) circle(cx, cy, r float64, c color.RGBA) {
 	var pts []pt
 	for k := 0; k < 24; k++ {

@@ -81,6 +81,19 @@ func (s *svgCanvas) polygon(pts []pt, fill color.RGBA) {
 	fmt.Fprintf(s.w, `<polygon points="%s" fill="%s"%s/>`+"\n", points(pts), hex(fill), opacity(fill))
 }
 
+// marker draws an anomaly mark; class "anomaly" (with "up" or "down")
+// on the plot, "legend-mark" in the legend, so the marks can be counted.
+func (s *svgCanvas) marker(x, y float64, up, legend bool) {
+	class, dir := "anomaly", "down"
+	if legend {
+		class = "legend-mark"
+	}
+	if up {
+		dir = "up"
+	}
+	fmt.Fprintf(s.w, `<polygon class="%s %s" points="%s" fill="%s" stroke="#ffffff" stroke-width="1"/>`+"\n", class, dir, points(triangle(x, y, markR, up)), hex(markColor(up)))
+}
+
 func (s *svgCanvas) circle(cx, cy, r float64, fill color.RGBA) {
 	fmt.Fprintf(s.w, `<circle cx="%s" cy="%s" r="%s" fill="%s"/>`+"\n", f(cx), f(cy), f(r), hex(fill))
 }

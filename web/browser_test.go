@@ -13,7 +13,8 @@ import (
 
 // TestBrowser drives the app in headless Chromium: the feed filtered for
 // T1566, the Mailflow by directionality page run to a grid and a chart,
-// and a broken query in the console underlined at its position.
+// a broken query in the console underlined at its position, and an
+// anomalychart drawn with its marks.
 func TestBrowser(t *testing.T) {
 	ctx, cancel := webtest.NewBrowser(t)
 	defer cancel()
@@ -97,6 +98,22 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("underlined %q, want the word broken", marked)
 	}
 	webtest.Screenshot(t, ctx, dir, "3-console-error.png")
+
+	// the console draws render anomalychart with its marks
+	var marks int
+	err = chromedp.Run(ctx,
+		chromedp.SetValue("#editor", anomalyQuery, chromedp.ByQuery),
+		chromedp.Click("#run", chromedp.ByQuery),
+		chromedp.WaitVisible(`#chart svg[data-kind="anomalychart"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#chart svg polygon.anomaly").length`, &marks),
+	)
+	if err != nil {
+		t.Fatalf("console anomalychart: %v", err)
+	}
+	if marks != 3 {
+		t.Errorf("%d anomaly marks in the console's chart, want 3", marks)
+	}
+	webtest.Screenshot(t, ctx, dir, "3b-console-anomalychart.png")
 
 	// the coverage page links its cells to the rules
 	var cells int

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +58,9 @@ func (f *fakeRunner) Query(ctx context.Context, kql string, opt QueryOptions) (*
 	if strings.Contains(kql, "slow") {
 		<-ctx.Done()
 		return nil, ctx.Err()
+	}
+	if strings.Contains(kql, "render anomalychart") {
+		return anomalyResult(), nil
 	}
 	res := &Result{Columns: mailflowCols, Rows: mailflowRows()}
 	if strings.Contains(kql, "render piechart") {
@@ -130,5 +135,35 @@ func sampleRules() fakeRules {
 			Status: &rules.Status{Runnable: false, Tables: []string{"CloudAppEvents"}, Reasons: []string{"table CloudAppEvents does not exist in this store"}},
 			Attack: d,
 		},
+	}
+}
+
+// anomalyQuery is the reference's anomaly-detection pattern; the fake
+// answers it with anomalyResult.
+const anomalyQuery = `let min_t = datetime(2017-01-05); let max_t = datetime(2017-02-03 22:00); let dt = 2h;
+demo_make_series2 | make-series num=avg(num) on TimeStamp from min_t to max_t step dt by sid
+| where sid == 'TS1'
+| extend (anomalies, score, baseline) = series_decompose_anomalies(num, 1.5, -1, 'linefit')
+| render anomalychart with(anomalycolumns=anomalies, title='Web app. traffic of a month, anomalies')`
+
+// anomalyFlags are the fake's anomalies series: two spikes and a dip.
+var anomalyFlags = []int{0, 1, 0, 0, -1, 0, 1, 0}
+
+// anomalyResult is a make-series result as the engine returns it: one row
+// for TS1, its series as dynamic arrays of json.Number and datetime text.
+func anomalyResult() *Result {
+	var ts, num, flags, score, baseline []any
+	for i, f := range anomalyFlags {
+		ts = append(ts, time.Date(2017, 1, 5, 2*i, 0, 0, 0, time.UTC).Format("2006-01-02T15:04:05.0000000Z"))
+		num = append(num, json.Number(strconv.Itoa(100+40*f+i)))
+		flags = append(flags, json.Number(strconv.Itoa(f)))
+		score = append(score, json.Number(strconv.Itoa(3*f)))
+		baseline = append(baseline, json.Number("100"))
+	}
+	return &Result{
+		Columns: []schema.Column{{Name: "sid", Type: types.String}, {Name: "num", Type: types.Dynamic}, {Name: "TimeStamp", Type: types.Dynamic},
+			{Name: "anomalies", Type: types.Dynamic}, {Name: "score", Type: types.Dynamic}, {Name: "baseline", Type: types.Dynamic}},
+		Rows:   [][]any{{"TS1", num, ts, flags, score, baseline}},
+		Render: &chart.Spec{Kind: "anomalychart", Props: map[string]string{"anomalycolumns": "anomalies", "title": "Web app. traffic of a month, anomalies"}},
 	}
 }

@@ -217,6 +217,53 @@ func TestAPIQuery(t *testing.T) {
 	}
 }
 
+// TestAPIQueryAnomalychart: the console's query API draws render
+// anomalychart from make-series columns: one mark per non-zero flag,
+// spikes and dips apart, a legend naming them, and the rows keep their
+// arrays.
+func TestAPIQueryAnomalychart(t *testing.T) {
+	s, _ := newTestServer(Config{})
+	body, _ := json.Marshal(map[string]any{"query": anomalyQuery, "chart": true})
+	rec := do(t, s, "POST", "/api/query", string(body), nil)
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+	}
+	var res queryResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Render == nil || res.Render.Kind != "anomalychart" || res.Render.Props["anomalycolumns"] != "anomalies" {
+		t.Errorf("render %+v", res.Render)
+	}
+	if res.Chart == nil || res.Chart.Error != "" || res.Chart.Default {
+		t.Fatalf("chart %+v", res.Chart)
+	}
+	svg := res.Chart.SVG
+	up, down := 0, 0
+	for _, f := range anomalyFlags {
+		switch {
+		case f > 0:
+			up++
+		case f < 0:
+			down++
+		}
+	}
+	if got := strings.Count(svg, `class="anomaly up"`); got != up {
+		t.Errorf("%d spike marks, want %d", got, up)
+	}
+	if got := strings.Count(svg, `class="anomaly down"`); got != down {
+		t.Errorf("%d dip marks, want %d", got, down)
+	}
+	for _, want := range []string{`data-kind="anomalychart"`, ">anomalies +1 (up)<", ">anomalies -1 (down)<", ">TS1:num<", ">TS1:baseline<", "Web app. traffic of a month, anomalies"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %s", want)
+		}
+	}
+	if arr, ok := res.Rows[0][3].([]any); !ok || len(arr) != len(anomalyFlags) {
+		t.Errorf("the anomalies cell is %v, want the array", res.Rows[0][3])
+	}
+}
+
 func TestAPIQueryErrors(t *testing.T) {
 	s, _ := newTestServer(Config{QueryTimeout: 100 * time.Millisecond, MaxBody: 1024})
 	rec := do(t, s, "POST", "/api/query", `{"query":"EmailEvents\n| broken"}`, nil)
