@@ -56,6 +56,32 @@ func TestGoFunctions(t *testing.T) {
 		{`print geo_geohash_neighbors('sunny')`, `["sunnt","sunpj","sunnx","sunpn","sunnv","sunpp","sunnz","sunnw"]`},
 		{`print isnull(geo_geohash_neighbors('a'))`, "true"},
 		{`print geo_geohash_to_polygon('sunnt')`, `{"coordinates":[[[42.4072265625,23.642578125],[42.451171875,23.642578125],[42.451171875,23.6865234375],[42.4072265625,23.6865234375],[42.4072265625,23.642578125]]],"type":"Polygon"}`},
+		// geo-distance-2points-function.md, geo-point-in-circle-function.md,
+		// geo-azimuth-function.md, geo-angle-function.md.
+		{`print round(geo_distance_2points(-122.407628, 47.578557, -118.275287, 34.019056), 8)`, "1546754.35197381"},
+		{`print geo_distance_2points(300,1,1,1)`, ""},
+		{`print geo_point_in_circle(-122.143564, 47.535677, -122.100896, 47.527351, 3500)`, "true"},
+		{`print geo_point_in_circle(-122.137575, 47.630683, -122.100896, 47.527351, 3500)`, "false"},
+		{`print geo_point_in_circle(1, 1, 1, 1, -1)`, ""},
+		{`print round(geo_azimuth(5, 10, 10, -40), 14)`, "3.05459939796449"},
+		{`print isnull(geo_azimuth(5, 10, 5, 10))`, "true"},
+		{`print round(degrees(geo_angle(0, 10, 0,5, 3,-10)), 12)`, "168.732543198009"},
+		{`print isnull(geo_angle(0, 10, 0, 10, 3, -10))`, "true"},
+		// The H3 pages.
+		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
+		{`print geo_point_to_h3cell(1,1,16)`, ""},
+		{`print geo_h3cell_children('862a1072fffffff')`, `["872a10728ffffff","872a10729ffffff","872a1072affffff","872a1072bffffff","872a1072cffffff","872a1072dffffff","872a1072effffff"]`},
+		{`print array_length(geo_h3cell_children('862a1072fffffff', 9))`, "343"},
+		{`print isnull(geo_h3cell_children(geo_point_to_h3cell(1, 1, 9), 15))`, "true"},
+		{`print geo_h3cell_level('862a1072fffffff')`, "6"},
+		{`print isnull(geo_h3cell_level('abc'))`, "true"},
+		{`print geo_h3cell_parent('862a1072fffffff')`, "852a1073fffffff"},
+		{`print geo_h3cell_parent('862a1072fffffff', 1)`, "812a3ffffffffff"},
+		{`print isempty(geo_h3cell_parent('862a1072fffffff', 15))`, "true"},
+		{`print geo_h3cell_rings('861f8894fffffff', 1)`, `[["861f8894fffffff"],["861f88947ffffff","861f8895fffffff","861f88867ffffff","861f8d497ffffff","861f8d4b7ffffff","861f8896fffffff"]]`},
+		{`print isnull(geo_h3cell_rings('861f8894fffffff', 150))`, "true"},
+		{`print geo_h3cell_to_central_point("862a1072fffffff").coordinates[0]`, "-74.01600847979245"},
+		{`print geo_h3cell_to_polygon("@")`, ""},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

@@ -181,3 +181,106 @@ func geohashNeighbors(args []arg) (any, error) {
 	}
 	return "[" + strings.Join(out, ",") + "]", nil
 }
+
+// earthRadius is the sphere radius Kusto's geospatial functions use
+// (geo_distance_2points' example gives it to 10 significant digits).
+const earthRadius = 6371010.0
+
+// lonLat reads a longitude and a latitude; ok is false when either is
+// null or out of range.
+func lonLat(a, b arg) (lon, lat float64, ok bool) {
+	lon, lat = a.num, b.num
+	if a.null || b.null || math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+		return 0, 0, false
+	}
+	return lon, lat, true
+}
+
+func rad(d float64) float64 { return d * math.Pi / 180 }
+
+// sphereAngle is the central angle between two points (haversine).
+func sphereAngle(lon1, lat1, lon2, lat2 float64) float64 {
+	p1, p2, dl := rad(lat1), rad(lat2), rad(lon2-lon1)
+	h := math.Pow(math.Sin((p2-p1)/2), 2) + math.Cos(p1)*math.Cos(p2)*math.Pow(math.Sin(dl/2), 2)
+	return 2 * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// azimuth is the initial bearing from point 1 to point 2, clockwise from
+// north, in [0, 2π); ok is false when the points coincide.
+func azimuth(lon1, lat1, lon2, lat2 float64) (float64, bool) {
+	if lon1 == lon2 && lat1 == lat2 {
+		return 0, false
+	}
+	p1, p2, dl := rad(lat1), rad(lat2), rad(lon2-lon1)
+	y := math.Sin(dl) * math.Cos(p2)
+	x := math.Cos(p1)*math.Sin(p2) - math.Sin(p1)*math.Cos(p2)*math.Cos(dl)
+	a := math.Atan2(y, x)
+	if a < 0 {
+		a += 2 * math.Pi
+	}
+	return a, true
+}
+
+// geoDistance2Points is geo_distance_2points: the great-circle distance
+// in meters; null for invalid coordinates.
+func geoDistance2Points(args []arg) (any, error) {
+	lon1, lat1, ok1 := lonLat(args[0], args[1])
+	lon2, lat2, ok2 := lonLat(args[2], args[3])
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	return scalarText(earthRadius * sphereAngle(lon1, lat1, lon2, lat2)), nil
+}
+
+// geoPointInCircle is geo_point_in_circle(p_lon, p_lat, c_lon, c_lat,
+// radius): whether the point's distance to the centre is at most radius
+// meters; null for invalid coordinates or a radius that is not positive.
+func geoPointInCircle(args []arg) (any, error) {
+	lon1, lat1, ok1 := lonLat(args[0], args[1])
+	lon2, lat2, ok2 := lonLat(args[2], args[3])
+	r := args[4].num
+	if !ok1 || !ok2 || args[4].null || math.IsNaN(r) || r <= 0 {
+		return nil, nil
+	}
+	if earthRadius*sphereAngle(lon1, lat1, lon2, lat2) <= r {
+		return "true", nil
+	}
+	return "false", nil
+}
+
+// geoAzimuth is geo_azimuth: the bearing from point 1 to point 2 in
+// radians; null for invalid or equal points.
+func geoAzimuth(args []arg) (any, error) {
+	lon1, lat1, ok1 := lonLat(args[0], args[1])
+	lon2, lat2, ok2 := lonLat(args[2], args[3])
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	a, ok := azimuth(lon1, lat1, lon2, lat2)
+	if !ok {
+		return nil, nil
+	}
+	return scalarText(a), nil
+}
+
+// geoAngle is geo_angle(p1, p2, p3): the clockwise angle at p2 from the
+// line to p1 to the line to p3, in radians in [0, 2π); null for invalid
+// points or when p2 equals p1 or p3.
+func geoAngle(args []arg) (any, error) {
+	lon1, lat1, ok1 := lonLat(args[0], args[1])
+	lon2, lat2, ok2 := lonLat(args[2], args[3])
+	lon3, lat3, ok3 := lonLat(args[4], args[5])
+	if !ok1 || !ok2 || !ok3 {
+		return nil, nil
+	}
+	a1, okA := azimuth(lon2, lat2, lon1, lat1)
+	a3, okB := azimuth(lon2, lat2, lon3, lat3)
+	if !okA || !okB {
+		return nil, nil
+	}
+	d := a3 - a1
+	if d < 0 {
+		d += 2 * math.Pi
+	}
+	return scalarText(d), nil
+}

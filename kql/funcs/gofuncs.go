@@ -33,4 +33,18 @@ func init() {
 	gofn("geo_geohash_to_central_point", "string -> dynamic")
 	gofn("geo_geohash_to_polygon", "string -> dynamic")
 	gofn("geo_geohash_neighbors", "string -> dynamic")
+	// On a sphere of radius 6,371,010 m.
+	gofn("geo_distance_2points", "real, real, real, real -> real")
+	gofn("geo_point_in_circle", "real, real, real, real, real -> bool")
+	gofn("geo_azimuth", "real, real, real, real -> real")
+	gofn("geo_angle", "real, real, real, real, real, real -> real")
+	// H3 (Uber's library).
+	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
+	gofn("geo_h3cell_to_central_point", "string -> dynamic")
+	gofn("geo_h3cell_to_polygon", "string -> dynamic")
+	gofn("geo_h3cell_level", "string -> int")
+	gofn("geo_h3cell_parent", "string, [integer] -> string")
+	gofn("geo_h3cell_children", "string, [integer] -> dynamic")
+	gofn("geo_h3cell_rings", "string, integer -> dynamic")
+	gofn("geo_h3cell_neighbors", "string -> dynamic")
 }
