@@ -67,6 +67,13 @@ func TestGoFunctions(t *testing.T) {
 		{`print isnull(geo_azimuth(5, 10, 5, 10))`, "true"},
 		{`print round(degrees(geo_angle(0, 10, 0,5, 3,-10)), 12)`, "168.732543198009"},
 		{`print isnull(geo_angle(0, 10, 0, 10, 3, -10))`, "true"},
+		// geo-from-wkt-function.md.
+		{`print geo_from_wkt("LINESTRING (1 2, 3 4)")`, `{"coordinates":[[1,2],[3,4]],"type":"LineString"}`},
+		{`print geo_from_wkt("MULTIPOINT (1 1, 2 2, 3 3)")`, `{"coordinates":[[1,1],[2,2],[3,3]],"type":"MultiPoint"}`},
+		{`print geo_from_wkt("MULTIPOLYGON (((0 0, 2 0, 2 2, 0 0)),((10 10, 12 10, 12 12, 10 10)))")`, `{"coordinates":[[[[0,0],[2,0],[2,2],[0,0]]],[[[10,10],[12,10],[12,12],[10,10]]]],"type":"MultiPolygon"}`},
+		{`print geo_from_wkt("GEOMETRYCOLLECTION (POINT (1 1),LINESTRING (2 2, 3 3))")`, `{"geometries":[{"coordinates":[1,1],"type":"Point"},{"coordinates":[[2,2],[3,3]],"type":"LineString"}],"type":"GeometryCollection"}`},
+		{`print isnull(geo_from_wkt("LINESTRING"))`, "true"},
+		{`print isnull(geo_from_wkt("POLYGON ((0 0, 2 0, 2 2))"))`, "true"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

@@ -53,6 +53,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_h3cell_children":                h3Children,
 	"geo_h3cell_rings":                   h3Rings,
 	"geo_h3cell_neighbors":               h3Neighbors,
+	"geo_from_wkt":                       geoFromWKT,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

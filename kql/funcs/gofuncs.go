@@ -38,6 +38,7 @@ func init() {
 	gofn("geo_point_in_circle", "real, real, real, real, real -> bool")
 	gofn("geo_azimuth", "real, real, real, real -> real")
 	gofn("geo_angle", "real, real, real, real, real, real -> real")
+	gofn("geo_from_wkt", "string -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")
