@@ -21,6 +21,7 @@ import (
 
 	"github.com/quarry-kql/quarry/internal/testenv"
 	"github.com/quarry-kql/quarry/rules"
+	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/store"
 	"github.com/quarry-kql/quarry/web/webtest"
 )
@@ -34,7 +35,7 @@ const mailflowHunt = `EmailEvents
 // startServe runs `quarry serve` in-process on a loopback port, as if it
 // had been asked for addr, and returns its base URL, its output and a stop
 // function that waits for it to end.
-func startServe(t *testing.T, addr string) (base string, out *bytes.Buffer, stop func()) {
+func startServe(t *testing.T, addr string, tune ...func(*serveOptions)) (base string, out *bytes.Buffer, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,6 +46,9 @@ func startServe(t *testing.T, addr string) (base string, out *bytes.Buffer, stop
 	var errb bytes.Buffer
 	done := make(chan error, 1)
 	o := serveOptions{addr: addr, now: "2026-11-01T00:00:00Z", maxRows: 5000, timeout: 30 * time.Second, memoryLimit: "1GB", concurrent: 2}
+	for _, f := range tune {
+		f(&o)
+	}
 	go func() { done <- runServe(ctx, o, ln, out, &errb) }()
 	base = "http://" + ln.Addr().String()
 	deadline := time.Now().Add(30 * time.Second)
@@ -330,5 +334,136 @@ func TestDisplayAddr(t *testing.T) {
 		if got := displayAddr(req, bound); got != want {
 			t.Errorf("displayAddr(%q) = %q, want %q", req, got, want)
 		}
+	}
+}
+
+// getRules returns GET /api/rules' rules by id, and how long it took.
+func getRules(t *testing.T, base string) (map[string]bool, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	resp, err := http.Get(base + "/api/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []struct {
+		ID       string
+		Runnable bool
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, r := range list {
+		out[r.ID] = r.Runnable
+	}
+	return out, time.Since(start)
+}
+
+// openWriter opens the database for writing as another quarry command
+// would, retrying while the server holds it; it fails the test if the
+// server does not let go within 5s.
+func openWriter(t *testing.T, path string) *store.Store {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := store.Open(path, store.Options{})
+		if err == nil {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not let go of the database: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeRefreshesCatalog: the server lets go of the database between
+// requests, so `rules sync` and loading data in another process can run;
+// while such a writer holds the database, rule requests are answered at
+// once from the previous catalog; once it is done, the next request shows
+// the new rules, and a rule whose table got rows turns runnable.
+func TestServeRefreshesCatalog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.duckdb")
+	ctx := context.Background()
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) // startServe's --now
+	syncRules := func(st *store.Store, source string, rs ...*rules.Rule) {
+		t.Helper()
+		cat, err := rules.OpenCatalog(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cat.Replace(ctx, source, &rules.LoadResult{Rules: rs, Files: len(rs)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ruleA := &rules.Rule{ID: "rule-a", Name: "Mail volume", Query: "EmailEvents | summarize count()", Source: rules.Source{Repo: "pack-a", Path: "a.yaml", RetrievedAt: now}}
+	ruleB := &rules.Rule{ID: "rule-b", Name: "Synced while serving", Query: "EmailEvents | take 1", Source: rules.Source{Repo: "pack-b", Path: "b.yaml", RetrievedAt: now}}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncRules(st, "pack-a", ruleA)
+	st.Close()
+	dbPath = db
+	defer func() { dbPath = "" }()
+
+	base, out, stop := startServe(t, "127.0.0.1:0", func(o *serveOptions) {
+		o.idleClose = 50 * time.Millisecond
+		o.catalogCheck = 10 * time.Millisecond
+	})
+	defer stop()
+	if got, _ := getRules(t, base); len(got) != 1 || got["rule-a"] {
+		t.Fatalf("at start: %v, want rule-a, not runnable (no EmailEvents)", got)
+	}
+
+	// another process syncs a second source and loads EmailEvents; while
+	// it holds the database the server answers from the old catalog
+	w := openWriter(t, db)
+	time.Sleep(20 * time.Millisecond) // past catalogCheck: this request looks
+	got, took := getRules(t, base)
+	if len(got) != 1 || took > time.Second {
+		t.Errorf("while a writer holds the database: %v in %v, want the old catalog at once", got, took)
+	}
+	syncRules(w, "pack-b", ruleB)
+	tab, _ := schema.Builtin("EmailEvents")
+	if err := w.EnsureTable(ctx, tab); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.DB.Exec(`INSERT INTO EmailEvents (Timestamp) VALUES (?)`, now.Add(-24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	time.Sleep(20 * time.Millisecond)
+	got, took = getRules(t, base)
+	if len(got) != 2 || !got["rule-a"] || !got["rule-b"] {
+		t.Errorf("after the sync and load: %v (in %v), want rule-a and rule-b, both runnable", got, took)
+	}
+	resp, err := http.Get(base + "/rules/rule-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Synced while serving") {
+		t.Errorf("GET /rules/rule-b: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(feed), "2 of 2 rules") {
+		t.Error("the feed does not list the synced rule")
+	}
+	// a query still runs, and the handle is let go again afterwards
+	if status, res, err := postQuery(base, "EmailEvents | count", false); err != nil || status != 200 || res["rowCount"] != 1.0 {
+		t.Errorf("query after the reload: %d %v %v", status, res, err)
+	}
+	openWriter(t, db).Close()
+	if !strings.Contains(out.String(), "reloaded 2 rules (2 runnable)") {
+		t.Errorf("serve printed:\n%s", out.String())
 	}
 }
