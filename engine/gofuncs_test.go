@@ -74,6 +74,15 @@ func TestGoFunctions(t *testing.T) {
 		{`print geo_from_wkt("GEOMETRYCOLLECTION (POINT (1 1),LINESTRING (2 2, 3 3))")`, `{"geometries":[{"coordinates":[1,1],"type":"Point"},{"coordinates":[[2,2],[3,3]],"type":"LineString"}],"type":"GeometryCollection"}`},
 		{`print isnull(geo_from_wkt("LINESTRING"))`, "true"},
 		{`print isnull(geo_from_wkt("POLYGON ((0 0, 2 0, 2 2))"))`, "true"},
+		// The S2 pages.
+		{`print geo_point_to_s2cell(-80.195829, 25.802215, 8)`, "88d9b"},
+		{`print geo_point_to_s2cell(10.1234, 53, 8)`, "47b1d"},
+		{`print geo_point_to_s2cell(1,1,35)`, ""},
+		{`print round(todouble(geo_s2cell_to_central_point("1234567").coordinates[1]), 12)`, "27.468392925828"},
+		{`print isnull(geo_s2cell_to_central_point("a"))`, "true"},
+		{`print array_length(geo_s2cell_neighbors('89c259'))`, "8"},
+		{`print set_difference(geo_s2cell_neighbors('89c259'), dynamic(["89c25d","89c2f9","89c251","89c257","89c25f","89c25b","89c2f7","89c2f5"]))`, "[]"},
+		{`print geo_s2cell_to_polygon('89c259').coordinates[0][1]`, "[-74.03001224983846,40.722226291835796]"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

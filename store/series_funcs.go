@@ -54,6 +54,10 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_h3cell_rings":                   h3Rings,
 	"geo_h3cell_neighbors":               h3Neighbors,
 	"geo_from_wkt":                       geoFromWKT,
+	"geo_point_to_s2cell":                geoPointToS2Cell,
+	"geo_s2cell_to_central_point":        s2CentralPoint,
+	"geo_s2cell_to_polygon":              s2Polygon,
+	"geo_s2cell_neighbors":               s2Neighbors,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

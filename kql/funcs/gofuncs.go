@@ -39,6 +39,11 @@ func init() {
 	gofn("geo_azimuth", "real, real, real, real -> real")
 	gofn("geo_angle", "real, real, real, real, real, real -> real")
 	gofn("geo_from_wkt", "string -> dynamic")
+	// S2 (the Go port of the S2 geometry library).
+	gofn("geo_point_to_s2cell", "real, real, [integer] -> string", int64(11))
+	gofn("geo_s2cell_to_central_point", "string -> dynamic")
+	gofn("geo_s2cell_to_polygon", "string -> dynamic")
+	gofn("geo_s2cell_neighbors", "string -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")
