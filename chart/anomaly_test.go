@@ -238,6 +238,11 @@ func TestAnomalychartErrors(t *testing.T) {
 	if _, err := Build([]schema.Column{{Name: "n", Type: types.Long}}, [][]any{{int64(1)}}, &Spec{Kind: "anomalychart"}); err == nil || !strings.Contains(err.Error(), "anomalychart needs a datetime column") {
 		t.Errorf("no time axis: %v", err)
 	}
+	// the email bombing hunt finding nothing: its mv-expanded Timestamp is
+	// dynamic with no value to tell its type by
+	if _, err := Build(seriesCols, nil, anomalySpec); err != ErrNoChart {
+		t.Errorf("no rows: %v, want ErrNoChart", err)
+	}
 }
 
 // TestTimechartOfSeriesColumns: the render operator's data model for

@@ -249,6 +249,9 @@ func build(kind string, cols []schema.Column, rows [][]any, props map[string]str
 					break
 				}
 			}
+			if x < 0 && len(rows) == 0 {
+				return nil, ErrNoChart // an empty mv-expand result has no typed axis
+			}
 			if x < 0 {
 				return nil, fmt.Errorf("chart: %s needs a datetime column (or a series of datetimes) for its x axis", kind)
 			}

@@ -467,3 +467,100 @@ func TestServeRefreshesCatalog(t *testing.T) {
 		t.Errorf("serve printed:\n%s", out.String())
 	}
 }
+
+// TestServeAnomalychartEmailBombing runs Sentinel's "Hunt for email
+// bombing attacks" (from the corpus) with `| render anomalychart
+// with(anomalycolumns=Anomalies)` through the server and the real engine,
+// on three days of hourly mail to two recipients, one of them bombed with
+// 60 messages in an hour: the hunt finds that hour, and the console's
+// chart marks it, one spike mark per row the hunt returns. Without its
+// mv-expand (the series columns themselves) the chart marks every
+// non-zero flag of the series.
+func TestServeAnomalychartEmailBombing(t *testing.T) {
+	corpus := testenv.Shared(t, "corpus", "sentinel-email")
+	res, err := rules.LoadDir(corpus, rules.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hunt string
+	for _, r := range res.Rules {
+		if r.Name == "Hunt for email bombing attacks" {
+			hunt = strings.TrimSpace(r.Query)
+		}
+	}
+	if !strings.Contains(hunt, "series_decompose_anomalies") {
+		t.Fatalf("the corpus has no email bombing hunt: %q", hunt)
+	}
+	db := filepath.Join(t.TempDir(), "q.duckdb")
+	ctx := context.Background()
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, _ := schema.Builtin("EmailEvents")
+	if err := st.EnsureTable(ctx, tab); err != nil {
+		t.Fatal(err)
+	}
+	// r1 and r2 get one message an hour for 72 hours (r1 two at odd
+	// hours); r1 gets 60 more at hour 50
+	for _, q := range []string{
+		`INSERT INTO EmailEvents (Timestamp, EmailDirection, RecipientObjectId, NetworkMessageId)
+		 SELECT TIMESTAMP '2026-10-01 00:10:00' + to_hours(i), 'Inbound', r, r || '-' || i FROM range(72) t(i), (VALUES ('r1'), ('r2')) v(r)`,
+		`INSERT INTO EmailEvents (Timestamp, EmailDirection, RecipientObjectId, NetworkMessageId)
+		 SELECT TIMESTAMP '2026-10-01 00:20:00' + to_hours(i), 'Inbound', 'r1', 'odd-' || i FROM range(1, 72, 2) t(i)`,
+		`INSERT INTO EmailEvents (Timestamp, EmailDirection, RecipientObjectId, NetworkMessageId)
+		 SELECT TIMESTAMP '2026-10-03 02:30:00' + to_seconds(i), 'Inbound', 'r1', 'bomb-' || i FROM range(60) t(i)`,
+	} {
+		if _, err := st.DB.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	dbPath = db
+	defer func() { dbPath = "" }()
+	base, _, stop := startServe(t, "127.0.0.1:0")
+	defer stop()
+
+	count := func(svg, s string) int { return strings.Count(svg, s) }
+	status, out, err := postQuery(base, hunt+"\n| render anomalychart with(anomalycolumns=Anomalies, title='Email bombing')", true)
+	if err != nil || status != 200 {
+		t.Fatalf("hunt: %d %v %v", status, err, out["error"])
+	}
+	rows, _ := out["rows"].([]any)
+	chart, _ := out["chart"].(map[string]any)
+	svg, _ := chart["svg"].(string)
+	if len(rows) == 0 || count(svg, `class="anomaly up"`) != len(rows) || count(svg, `class="anomaly down"`) != 0 || !strings.Contains(svg, "Anomalies +1 (up)") {
+		t.Fatalf("hunt: %d rows, chart with %d spike and %d dip marks (%v)", len(rows), count(svg, `class="anomaly up"`), count(svg, `class="anomaly down"`), chart["error"])
+	}
+	found := false
+	for _, r := range rows {
+		cells := r.([]any)
+		if cells[0] == "r1" && strings.HasPrefix(fmt.Sprint(cells[2]), "2026-10-03T02:00:00") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the hunt did not find r1's bombing hour: %v", rows)
+	}
+
+	// the series columns themselves: every non-zero flag is marked
+	series := hunt[:strings.Index(hunt, "| mv-expand")] + "| render anomalychart with(anomalycolumns=Anomalies)"
+	status, out, err = postQuery(base, series, true)
+	if err != nil || status != 200 {
+		t.Fatalf("series: %d %v %v", status, err, out["error"])
+	}
+	flags := 0
+	for _, r := range out["rows"].([]any) {
+		for _, f := range r.([]any)[3].([]any) { // RecipientObjectId, Emailcount, Timestamp, Anomalies, ...
+			if f.(float64) != 0 {
+				flags++
+			}
+		}
+	}
+	chart, _ = out["chart"].(map[string]any)
+	svg, _ = chart["svg"].(string)
+	t.Logf("the hunt: %d rows, all marked; the series: %d non-zero flags, all marked", len(rows), flags)
+	if flags == 0 || count(svg, `class="anomaly `) != flags {
+		t.Errorf("series columns: %d non-zero flags, %d marks (%v)", flags, count(svg, `class="anomaly `), chart["error"])
+	}
+}
