@@ -67,6 +67,15 @@ func TestGoFunctions(t *testing.T) {
 		{`print isnull(geo_azimuth(5, 10, 5, 10))`, "true"},
 		{`print round(degrees(geo_angle(0, 10, 0,5, 3,-10)), 12)`, "168.732543198009"},
 		{`print isnull(geo_angle(0, 10, 0, 10, 3, -10))`, "true"},
+		// beta-cdf-function.md, beta-pdf-function.md, beta-inv-function.md.
+		{`print round(beta_cdf(0.9, 10.0, 20.0), 15)`, "0.999999999999959"},
+		{`print beta_cdf(1.5, 10.0, 20.0)`, "NaN"},
+		{`print beta_cdf(0.1, -1.0, 20.0)`, "NaN"},
+		{`print round(beta_pdf(0.5, 10.0, 20.0), 12)`, "0.746176019311"},
+		{`print beta_pdf(-10.0, 10.0, 20.0)`, "NaN"},
+		{`print round(beta_inv(0.1, 10.0, 20.0), 12)`, "0.226415022389"},
+		{`print isnull(beta_inv(1.5, 10.0, 20.0))`, "true"},
+		{`print beta_inv(0.1, -1.0, 20.0)`, "NaN"},
 		// geo-from-wkt-function.md.
 		{`print geo_from_wkt("LINESTRING (1 2, 3 4)")`, `{"coordinates":[[1,2],[3,4]],"type":"LineString"}`},
 		{`print geo_from_wkt("MULTIPOINT (1 1, 2 2, 3 3)")`, `{"coordinates":[[1,1],[2,2],[3,3]],"type":"MultiPoint"}`},

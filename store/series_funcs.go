@@ -58,6 +58,9 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_s2cell_to_central_point":        s2CentralPoint,
 	"geo_s2cell_to_polygon":              s2Polygon,
 	"geo_s2cell_neighbors":               s2Neighbors,
+	"beta_cdf":                           betaCDF,
+	"beta_pdf":                           betaPDF,
+	"beta_inv":                           betaInv,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

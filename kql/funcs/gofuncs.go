@@ -38,6 +38,9 @@ func init() {
 	gofn("geo_point_in_circle", "real, real, real, real, real -> bool")
 	gofn("geo_azimuth", "real, real, real, real -> real")
 	gofn("geo_angle", "real, real, real, real, real, real -> real")
+	gofn("beta_cdf", "real, real, real -> real")
+	gofn("beta_pdf", "real, real, real -> real")
+	gofn("beta_inv", "real, real, real -> real")
 	gofn("geo_from_wkt", "string -> dynamic")
 	// S2 (the Go port of the S2 geometry library).
 	gofn("geo_point_to_s2cell", "real, real, [integer] -> string", int64(11))
