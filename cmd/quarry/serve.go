@@ -126,7 +126,7 @@ func runServe(ctx context.Context, o serveOptions, ln net.Listener, stdout, stde
 	}
 	db := &dbLease{path: path, limits: store.QueryLimits{MemoryLimit: o.memoryLimit}, idle: idle}
 	defer db.Close()
-	src := &rulePages{db: db, now: pinned, data: data, llmModel: "", checkEvery: o.catalogCheck, stdout: stdout, stderr: stderr}
+	src := &rulePages{db: db, now: pinned, data: data, checkEvery: o.catalogCheck, stdout: stdout, stderr: stderr}
 	if llm.Enabled() {
 		src.llmModel = llm.Model
 	}
@@ -375,13 +375,6 @@ func (l *dbLease) release() {
 			l.eng = nil
 		}
 	})
-}
-
-// isOpen reports whether the handle is open (for tests).
-func (l *dbLease) isOpen() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.eng != nil
 }
 
 // Close closes the handle for good; requests after it fail.
