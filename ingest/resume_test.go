@@ -325,3 +325,71 @@ func TestGeneratedTruthOtherFormats(t *testing.T) {
 		})
 	}
 }
+
+// An Event Hub file whose documents hold records of several tables, bad
+// records and bad lines, interrupted after some batches (which end in the
+// middle of documents) and run again, must end up exactly as one clean
+// run: the rows handed over in blocks are counted and skipped like any.
+func TestInterruptedEventHubResume(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "hub.json")
+	var b strings.Builder
+	for i := 0; i < 3000; i++ {
+		ts := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format(time.RFC3339)
+		rec := func(cat, props string) string {
+			return `{"category":"AdvancedHunting-` + cat + `","properties":{"Timestamp":"` + ts + `",` + props + `}}`
+		}
+		recs := []string{
+			rec("EmailEvents", `"NetworkMessageId":"m`+itoa(int64(i))+`","Subject":"message `+itoa(int64(i))+` with a longer subject"`),
+			rec("EmailUrlInfo", `"NetworkMessageId":"m`+itoa(int64(i))+`","Url":"https://example.net/`+itoa(int64(i))+`"`),
+			rec("EmailEvents", `"NetworkMessageId":"n`+itoa(int64(i))+`","RecipientEmailAddress":"r@contoso.com"`),
+		}
+		if i%97 == 0 {
+			recs[1] = rec("EmailUrlInfo", `"UrlChainPosition":"x"`) // rejected record
+		}
+		b.WriteString(`{"records":[` + strings.Join(recs, ",") + "]}\n")
+		if i%331 == 0 {
+			b.WriteString("{not json\n")
+		}
+	}
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	load := func(st *store.Store, rejects string, stopAfter int) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		commits := 0
+		opt := Options{RejectsDir: rejects, BatchSize: 700, OnCommit: func(string, int64) {
+			if commits++; commits == stopAfter {
+				cancel()
+			}
+		}}
+		_, err := Run(ctx, st, []string{p}, opt)
+		if (err != nil) != (stopAfter > 0) {
+			t.Fatalf("stop after %d commits: %v", stopAfter, err)
+		}
+	}
+	resumed, clean := openStore(t, filepath.Join(dir, "resumed.duckdb")), openStore(t, filepath.Join(dir, "clean.duckdb"))
+	load(resumed, filepath.Join(dir, "r1"), 3)
+	load(resumed, filepath.Join(dir, "r1"), 0)
+	load(clean, filepath.Join(dir, "r2"), 0)
+	for _, table := range []string{"EmailEvents", "EmailUrlInfo"} {
+		if a, c := tableDigest(t, resumed, table), tableDigest(t, clean, table); a != c {
+			t.Errorf("interrupted and resumed: %s; one clean run: %s", a, c)
+		}
+	}
+	var n int64
+	if err := clean.DB.QueryRow(`SELECT count(*) FROM EmailEvents`).Scan(&n); err != nil || n != 6000 {
+		t.Errorf("EmailEvents has %d rows, want 6000 (%v)", n, err)
+	}
+	ra, _ := filepath.Glob(filepath.Join(dir, "r1", "*.rejects"))
+	rc, _ := filepath.Glob(filepath.Join(dir, "r2", "*.rejects"))
+	if len(ra) != 1 || len(rc) != 1 {
+		t.Fatalf("rejects files %v %v", ra, rc)
+	}
+	a, _ := os.ReadFile(ra[0])
+	c, _ := os.ReadFile(rc[0])
+	if !bytes.Equal(a, c) || bytes.Count(c, []byte("\n")) != 31+10 {
+		t.Errorf("rejects after the resume:\n%s\nclean run (%d lines):\n%s", a, bytes.Count(c, []byte("\n")), c)
+	}
+}
