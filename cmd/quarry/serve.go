@@ -344,7 +344,10 @@ func (l *dbLease) acquire(ctx context.Context, wait bool) (*engine.Engine, func(
 func (l *dbLease) open(ctx context.Context) (*engine.Engine, error) {
 	st, err := store.Open(l.path, store.Options{ReadOnly: l.path != ":memory:"})
 	if err != nil {
-		if msg := err.Error(); strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
+		// another process writing; or, within this process (tests), a
+		// writable handle on the same file
+		if msg := err.Error(); strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") ||
+			strings.Contains(msg, "different configuration than existing connections") {
 			return nil, errDBBusy
 		}
 		return nil, err

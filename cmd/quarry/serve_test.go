@@ -382,7 +382,8 @@ func openWriter(t *testing.T, path string) *store.Store {
 // requests, so `rules sync` and loading data in another process can run;
 // while such a writer holds the database, rule requests are answered at
 // once from the previous catalog; once it is done, the next request shows
-// the new rules, and a rule whose table got rows turns runnable.
+// the new rules, and a rule whose table got rows turns runnable; a query
+// waits for the writer and then runs.
 func TestServeRefreshesCatalog(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "q.duckdb")
 	ctx := context.Background()
@@ -425,6 +426,18 @@ func TestServeRefreshesCatalog(t *testing.T) {
 	if len(got) != 1 || took > time.Second {
 		t.Errorf("while a writer holds the database: %v in %v, want the old catalog at once", got, took)
 	}
+	// a query meanwhile waits for the writer, then runs
+	queried := make(chan string, 1)
+	go func() {
+		status, res, err := postQuery(base, "print n = 1", false)
+		queried <- fmt.Sprintf("%d %v %v %v", status, res["rowCount"], err, res["error"])
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case q := <-queried:
+		t.Fatalf("a query ran while a writer held the database: %s", q)
+	default:
+	}
 	syncRules(w, "pack-b", ruleB)
 	tab, _ := schema.Builtin("EmailEvents")
 	if err := w.EnsureTable(ctx, tab); err != nil {
@@ -434,6 +447,14 @@ func TestServeRefreshesCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
+	select {
+	case q := <-queried:
+		if q != "200 1 <nil> <nil>" {
+			t.Errorf("the query that waited for the writer: %s", q)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the query did not run once the writer was done")
+	}
 
 	time.Sleep(20 * time.Millisecond)
 	got, took = getRules(t, base)
