@@ -67,6 +67,10 @@ func TestGoFunctions(t *testing.T) {
 		{`print isnull(geo_azimuth(5, 10, 5, 10))`, "true"},
 		{`print round(degrees(geo_angle(0, 10, 0,5, 3,-10)), 12)`, "168.732543198009"},
 		{`print isnull(geo_angle(0, 10, 0, 10, 3, -10))`, "true"},
+		// Negative reals inside dynamic literals keep their sign (they
+		// lost it, which moved GeoJSON coordinates to the other
+		// hemisphere).
+		{`print dynamic([-1.5, [-2.25], {"a": -3.5}, -4])`, `[-1.5,[-2.25],{"a":-3.5},-4]`},
 		// beta-cdf-function.md, beta-pdf-function.md, beta-inv-function.md.
 		{`print round(beta_cdf(0.9, 10.0, 20.0), 15)`, "0.999999999999959"},
 		{`print beta_cdf(1.5, 10.0, 20.0)`, "NaN"},
@@ -92,6 +96,18 @@ func TestGoFunctions(t *testing.T) {
 		{`print array_length(geo_s2cell_neighbors('89c259'))`, "8"},
 		{`print set_difference(geo_s2cell_neighbors('89c259'), dynamic(["89c25d","89c2f9","89c251","89c257","89c25f","89c25b","89c2f7","89c2f5"]))`, "[]"},
 		{`print geo_s2cell_to_polygon('89c259').coordinates[0][1]`, "[-74.03001224983846,40.722226291835796]"},
+		// geo-point-in-polygon-function.md, geo-polygon-area-function.md,
+		// geo-polygon-perimeter-function.md,
+		// geo-distance-point-to-line-function.md.
+		{`print geo_point_in_polygon(-73.985654, 40.748487, dynamic({"type":"Polygon","coordinates":[[[-74.0,40.7],[-73.9,40.7],[-73.9,40.8],[-74.0,40.8],[-74.0,40.7]]]}))`, "true"},
+		{`print geo_point_in_polygon(-73.874367, 40.777356, dynamic({"type":"Polygon","coordinates":[[[-74.0,40.7],[-73.9,40.7],[-73.9,40.8],[-74.0,40.8],[-74.0,40.7]]]}))`, "false"},
+		{`print geo_point_in_polygon(-73.95, 40.75, dynamic({"type":"Polygon","coordinates":[[[-74.0,40.7],[-73.9,40.7],[-73.9,40.8],[-74.0,40.8],[-74.0,40.7]],[[-73.96,40.74],[-73.94,40.74],[-73.94,40.76],[-73.96,40.76],[-73.96,40.74]]]}))`, "false"},
+		{`print geo_point_in_polygon(200,1,dynamic({"type": "Polygon","coordinates": [[[0,0],[10,10],[10,1],[0,0]]]}))`, ""},
+		{`print geo_point_in_polygon(1,1,dynamic({"type": "Polygon","coordinates": [[[0,0],[10,10],[10,10],[0,0]]]}))`, ""},
+		{`print round(geo_polygon_area(dynamic({"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]})), 4)`, "3475207.2835"},
+		{`print round(geo_polygon_perimeter(dynamic({"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]})), 6)`, "9930.301496"},
+		{`print round(geo_distance_point_to_line(-115.199625, 36.210419, dynamic({ "type":"LineString","coordinates":[[-115.115385,36.229195],[-115.136995,36.200366],[-115.140252,36.192470],[-115.143558,36.188523],[-115.144076,36.181954],[-115.154662,36.174483],[-115.166431,36.176388],[-115.183289,36.175007],[-115.192612,36.176736],[-115.202485,36.173439],[-115.225355,36.174365]]})), 6)`, "3797.888873"},
+		{`print geo_distance_point_to_line(1,1, dynamic({ "type":"LineString"}))`, ""},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

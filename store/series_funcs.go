@@ -61,6 +61,10 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"beta_cdf":                           betaCDF,
 	"beta_pdf":                           betaPDF,
 	"beta_inv":                           betaInv,
+	"geo_point_in_polygon":               geoPointInPolygon,
+	"geo_polygon_area":                   geoPolygonArea,
+	"geo_polygon_perimeter":              geoPolygonPerimeter,
+	"geo_distance_point_to_line":         geoDistancePointToLine,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

@@ -382,6 +382,8 @@ func (c *checker) jsonValue(e ast.Expr) (any, bool) {
 				return -n, true
 			case float64:
 				return -n, true
+			case jsonReal:
+				return -n, true
 			}
 		}
 		return v, true

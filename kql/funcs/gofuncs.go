@@ -47,6 +47,10 @@ func init() {
 	gofn("geo_s2cell_to_central_point", "string -> dynamic")
 	gofn("geo_s2cell_to_polygon", "string -> dynamic")
 	gofn("geo_s2cell_neighbors", "string -> dynamic")
+	gofn("geo_point_in_polygon", "real, real, dynamic -> bool")
+	gofn("geo_polygon_area", "dynamic -> real")
+	gofn("geo_polygon_perimeter", "dynamic -> real")
+	gofn("geo_distance_point_to_line", "real, real, dynamic -> real")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")

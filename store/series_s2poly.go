@@ -1,0 +1,249 @@
+package store
+
+// Polygon and line measures of the KQL reference on the sphere (polygon
+// edges are geodesics, as the reference says), written in Go on the S2
+// library (see series_funcs.go): geo_point_in_polygon,
+// geo_polygon_area, geo_polygon_perimeter, geo_distance_point_to_line.
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+
+	"github.com/golang/geo/s2"
+)
+
+var errGeo = errors.New("invalid geometry")
+
+type geoJSON struct {
+	Type        string          `json:"type"`
+	Coordinates json.RawMessage `json:"coordinates"`
+}
+
+func geoPoint(c []float64) (s2.Point, error) {
+	if len(c) != 2 || math.IsNaN(c[0]) || math.IsNaN(c[1]) || c[0] < -180 || c[0] > 180 || c[1] < -90 || c[1] > 90 {
+		return s2.Point{}, errGeo
+	}
+	return s2.PointFromLatLng(s2.LatLngFromDegrees(c[1], c[0])), nil
+}
+
+// ringLoop makes a loop of a GeoJSON linear ring: at least four
+// positions, the last equal to the first, the others distinct; the loop
+// encloses the smaller of the two regions the ring divides the sphere
+// into.
+func ringLoop(ring [][]float64) (*s2.Loop, error) {
+	if len(ring) < 4 {
+		return nil, errGeo
+	}
+	first, last := ring[0], ring[len(ring)-1]
+	if len(first) != 2 || len(last) != 2 || first[0] != last[0] || first[1] != last[1] {
+		return nil, errGeo
+	}
+	pts := make([]s2.Point, 0, len(ring)-1)
+	seen := map[[2]float64]bool{}
+	for _, c := range ring[:len(ring)-1] {
+		p, err := geoPoint(c)
+		if err != nil {
+			return nil, err
+		}
+		k := [2]float64{c[0], c[1]}
+		if seen[k] {
+			return nil, errGeo
+		}
+		seen[k] = true
+		pts = append(pts, p)
+	}
+	l := s2.LoopFromPoints(pts)
+	if err := l.Validate(); err != nil {
+		return nil, errGeo
+	}
+	l.Normalize()
+	return l, nil
+}
+
+// polygons parses a GeoJSON Polygon or MultiPolygon.
+func polygons(text string) ([]*s2.Polygon, error) {
+	var g geoJSON
+	if err := json.Unmarshal([]byte(text), &g); err != nil {
+		return nil, errGeo
+	}
+	var rings [][][][]float64
+	switch g.Type {
+	case "Polygon":
+		var p [][][]float64
+		if err := json.Unmarshal(g.Coordinates, &p); err != nil {
+			return nil, errGeo
+		}
+		rings = [][][][]float64{p}
+	case "MultiPolygon":
+		if err := json.Unmarshal(g.Coordinates, &rings); err != nil {
+			return nil, errGeo
+		}
+	default:
+		return nil, errGeo
+	}
+	if len(rings) == 0 {
+		return nil, errGeo
+	}
+	out := make([]*s2.Polygon, 0, len(rings))
+	for _, p := range rings {
+		if len(p) == 0 {
+			return nil, errGeo
+		}
+		loops := make([]*s2.Loop, 0, len(p))
+		for _, r := range p {
+			l, err := ringLoop(r)
+			if err != nil {
+				return nil, err
+			}
+			loops = append(loops, l)
+		}
+		out = append(out, s2.PolygonFromLoops(loops))
+	}
+	return out, nil
+}
+
+// disjoint reports whether no two of the polygons overlap, so that the
+// measure of their union is the sum of theirs.
+func disjoint(ps []*s2.Polygon) bool {
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			if ps[i].Intersects(ps[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// geoPointInPolygon is geo_point_in_polygon(longitude, latitude,
+// polygon): S2's containment, under which every point of a subdivided
+// sphere lies in exactly one polygon; null for invalid input.
+func geoPointInPolygon(args []arg) (any, error) {
+	lon, lat, ok := lonLat(args[0], args[1])
+	if !ok || args[2].null {
+		return nil, nil
+	}
+	ps, err := polygons(args[2].text)
+	if err != nil {
+		return nil, nil
+	}
+	pt := s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon))
+	for _, p := range ps {
+		if p.ContainsPoint(pt) {
+			return "true", nil
+		}
+	}
+	return "false", nil
+}
+
+// geoPolygonArea is geo_polygon_area: square meters on the sphere;
+// null for an invalid polygon. The polygons of a MultiPolygon must not
+// overlap (their union's area needs polygon union, not implemented).
+func geoPolygonArea(args []arg) (any, error) {
+	if args[0].null {
+		return nil, nil
+	}
+	ps, err := polygons(args[0].text)
+	if err != nil {
+		return nil, nil
+	}
+	if !disjoint(ps) {
+		return nil, errors.New("not supported yet: geo_polygon_area of a MultiPolygon whose polygons overlap")
+	}
+	a := 0.0
+	for _, p := range ps {
+		a += p.Area()
+	}
+	return scalarText(a * earthRadius * earthRadius), nil
+}
+
+// geoPolygonPerimeter is geo_polygon_perimeter: the length in meters of
+// every ring; null for an invalid polygon. As for the area, the polygons
+// of a MultiPolygon must not overlap.
+func geoPolygonPerimeter(args []arg) (any, error) {
+	if args[0].null {
+		return nil, nil
+	}
+	ps, err := polygons(args[0].text)
+	if err != nil {
+		return nil, nil
+	}
+	if !disjoint(ps) {
+		return nil, errors.New("not supported yet: geo_polygon_perimeter of a MultiPolygon whose polygons overlap")
+	}
+	per := 0.0
+	for _, p := range ps {
+		for _, l := range p.Loops() {
+			for i := 0; i < l.NumEdges(); i++ {
+				e := l.Edge(i)
+				per += e.V0.Distance(e.V1).Radians()
+			}
+		}
+	}
+	return scalarText(per * earthRadius), nil
+}
+
+// polylines parses a GeoJSON LineString or MultiLineString: each line
+// has at least two valid positions.
+func polylines(text string) ([]s2.Polyline, error) {
+	var g geoJSON
+	if err := json.Unmarshal([]byte(text), &g); err != nil {
+		return nil, errGeo
+	}
+	var lines [][][]float64
+	switch g.Type {
+	case "LineString":
+		var l [][]float64
+		if err := json.Unmarshal(g.Coordinates, &l); err != nil {
+			return nil, errGeo
+		}
+		lines = [][][]float64{l}
+	case "MultiLineString":
+		if err := json.Unmarshal(g.Coordinates, &lines); err != nil {
+			return nil, errGeo
+		}
+	default:
+		return nil, errGeo
+	}
+	if len(lines) == 0 {
+		return nil, errGeo
+	}
+	out := make([]s2.Polyline, 0, len(lines))
+	for _, l := range lines {
+		if len(l) < 2 {
+			return nil, errGeo
+		}
+		pl := make(s2.Polyline, 0, len(l))
+		for _, c := range l {
+			p, err := geoPoint(c)
+			if err != nil {
+				return nil, err
+			}
+			pl = append(pl, p)
+		}
+		out = append(out, pl)
+	}
+	return out, nil
+}
+
+// geoDistancePointToLine is geo_distance_point_to_line(longitude,
+// latitude, line): the shortest distance in meters from the point to the
+// line or multiline; null for invalid input.
+func geoDistancePointToLine(args []arg) (any, error) {
+	lon, lat, ok := lonLat(args[0], args[1])
+	if !ok || args[2].null {
+		return nil, nil
+	}
+	ls, err := polylines(args[2].text)
+	if err != nil {
+		return nil, nil
+	}
+	pt := s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon))
+	best := math.Inf(1)
+	for _, l := range ls {
+		q, _ := l.Project(pt)
+		best = math.Min(best, pt.Distance(q).Radians())
+	}
+	return scalarText(best * earthRadius), nil
+}
