@@ -262,7 +262,20 @@ func textOrList(v any) string {
 
 // StoreCache keeps enrichments in the store, table
 // quarry_meta.enrichments.
-type StoreCache struct{ st *store.Store }
+type StoreCache struct {
+	st     *store.Store
+	absent bool // read-only and the table does not exist: every Get misses
+}
+
+// ReadStoreCache returns the cache of st for Get only: it creates
+// nothing, so it works on a read-only handle.
+func ReadStoreCache(ctx context.Context, st *store.Store) (*StoreCache, error) {
+	ok, err := rules.HasMetaTable(ctx, st, "enrichments")
+	if err != nil {
+		return nil, fmt.Errorf("enrich: cache: %w", err)
+	}
+	return &StoreCache{st: st, absent: !ok}, nil
+}
 
 // NewStoreCache returns the cache of st, creating its table if needed.
 func NewStoreCache(ctx context.Context, st *store.Store) (*StoreCache, error) {
@@ -281,6 +294,9 @@ func NewStoreCache(ctx context.Context, st *store.Store) (*StoreCache, error) {
 
 // Get implements Cache.
 func (c *StoreCache) Get(ctx context.Context, ruleID, version, model string) (*Enrichment, bool, error) {
+	if c.absent {
+		return nil, false, nil
+	}
 	var doc string
 	err := c.st.DB.QueryRowContext(ctx, "SELECT doc FROM "+rules.MetaSchema+".enrichments WHERE rule_id = ? AND version = ? AND model = ?",
 		ruleID, version, model).Scan(&doc)

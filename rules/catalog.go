@@ -20,7 +20,21 @@ const MetaSchema = "quarry_meta"
 // quarry_meta.rule_sources (one row per synced source, with the loader's
 // errors).
 type Catalog struct {
-	st *store.Store
+	st       *store.Store
+	readOnly bool
+}
+
+// ReadCatalog returns the catalog of st for reading only: it creates
+// nothing, so it works on a read-only handle; a store that never had rules
+// synced holds none.
+func ReadCatalog(st *store.Store) *Catalog { return &Catalog{st: st, readOnly: true} }
+
+// HasMetaTable reports whether quarry's bookkeeping schema holds table
+// name.
+func HasMetaTable(ctx context.Context, st *store.Store, name string) (bool, error) {
+	var n int
+	err := st.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", MetaSchema, name).Scan(&n)
+	return n > 0, err
 }
 
 // OpenCatalog returns the catalog of st, creating its tables if needed.
@@ -108,6 +122,11 @@ func nonNil(d []Diagnostic) []Diagnostic {
 // Rules returns every rule of the catalog, sorted by name, then source
 // and path.
 func (c *Catalog) Rules(ctx context.Context) ([]*Rule, error) {
+	if c.readOnly {
+		if ok, err := HasMetaTable(ctx, c.st, "rules"); err != nil || !ok {
+			return nil, err
+		}
+	}
 	rows, err := c.st.DB.QueryContext(ctx, "SELECT doc FROM "+MetaSchema+".rules")
 	if err != nil {
 		return nil, fmt.Errorf("rules: catalog: %w", err)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -574,7 +572,7 @@ func (r *rulePages) build(ctx context.Context, eng *engine.Engine, stamp string)
 		now = time.Now().UTC()
 	}
 	st := eng.Store()
-	rs, err := catalogRules(ctx, st)
+	rs, err := rules.ReadCatalog(st).Rules(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -587,14 +585,20 @@ func (r *rulePages) build(ctx context.Context, eng *engine.Engine, stamp string)
 	})
 	rc := rules.NewRunnability(st, checker, now)
 	det := &enrich.Deterministic{Attack: r.data, Now: now}
+	var cache *enrich.StoreCache
+	if r.llmModel != "" {
+		if cache, err = enrich.ReadStoreCache(ctx, st); err != nil {
+			return nil, err
+		}
+	}
 	for _, rule := range rs {
 		status, err := rc.Check(ctx, rule)
 		if err != nil {
 			return nil, err
 		}
 		var e *enrich.Enrichment
-		if r.llmModel != "" {
-			if e, err = cachedEnrichment(ctx, st, rule, r.llmModel); err != nil {
+		if cache != nil {
+			if e, _, err = cache.Get(ctx, rule.ID, rule.Version, r.llmModel); err != nil {
 				return nil, err
 			}
 		}
@@ -606,13 +610,6 @@ func (r *rulePages) build(ctx context.Context, eng *engine.Engine, stamp string)
 		snap.pages = append(snap.pages, &enrich.Page{Rule: rule, Status: status, Enrichment: e, Attack: r.data})
 	}
 	return snap, nil
-}
-
-// metaTable reports whether quarry_meta holds table name.
-func metaTable(ctx context.Context, st *store.Store, name string) (bool, error) {
-	var n int
-	err := st.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", rules.MetaSchema, name).Scan(&n)
-	return n > 0, err
 }
 
 // storeStamp sums up what the rule pages depend on, cheaply (a few
@@ -641,7 +638,7 @@ func storeStamp(ctx context.Context, st *store.Store, llm bool) (string, error) 
 		}
 		return rows.Err()
 	}
-	if ok, err := metaTable(ctx, st, "rule_sources"); err != nil {
+	if ok, err := rules.HasMetaTable(ctx, st, "rule_sources"); err != nil {
 		return "", err
 	} else if ok {
 		if err := scan("SELECT source, commit_id, retrieved_at, files, rules, warnings FROM " + rules.MetaSchema + ".rule_sources ORDER BY source"); err != nil {
@@ -653,7 +650,7 @@ func storeStamp(ctx context.Context, st *store.Store, llm bool) (string, error) 
 		return "", err
 	}
 	if llm {
-		if ok, err := metaTable(ctx, st, "enrichments"); err != nil {
+		if ok, err := rules.HasMetaTable(ctx, st, "enrichments"); err != nil {
 			return "", err
 		} else if ok {
 			if err := scan("SELECT count(*) FROM " + rules.MetaSchema + ".enrichments"); err != nil {
@@ -662,53 +659,4 @@ func storeStamp(ctx context.Context, st *store.Store, llm bool) (string, error) 
 		}
 	}
 	return b.String(), nil
-}
-
-// catalogRules reads the rule catalog as rules.Catalog.Rules does, on a
-// read-only handle (rules.OpenCatalog creates its tables, which a
-// read-only database refuses). No catalog table means no rules.
-func catalogRules(ctx context.Context, st *store.Store) ([]*rules.Rule, error) {
-	if ok, err := metaTable(ctx, st, "rules"); err != nil || !ok {
-		return nil, err
-	}
-	rows, err := st.DB.QueryContext(ctx, "SELECT doc FROM "+rules.MetaSchema+".rules")
-	if err != nil {
-		return nil, fmt.Errorf("rule catalog: %w", err)
-	}
-	defer rows.Close()
-	var out []*rules.Rule
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
-			return nil, fmt.Errorf("rule catalog: %w", err)
-		}
-		r := &rules.Rule{}
-		if err := json.Unmarshal([]byte(doc), r); err != nil {
-			return nil, fmt.Errorf("rule catalog: corrupt rule row: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("rule catalog: %w", err)
-	}
-	rules.SortRules(out)
-	return out, nil
-}
-
-// cachedEnrichment reads the enrichment cache as enrich.StoreCache.Get
-// does, on a read-only handle; nil when there is none (or it is corrupt).
-func cachedEnrichment(ctx context.Context, st *store.Store, r *rules.Rule, model string) (*enrich.Enrichment, error) {
-	var doc string
-	err := st.DB.QueryRowContext(ctx, "SELECT doc FROM "+rules.MetaSchema+".enrichments WHERE rule_id = ? AND version = ? AND model = ?", r.ID, r.Version, model).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("enrichment cache: %w", err)
-	}
-	var e enrich.Enrichment
-	if json.Unmarshal([]byte(doc), &e) != nil {
-		return nil, nil
-	}
-	return &e, nil
 }
