@@ -108,6 +108,14 @@ func TestGoFunctions(t *testing.T) {
 		{`print round(geo_polygon_perimeter(dynamic({"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]})), 6)`, "9930.301496"},
 		{`print round(geo_distance_point_to_line(-115.199625, 36.210419, dynamic({ "type":"LineString","coordinates":[[-115.115385,36.229195],[-115.136995,36.200366],[-115.140252,36.192470],[-115.143558,36.188523],[-115.144076,36.181954],[-115.154662,36.174483],[-115.166431,36.176388],[-115.183289,36.175007],[-115.192612,36.176736],[-115.202485,36.173439],[-115.225355,36.174365]]})), 6)`, "3797.888873"},
 		{`print geo_distance_point_to_line(1,1, dynamic({ "type":"LineString"}))`, ""},
+		// geo-line-centroid-function.md, geo-line-interpolate-point-function.md,
+		// geo-line-locate-point-function.md, geo-closest-point-on-*-function.md.
+		{`print round(todouble(geo_line_centroid(dynamic({"type":"LineString","coordinates":[[-73.95796, 40.80042], [-73.97317, 40.764486]]})).coordinates[0]), 12)`, "-73.965567057231"},
+		{`print isnull(geo_line_centroid(dynamic({"type":"LineString","coordinates":[[1, 1]]})))`, "true"},
+		{`print round(todouble(geo_line_interpolate_point(dynamic({"type":"LineString","coordinates":[[-73.95796, 40.80042], [-73.97317, 40.764486]]}), 0.25).coordinates[1]), 12)`, "40.791436687257"},
+		{`print round(geo_line_locate_point(dynamic({"type":"LineString","coordinates":[[-73.95796, 40.80042], [-73.97317, 40.764486]]}), -73.965, 40.792), 12)`, "0.255601351003"},
+		{`print round(todouble(geo_closest_point_on_line(-115.199625, 36.210419, dynamic({ "type":"LineString","coordinates":[[-115.183289,36.175007],[-115.192612,36.176736],[-115.202485,36.173439]]})).coordinates[0]), 9)`, "-115.192612"},
+		{`print round(todouble(geo_closest_point_on_polygon(-73.9839, 40.7705, dynamic({"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]})).coordinates[0]), 12)`, "-73.981205580154"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

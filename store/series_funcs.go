@@ -65,6 +65,11 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_polygon_area":                   geoPolygonArea,
 	"geo_polygon_perimeter":              geoPolygonPerimeter,
 	"geo_distance_point_to_line":         geoDistancePointToLine,
+	"geo_line_centroid":                  geoLineCentroid,
+	"geo_line_interpolate_point":         geoLineInterpolatePoint,
+	"geo_line_locate_point":              geoLineLocatePoint,
+	"geo_closest_point_on_line":          geoClosestPointOnLine,
+	"geo_closest_point_on_polygon":       geoClosestPointOnPolygon,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

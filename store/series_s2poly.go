@@ -247,3 +247,129 @@ func geoDistancePointToLine(args []arg) (any, error) {
 	}
 	return scalarText(best * earthRadius), nil
 }
+
+func pointJSON(p s2.Point) string {
+	ll := s2.LatLngFromPoint(p)
+	return `{"type":"Point","coordinates":[` + geoNum(ll.Lng.Degrees()) + "," + geoNum(ll.Lat.Degrees()) + "]}"
+}
+
+// geoLineCentroid is geo_line_centroid: the centroid of the line's (or
+// multiline's) geodesic edges, weighted by length; null for an invalid
+// line.
+func geoLineCentroid(args []arg) (any, error) {
+	if args[0].null {
+		return nil, nil
+	}
+	ls, err := polylines(args[0].text)
+	if err != nil {
+		return nil, nil
+	}
+	var c s2.Point
+	for _, l := range ls {
+		c = s2.Point{Vector: c.Add(l.Centroid().Vector)}
+	}
+	if c.Norm() == 0 {
+		return nil, nil
+	}
+	return pointJSON(s2.Point{Vector: c.Normalize()}), nil
+}
+
+// singleLine parses a LineString for the functions that take one.
+func singleLine(a arg) (s2.Polyline, bool) {
+	if a.null {
+		return nil, false
+	}
+	ls, err := polylines(a.text)
+	if err != nil || len(ls) != 1 || !jsonTypeIs(a.text, "LineString") {
+		return nil, false
+	}
+	return ls[0], true
+}
+
+func jsonTypeIs(text, typ string) bool {
+	var g geoJSON
+	return json.Unmarshal([]byte(text), &g) == nil && g.Type == typ
+}
+
+// geoLineInterpolatePoint is geo_line_interpolate_point(line, fraction):
+// the point at that fraction of the line's length; null for an invalid
+// line or a fraction outside [0, 1].
+func geoLineInterpolatePoint(args []arg) (any, error) {
+	l, ok := singleLine(args[0])
+	f := args[1].num
+	if !ok || args[1].null || math.IsNaN(f) || f < 0 || f > 1 {
+		return nil, nil
+	}
+	p, _ := l.Interpolate(f)
+	return pointJSON(p), nil
+}
+
+// geoLineLocatePoint is geo_line_locate_point(line, longitude,
+// latitude): the fraction of the line's length at the point of the line
+// closest to the given one; null for invalid input.
+func geoLineLocatePoint(args []arg) (any, error) {
+	l, ok := singleLine(args[0])
+	lon, lat, pok := lonLat(args[1], args[2])
+	if !ok || !pok {
+		return nil, nil
+	}
+	q, next := l.Project(s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon)))
+	return scalarText(l.Uninterpolate(q, next)), nil
+}
+
+// geoClosestPointOnLine is geo_closest_point_on_line(longitude,
+// latitude, line): the point of the line (or multiline) closest to the
+// given one; null for invalid input.
+func geoClosestPointOnLine(args []arg) (any, error) {
+	lon, lat, ok := lonLat(args[0], args[1])
+	if !ok || args[2].null {
+		return nil, nil
+	}
+	ls, err := polylines(args[2].text)
+	if err != nil {
+		return nil, nil
+	}
+	pt := s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon))
+	var best s2.Point
+	bestD := math.Inf(1)
+	for _, l := range ls {
+		q, _ := l.Project(pt)
+		if d := pt.Distance(q).Radians(); d < bestD {
+			best, bestD = q, d
+		}
+	}
+	return pointJSON(best), nil
+}
+
+// geoClosestPointOnPolygon is geo_closest_point_on_polygon(longitude,
+// latitude, polygon): the point itself when the polygon contains it,
+// else the closest point of the polygon's boundary; null for invalid
+// input.
+func geoClosestPointOnPolygon(args []arg) (any, error) {
+	lon, lat, ok := lonLat(args[0], args[1])
+	if !ok || args[2].null {
+		return nil, nil
+	}
+	ps, err := polygons(args[2].text)
+	if err != nil {
+		return nil, nil
+	}
+	pt := s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon))
+	var best s2.Point
+	bestD := math.Inf(1)
+	for _, p := range ps {
+		if p.ContainsPoint(pt) {
+			return pointJSON(pt), nil
+		}
+		for _, l := range p.Loops() {
+			for i := 0; i < l.NumEdges(); i++ {
+				e := l.Edge(i)
+				q := s2.Project(pt, e.V0, e.V1)
+				if d := pt.Distance(q).Radians(); d < bestD {
+					best, bestD = q, d
+				}
+			}
+		}
+	}
+	return pointJSON(best), nil
+}

@@ -51,6 +51,11 @@ func init() {
 	gofn("geo_polygon_area", "dynamic -> real")
 	gofn("geo_polygon_perimeter", "dynamic -> real")
 	gofn("geo_distance_point_to_line", "real, real, dynamic -> real")
+	gofn("geo_line_centroid", "dynamic -> dynamic")
+	gofn("geo_line_interpolate_point", "dynamic, real -> dynamic")
+	gofn("geo_line_locate_point", "dynamic, real, real -> real")
+	gofn("geo_closest_point_on_line", "real, real, dynamic -> dynamic")
+	gofn("geo_closest_point_on_polygon", "real, real, dynamic -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")
