@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -69,7 +70,19 @@ type Options struct {
 	// geo_info_from_ip_address(); empty means $QUARRY_GEOIP_DB, and no
 	// database at all when that is empty too.
 	GeoIP string
+	// LockWait is how long Open waits while another process holds the
+	// database file (DuckDB lets one process write a file, and none read
+	// it meanwhile): a `quarry serve` query or an ingest in another
+	// terminal. Zero means DefaultLockWait, negative not at all.
+	LockWait time.Duration
 }
+
+// ErrLocked is the error Open wraps when another process held the
+// database file for longer than Options.LockWait.
+var ErrLocked = errors.New("in use by another process")
+
+// DefaultLockWait is Options.LockWait's default.
+const DefaultLockWait = 30 * time.Second
 
 // Open opens (creating if needed) the DuckDB database at path. The path
 // ":memory:" or "" gives a private in-memory database, which tests use.
@@ -91,7 +104,7 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 	}
 	locked := new(atomic.Bool)
-	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+	connector, err := openConnector(dsn, opt.LockWait, func(execer driver.ExecerContext) error {
 		if locked.Load() {
 			return nil
 		}
@@ -106,6 +119,9 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 		return nil
 	})
+	if isLockError(err) {
+		return nil, fmt.Errorf("store: %s: %w (a quarry serve query, ingest or load?); try again when it is done: %v", path, ErrLocked, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -125,6 +141,30 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 	}
 	return st, nil
+}
+
+// openConnector opens dsn, retrying with backoff for up to wait while
+// another process holds the file's lock.
+func openConnector(dsn string, wait time.Duration, init func(driver.ExecerContext) error) (*duckdb.Connector, error) {
+	if wait == 0 {
+		wait = DefaultLockWait
+	}
+	deadline := time.Now().Add(wait)
+	pause := 20 * time.Millisecond
+	for {
+		c, err := duckdb.NewConnector(dsn, init)
+		if !isLockError(err) || time.Now().Add(pause).After(deadline) {
+			return c, err
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 500*time.Millisecond)
+	}
+}
+
+// isLockError reports whether err is DuckDB's refusal to open a file
+// another process holds.
+func isLockError(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
 // Close closes the database (and the GeoIP database, if any).

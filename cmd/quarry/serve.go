@@ -340,12 +340,12 @@ func (l *dbLease) acquire(ctx context.Context, wait bool) (*engine.Engine, func(
 // open opens the database read-only (":memory:" writable, as there is no
 // file to share) and locks it down for queries.
 func (l *dbLease) open(ctx context.Context) (*engine.Engine, error) {
-	st, err := store.Open(l.path, store.Options{ReadOnly: l.path != ":memory:"})
+	// No waiting in Open: acquire decides whether to wait.
+	st, err := store.Open(l.path, store.Options{ReadOnly: l.path != ":memory:", LockWait: -1})
 	if err != nil {
 		// another process writing; or, within this process (tests), a
 		// writable handle on the same file
-		if msg := err.Error(); strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") ||
-			strings.Contains(msg, "different configuration than existing connections") {
+		if errors.Is(err, store.ErrLocked) || strings.Contains(err.Error(), "different configuration than existing connections") {
 			return nil, errDBBusy
 		}
 		return nil, err
