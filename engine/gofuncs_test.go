@@ -116,6 +116,12 @@ func TestGoFunctions(t *testing.T) {
 		{`print round(geo_line_locate_point(dynamic({"type":"LineString","coordinates":[[-73.95796, 40.80042], [-73.97317, 40.764486]]}), -73.965, 40.792), 12)`, "0.255601351003"},
 		{`print round(todouble(geo_closest_point_on_line(-115.199625, 36.210419, dynamic({ "type":"LineString","coordinates":[[-115.183289,36.175007],[-115.192612,36.176736],[-115.202485,36.173439]]})).coordinates[0]), 9)`, "-115.192612"},
 		{`print round(todouble(geo_closest_point_on_polygon(-73.9839, 40.7705, dynamic({"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]]})).coordinates[0]), 12)`, "-73.981205580154"},
+		// geo-line-densify-function.md, geo-polygon-densify-function.md.
+		{`print geo_line_densify(dynamic({"type":"LineString","coordinates":[[50, 50], [51, 51]]})).coordinates`, "[[50,50],[50.125,50.125],[50.25,50.25],[50.375,50.375],[50.5,50.5],[50.625,50.625],[50.75,50.75],[50.875,50.875],[51,51]]"},
+		{`print geo_line_densify(dynamic({"type":"LineString","coordinates":[[-73.949247, 40.796860],[-73.973017, 40.764323]]})).coordinates`, "[[-73.949247,40.79686],[-73.973017,40.764323]]"},
+		{`print isnull(geo_line_densify(dynamic({"type":"LineString","coordinates":[[1,1],[2,2]]}), 0))`, "true"},
+		{`print geo_polygon_densify(dynamic({"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]})).coordinates`, "[[[10,10],[10.25,10],[10.5,10],[10.75,10],[11,10],[11,11],[10.75,11],[10.5,11],[10.25,11],[10,11],[10,10]]]"},
+		{`print isnull(geo_polygon_densify(dynamic({"type":"Polygon","coordinates":[[[10,900],[11,10],[11,11],[10,11],[10,10]]]})))`, "true"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

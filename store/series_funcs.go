@@ -70,6 +70,8 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_line_locate_point":              geoLineLocatePoint,
 	"geo_closest_point_on_line":          geoClosestPointOnLine,
 	"geo_closest_point_on_polygon":       geoClosestPointOnPolygon,
+	"geo_line_densify":                   geoLineDensify,
+	"geo_polygon_densify":                geoPolygonDensify,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

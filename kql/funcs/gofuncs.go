@@ -56,6 +56,8 @@ func init() {
 	gofn("geo_line_locate_point", "dynamic, real, real -> real")
 	gofn("geo_closest_point_on_line", "real, real, dynamic -> dynamic")
 	gofn("geo_closest_point_on_polygon", "real, real, dynamic -> dynamic")
+	gofn("geo_line_densify", "dynamic, [real], [bool] -> dynamic")
+	gofn("geo_polygon_densify", "dynamic, [real], [bool] -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")
