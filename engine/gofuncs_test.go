@@ -122,6 +122,14 @@ func TestGoFunctions(t *testing.T) {
 		{`print isnull(geo_line_densify(dynamic({"type":"LineString","coordinates":[[1,1],[2,2]]}), 0))`, "true"},
 		{`print geo_polygon_densify(dynamic({"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]})).coordinates`, "[[[10,10],[10.25,10],[10.5,10],[10.75,10],[11,10],[11,11],[10.75,11],[10.5,11],[10.25,11],[10,11],[10,10]]]"},
 		{`print isnull(geo_polygon_densify(dynamic({"type":"Polygon","coordinates":[[[10,900],[11,10],[11,11],[10,11],[10,10]]]})))`, "true"},
+		// geo-intersects-*-function.md, geo-intersection-*-function.md.
+		{`print geo_intersects_2lines(dynamic({"type":"LineString","coordinates":[[-73.978929,40.785155],[-73.980903,40.782621]]}), dynamic({"type":"LineString","coordinates":[[-73.985195,40.788275],[-73.974552,40.779761]]}))`, "true"},
+		{`print geo_intersects_line_with_polygon(dynamic({"type":"LineString","coordinates":[[-73.985195,40.788275],[-73.974552,40.779761]]}), dynamic({"type":"Polygon","coordinates":[[[-73.9712905883789,40.78580561168767],[-73.98004531860352,40.775276834803655],[-73.97000312805176,40.77852663535664],[-73.9712905883789,40.78580561168767]]]}))`, "true"},
+		{`print isnull(geo_intersects_2polygons(dynamic({"type":"Polygon"}), dynamic({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})))`, "true"},
+		{`print round(todouble(geo_intersection_2lines(dynamic({"type":"LineString","coordinates":[[-73.978929,40.785155],[-73.980903,40.782621]]}), dynamic({"type":"LineString","coordinates":[[-73.985195,40.788275],[-73.974552,40.779761]]})).coordinates[0]), 12)`, "-73.979837116671"},
+		{`print geo_intersection_2lines(dynamic({"type":"LineString","coordinates":[[-73.978929,40.785155],[-73.980903,40.782621]]}), dynamic({"type":"LineString","coordinates":[[-73.978929,40.785155],[-73.980903,40.782621]]}))`, `{"coordinates":[[-73.978929,40.785155],[-73.980903,40.782621]],"type":"LineString"}`},
+		{`print geo_intersection_2lines(dynamic({"type":"LineString","coordinates":[[1, 1],[2, 2]]}), dynamic({"type":"LineString","coordinates":[[3, 3],[4, 4]]}))`, `{"geometries":[],"type":"GeometryCollection"}`},
+		{`print array_length(geo_intersection_line_with_polygon(dynamic({"type":"LineString","coordinates":[[-110.522, 39.198],[-91.428, 40.880]]}), dynamic({"type":"Polygon","coordinates":[[[-90.263,36.738],[-102.041,45.274],[-109.335,36.527],[-90.263,36.738]],[[-100.393,41.705],[-103.139,38.925],[-97.558,39.113],[-100.393,41.705]]]})).coordinates)`, "2"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

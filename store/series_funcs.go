@@ -72,6 +72,11 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_closest_point_on_polygon":       geoClosestPointOnPolygon,
 	"geo_line_densify":                   geoLineDensify,
 	"geo_polygon_densify":                geoPolygonDensify,
+	"geo_intersects_2lines":              geoIntersects2Lines,
+	"geo_intersects_line_with_polygon":   geoIntersectsLineWithPolygon,
+	"geo_intersects_2polygons":           geoIntersects2Polygons,
+	"geo_intersection_2lines":            geoIntersection2Lines,
+	"geo_intersection_line_with_polygon": geoIntersectionLineWithPolygon,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

@@ -373,3 +373,107 @@ func geoClosestPointOnPolygon(args []arg) (any, error) {
 	}
 	return pointJSON(best), nil
 }
+
+// edgesMeet reports whether segments ab and cd share a point.
+func edgesMeet(a, b, c, d s2.Point) bool {
+	return s2.CrossingSign(a, b, c, d) != s2.DoNotCross || a == c || a == d || b == c || b == d ||
+		s2.DistanceFromSegment(a, c, d).Radians() == 0 || s2.DistanceFromSegment(c, a, b).Radians() == 0
+}
+
+func linesMeet(x, y s2.Polyline) bool {
+	for i := 0; i+1 < len(x); i++ {
+		for j := 0; j+1 < len(y); j++ {
+			if edgesMeet(x[i], x[i+1], y[j], y[j+1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func lineMeetsPolygon(l s2.Polyline, p *s2.Polygon) bool {
+	for _, v := range l {
+		if p.ContainsPoint(v) {
+			return true
+		}
+	}
+	for _, lp := range p.Loops() {
+		for i := 0; i+1 < len(l); i++ {
+			for k := 0; k < lp.NumEdges(); k++ {
+				e := lp.Edge(k)
+				if edgesMeet(l[i], l[i+1], e.V0, e.V1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func boolText(b bool) any {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// geoIntersects2Lines is geo_intersects_2lines: whether two lines (or
+// multilines) share a point; null when either is invalid.
+func geoIntersects2Lines(args []arg) (any, error) {
+	if args[0].null || args[1].null {
+		return nil, nil
+	}
+	a, err1 := polylines(args[0].text)
+	b, err2 := polylines(args[1].text)
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if linesMeet(x, y) {
+				return "true", nil
+			}
+		}
+	}
+	return "false", nil
+}
+
+// geoIntersectsLineWithPolygon is geo_intersects_line_with_polygon.
+func geoIntersectsLineWithPolygon(args []arg) (any, error) {
+	if args[0].null || args[1].null {
+		return nil, nil
+	}
+	ls, err1 := polylines(args[0].text)
+	ps, err2 := polygons(args[1].text)
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	for _, l := range ls {
+		for _, p := range ps {
+			if lineMeetsPolygon(l, p) {
+				return "true", nil
+			}
+		}
+	}
+	return "false", nil
+}
+
+// geoIntersects2Polygons is geo_intersects_2polygons.
+func geoIntersects2Polygons(args []arg) (any, error) {
+	if args[0].null || args[1].null {
+		return nil, nil
+	}
+	a, err1 := polygons(args[0].text)
+	b, err2 := polygons(args[1].text)
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if x.Intersects(y) {
+				return "true", nil
+			}
+		}
+	}
+	return "false", nil
+}

@@ -58,6 +58,11 @@ func init() {
 	gofn("geo_closest_point_on_polygon", "real, real, dynamic -> dynamic")
 	gofn("geo_line_densify", "dynamic, [real], [bool] -> dynamic")
 	gofn("geo_polygon_densify", "dynamic, [real], [bool] -> dynamic")
+	gofn("geo_intersects_2lines", "dynamic, dynamic -> bool")
+	gofn("geo_intersects_line_with_polygon", "dynamic, dynamic -> bool")
+	gofn("geo_intersects_2polygons", "dynamic, dynamic -> bool")
+	gofn("geo_intersection_2lines", "dynamic, dynamic -> dynamic")
+	gofn("geo_intersection_line_with_polygon", "dynamic, dynamic -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
 	gofn("geo_h3cell_to_central_point", "string -> dynamic")
