@@ -8,6 +8,7 @@ package store
 import (
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/golang/geo/s2"
@@ -36,9 +37,17 @@ func mergeSegs(ss []seg) [][]s2.Point {
 	return out
 }
 
+// pos prints a point as a GeoJSON position, rounded to 15 significant
+// digits: a vertex of the input comes back as written, not with the
+// last-bit error of its trip through S2's unit vectors.
 func pos(p s2.Point) string {
 	ll := s2.LatLngFromPoint(p)
-	return "[" + geoNum(ll.Lng.Degrees()) + "," + geoNum(ll.Lat.Degrees()) + "]"
+	return "[" + geoNum15(ll.Lng.Degrees()) + "," + geoNum15(ll.Lat.Degrees()) + "]"
+}
+
+func geoNum15(v float64) string {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	return geoNum(r)
 }
 
 func linesJSON(ls [][]s2.Point) string {

@@ -249,8 +249,7 @@ func geoDistancePointToLine(args []arg) (any, error) {
 }
 
 func pointJSON(p s2.Point) string {
-	ll := s2.LatLngFromPoint(p)
-	return `{"type":"Point","coordinates":[` + geoNum(ll.Lng.Degrees()) + "," + geoNum(ll.Lat.Degrees()) + "]}"
+	return `{"type":"Point","coordinates":` + pos(p) + "}"
 }
 
 // geoLineCentroid is geo_line_centroid: the centroid of the line's (or
