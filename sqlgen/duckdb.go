@@ -911,6 +911,15 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		if len(args) == 0 {
 			return "CAST('{}' AS JSON)", nil
 		}
+		if call.F.Name == "__bag_pack_nonempty" {
+			// Entries whose value is null or "" are left out.
+			ja := d.jsonArgs(call, args)
+			var entries []string
+			for i := 0; i+1 < len(ja); i += 2 {
+				entries = append(entries, "struct_pack(k := CAST("+ja[i]+" AS VARCHAR), v := CAST(to_json("+ja[i+1]+") AS JSON))")
+			}
+			return "CAST(to_json(map_from_entries(list_filter([" + strings.Join(entries, ", ") + "], __e -> __e.v IS NOT NULL AND CAST(__e.v AS VARCHAR) NOT IN ('null', '\"\"')))) AS JSON)", nil
+		}
 		return "json_object(" + strings.Join(d.jsonArgs(call, args), ", ") + ")", nil
 	case "strcat_array":
 		return "coalesce(array_to_string(json_extract_string(" + args[0] + ", '$[*]'), " + args[1] + "), '')", nil

@@ -13,6 +13,9 @@ import (
 // row is the set of columns an expression may refer to.
 type row struct {
 	cols []plan.Column
+	// inputs, when not zero, is how many of cols are the operator's input
+	// columns (extend appends its new ones): pack_all() packs only those.
+	inputs int
 }
 
 // aggCtx collects the aggregates of a summarize while its expressions are
@@ -542,9 +545,28 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 			c.errorf(e, "pack_all() needs a row: use it in extend or project")
 			return unknown()
 		}
+		// pack_all(true) leaves out null and empty values.
 		bp, _ := funcs.Lookup("bag_pack")
+		if len(e.Args) > 1 {
+			c.errorf(e, "pack_all expects at most 1 argument")
+			return unknown()
+		}
+		if len(e.Args) == 1 {
+			lit, ok := fold(c.expr(e.Args[0], nil)).(*plan.Lit)
+			if !ok || lit.T != types.Bool {
+				c.errorf(e.Args[0], "the argument of pack_all must be a bool constant")
+				return unknown()
+			}
+			if lit.V == true {
+				bp, _ = funcs.Lookup("__bag_pack_nonempty")
+			}
+		}
+		cols := r.cols
+		if r.inputs > 0 && r.inputs < len(cols) {
+			cols = cols[:r.inputs]
+		}
 		var args []plan.Expr
-		for i, col := range r.cols {
+		for i, col := range cols {
 			args = append(args, &plan.Lit{V: col.Name, T: types.String}, &plan.ColRef{Index: i, T: col.Type})
 		}
 		return &plan.Call{F: bp, Args: args, T: types.Dynamic}

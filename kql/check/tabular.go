@@ -437,7 +437,7 @@ func (c *checker) extend(in plan.Node, items []ast.Expr) plan.Node {
 		if ne, ok := item.(*ast.NamedExpr); ok {
 			name, x = ne.Names[0].Name, ne.X
 		}
-		b := c.expr(x, &row{cols: cols})
+		b := c.expr(x, &row{cols: cols, inputs: len(in.Cols())})
 		b = substitute(b, exprs)
 		if name == "" {
 			name = exprName(x)

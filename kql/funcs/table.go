@@ -237,10 +237,13 @@ func init() {
 	fn("array_reverse", NameNone, "dynamic -> dynamic", "to_json(list_reverse(json_extract({0}, '$[*]')))")
 	fn("array_slice", NameNone, "dynamic, integer, integer -> dynamic", "@array_slice")
 	fn("array_sum", NameNone, "dynamic -> real", "list_sum(CAST(json_extract({0}, '$[*]') AS DOUBLE[]))")
-	fn("bag_has_key", NameNone, "dynamic, string -> bool", "coalesce(json_exists({0}, '$.\"' || replace(replace({1}, '\\', '\\\\'), '\"', '\\\"') || '\"'), FALSE)")
+	// A key starting with '$' is a JSONPath to a nested key.
+	fn("bag_has_key", NameNone, "dynamic, string -> bool", "coalesce(CASE WHEN starts_with({1}, '$') THEN TRY(json_exists({0}, {1})) ELSE json_exists({0}, '$.\"' || replace(replace({1}, '\\', '\\\\'), '\"', '\\\"') || '\"') END, FALSE)")
 	fn("bag_zip", NameNone, "dynamic, dynamic -> dynamic", "@bag_zip")
 	fn("range", NameNone, "any, any, [any] -> dynamic", "@range")
 	fn("pack_all", NameNone, "[bool] -> dynamic", "@pack_all")
+	// Internal: bag_pack leaving out null and empty values (pack_all(true)).
+	fn("__bag_pack_nonempty", NameNone, "any... -> dynamic", "@bag_pack")
 	fn("jaccard_index", NameNone, "dynamic, dynamic -> real", "@setop")
 	fn("set_union", NameNone, "dynamic, dynamic... -> dynamic", "@setop")
 	fn("set_intersect", NameNone, "dynamic, dynamic... -> dynamic", "@setop")

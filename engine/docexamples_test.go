@@ -1,0 +1,50 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quarry-kql/quarry/engine"
+)
+
+// TestDocExamples runs reference-page examples whose whole result is
+// checked: each row printed as its cells joined by " | ".
+func TestDocExamples(t *testing.T) {
+	e := seriesEngine(t)
+	for _, tc := range []struct {
+		doc, q string
+		want []string
+	}{
+		{"pack-all-function.md", `datatable(Source:string,Target:string,CharsCount:long)
+['555-1234','555-1212',46, '555-1313','',42, '','555-3456',74]
+| extend Packed=pack_all(), PackedIgnoreNullEmpty=pack_all(true)`, []string{
+			`555-1234 | 555-1212 | 46 | {"CharsCount":46,"Source":"555-1234","Target":"555-1212"} | {"CharsCount":46,"Source":"555-1234","Target":"555-1212"}`,
+			`555-1313 |  | 42 | {"CharsCount":42,"Source":"555-1313","Target":""} | {"CharsCount":42,"Source":"555-1313"}`,
+			` | 555-3456 | 74 | {"CharsCount":74,"Source":"","Target":"555-3456"} | {"CharsCount":74,"Target":"555-3456"}`,
+		}},
+		{"bag-has-key-function.md", `datatable(input: dynamic)
+[dynamic({'key1': 123, 'key2': {'prop1' : 'abc', 'prop2': 'xyz'}, 'key3': [100, 200]})]
+| project result = bag_has_key(input, '$.key2.prop1'), nested_missing = bag_has_key(input, '$.key2.nope'), top = bag_has_key(input, 'key3')`, []string{
+			`true | false | true`,
+		}},
+	} {
+		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
+		if err != nil {
+			t.Errorf("%s: %v", tc.doc, err)
+			continue
+		}
+		var got []string
+		for _, r := range res.Rows {
+			cells := make([]string, len(r))
+			for j, v := range r {
+				cells[j] = engine.FormatValue(res.Columns[j].Type, v)
+			}
+			got = append(got, strings.Join(cells, " | "))
+		}
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s:\n got %q\nwant %q", tc.doc, got, tc.want)
+		}
+	}
+}
