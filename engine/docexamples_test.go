@@ -15,7 +15,7 @@ func TestDocExamples(t *testing.T) {
 	e := seriesEngine(t)
 	for _, tc := range []struct {
 		doc, q string
-		want []string
+		want   []string
 	}{
 		{"pack-all-function.md", `datatable(Source:string,Target:string,CharsCount:long)
 ['555-1234','555-1212',46, '555-1313','',42, '','555-3456',74]
