@@ -29,6 +29,13 @@ func TestDocExamples(t *testing.T) {
 | project result = bag_has_key(input, '$.key2.prop1'), nested_missing = bag_has_key(input, '$.key2.nope'), top = bag_has_key(input, 'key3')`, []string{
 			`true | false | true`,
 		}},
+		{"percentiles-aggregation-function.md (percentilesw)", `datatable (ReqCount:long, LatencyBucket:long) [8, 10, 6, 20, 3, 30, 1, 40]
+| summarize percentilesw(LatencyBucket, ReqCount, 50, 75, 99.9), percentilesw_array(LatencyBucket, ReqCount, dynamic([50, 75, 99.9])), percentilew(LatencyBucket, ReqCount, 0)`, []string{
+			`20 | 20 | 40 | [20,20,40] | 10`,
+		}},
+		{"percentiles-aggregation-function.md (nearest rank)", `range x from 1 to 10 step 1 | summarize percentiles_array(x, 99, 50, 14, 31), percentiles(x, 99, 14)`, []string{
+			`[10,5,2,4] | 10 | 2`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

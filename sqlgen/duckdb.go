@@ -1409,6 +1409,31 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 			f = v
 		}
 		return "quantile_disc(" + args[0] + ", " + strconv.FormatFloat(f/100, 'g', -1, 64) + ")", nil
+	case "percentilew":
+		// SeriesFunc("__percentiles", [[value, weight], ...], [p, ...])
+		// gives the nearest-rank percentiles over the weights, as a JSON
+		// array; unweighted forms weigh every value 1.
+		w := "1"
+		if len(args) > 1 {
+			w = "CAST(" + args[1] + " AS BIGINT)"
+		}
+		var ps []string
+		for _, x := range a.Extra {
+			var f float64
+			switch v := x.(*plan.Lit).V.(type) {
+			case int64:
+				f = float64(v)
+			case float64:
+				f = v
+			}
+			ps = append(ps, strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		pairs := "CAST(to_json(list([CAST(" + args[0] + " AS DOUBLE), " + w + "]) FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
+		call := SeriesFunc + "('__percentiles', " + pairs + ", " + quoteString("["+strings.Join(ps, ",")+"]") + ", " + quoteString(strconv.FormatBool(a.Args[0].Type().IsIntegral())) + ")"
+		if strings.HasSuffix(a.F.Name, "_array") {
+			return "CAST(" + call + " AS JSON)", nil
+		}
+		return "CAST(json_extract(" + call + ", '$[0]') AS " + d.TypeName(a.Args[0].Type()) + ")", nil
 	}
 	return "", fmt.Errorf("not supported yet: aggregate %s", a.F.Name)
 }

@@ -77,6 +77,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_intersects_2polygons":           geoIntersects2Polygons,
 	"geo_intersection_2lines":            geoIntersection2Lines,
 	"geo_intersection_line_with_polygon": geoIntersectionLineWithPolygon,
+	"__percentiles":                      weightedPercentiles,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }
@@ -396,4 +397,60 @@ func decompress(a arg, gz bool) (any, error) {
 		return "", nil
 	}
 	return string(out), nil
+}
+
+// weightedPercentiles is the aggregate behind percentilew, percentilesw
+// and the percentile array forms: args are the group's [value, weight]
+// pairs, the percentiles, and whether the values are integers. Each
+// percentile p is the smallest value whose cumulative weight reaches p%
+// of the total (nearest rank); null weights, and weights below 1, count
+// for nothing. The result is a JSON array, one element a percentile.
+func weightedPercentiles(args []arg) (any, error) {
+	var pairs [][2]float64
+	if !args[0].null {
+		if err := json.Unmarshal([]byte(args[0].text), &pairs); err != nil {
+			// null weights arrive as null elements
+			var raw [][2]*float64
+			if err := json.Unmarshal([]byte(args[0].text), &raw); err != nil {
+				return nil, fmt.Errorf("__percentiles: %v", err)
+			}
+			for _, r := range raw {
+				if r[0] != nil && r[1] != nil {
+					pairs = append(pairs, [2]float64{*r[0], *r[1]})
+				}
+			}
+		}
+	}
+	var ps []float64
+	if err := json.Unmarshal([]byte(args[1].text), &ps); err != nil {
+		return nil, fmt.Errorf("__percentiles: %v", err)
+	}
+	asInt := args[2].text == "true"
+	kept := pairs[:0]
+	total := 0.0
+	for _, p := range pairs {
+		if p[1] >= 1 && !math.IsNaN(p[0]) {
+			kept = append(kept, p)
+			total += p[1]
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i][0] < kept[j][0] })
+	out := make([]float64, len(ps))
+	for k, p := range ps {
+		if len(kept) == 0 {
+			out[k] = math.NaN()
+			continue
+		}
+		need := p / 100 * total
+		out[k] = kept[len(kept)-1][0]
+		cum := 0.0
+		for _, v := range kept {
+			cum += v[1]
+			if cum >= need {
+				out[k] = v[0]
+				break
+			}
+		}
+	}
+	return jsonArray(out, asInt), nil
 }

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -729,6 +731,8 @@ func (c *checker) aggCall(e *ast.CallExpr, f *funcs.Func, r *row) plan.Expr {
 			a.cols = append(a.cols, plan.Column{Name: names[i+1], Type: x.Type()})
 		}
 		return &plan.ColRef{Index: idx, T: t}
+	case "percentilew", "percentilesw", "percentilesw_array", "percentiles_array":
+		return c.weightedPercentiles(e, f, a)
 	case "percentile", "percentiles":
 		if len(e.Args) < 2 {
 			c.errorf(e, "%s expects a value and at least one percentile", f.Name)
@@ -874,4 +878,86 @@ func (c *checker) invoke(n ast.Node, o *object, args []ast.Expr, r *row, piped p
 		return nil, c.tabular(o.fn.Body.Result)
 	}
 	return c.expr(o.fn.Body.Result, r), nil
+}
+
+// weightedPercentiles binds percentilew/percentilesw (one column a
+// percentile, named as percentiles names them), percentilesw_array and
+// percentiles_array (one dynamic column, percentile_x). The percentiles
+// are constants, listed or in one dynamic array.
+func (c *checker) weightedPercentiles(e *ast.CallExpr, f *funcs.Func, a *aggCtx) plan.Expr {
+	in := a.in
+	weighted := strings.HasSuffix(f.Name, "w") || strings.HasSuffix(f.Name, "w_array")
+	nfixed := 1
+	if weighted {
+		nfixed = 2
+	}
+	if len(e.Args) < nfixed+1 {
+		c.errorf(e, "%s expects a value%s and at least one percentile", f.Name, map[bool]string{true: ", a weight", false: ""}[weighted])
+		return unknown()
+	}
+	x := c.expr(e.Args[0], in)
+	if !x.Type().IsNumeric() && x.Type() != types.Unknown {
+		c.unsupported(e.Args[0], f.Name+" of a "+x.Type().String()+" value")
+		return unknown()
+	}
+	args := []plan.Expr{x}
+	if weighted {
+		w := c.expr(e.Args[1], in)
+		if !w.Type().IsIntegral() && w.Type() != types.Unknown {
+			c.errorf(e.Args[1], "the weight of %s must be an integer", f.Name)
+			return unknown()
+		}
+		args = append(args, w)
+	}
+	base := exprName(e.Args[0])
+	var ps []*plan.Lit
+	for _, pa := range e.Args[nfixed:] {
+		p := fold(c.expr(pa, nil))
+		lit, ok := p.(*plan.Lit)
+		if ok && lit.T == types.Dynamic && strings.HasSuffix(f.Name, "_array") && len(e.Args) == nfixed+1 {
+			var vals []any
+			if err := json.Unmarshal([]byte(fmt.Sprint(lit.V)), &vals); err != nil {
+				c.errorf(pa, "the percentiles must be a dynamic array of numbers")
+				return unknown()
+			}
+			for _, v := range vals {
+				n, isNum := v.(float64)
+				if !isNum {
+					c.errorf(pa, "the percentiles must be a dynamic array of numbers")
+					return unknown()
+				}
+				ps = append(ps, &plan.Lit{V: n, T: types.Real})
+			}
+			continue
+		}
+		if !ok || !lit.T.IsNumeric() {
+			c.errorf(pa, "the percentile must be a numeric constant")
+			return unknown()
+		}
+		ps = append(ps, lit)
+	}
+	c.info.Funcs[e] = f
+	if strings.HasSuffix(f.Name, "_array") {
+		extra := make([]plan.Expr, len(ps))
+		for i, p := range ps {
+			extra[i] = p
+		}
+		idx := a.nkeys + len(a.cols)
+		a.aggs = append(a.aggs, &plan.Agg{F: f, Args: args, Extra: extra})
+		a.cols = append(a.cols, plan.Column{Name: "percentile_" + base, Type: types.Dynamic})
+		return &plan.ColRef{Index: idx, T: types.Dynamic}
+	}
+	var first plan.Expr
+	for _, lit := range ps {
+		idx := a.nkeys + len(a.cols)
+		a.aggs = append(a.aggs, &plan.Agg{F: f, Args: args, Extra: []plan.Expr{lit}})
+		a.cols = append(a.cols, plan.Column{Name: "percentile_" + base + "_" + strings.ReplaceAll(litText(lit), ".", "_"), Type: x.Type()})
+		if first == nil {
+			first = &plan.ColRef{Index: idx, T: x.Type()}
+		}
+		if f.Name == "percentilew" {
+			break
+		}
+	}
+	return first
 }

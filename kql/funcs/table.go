@@ -321,4 +321,10 @@ func init() {
 	agg("arg_min", "min", "any, any... -> T0", "@arg", "argmin")
 	agg("percentile", "percentile", "any, num -> T0", "@percentile")
 	agg("percentiles", "percentile", "any, num... -> T0", "@percentile")
+	// Weighted percentiles (nearest rank over the weights) and the array
+	// forms; computed in Go over the group's values (store).
+	agg("percentilew", "percentile", "num, integer, num -> T0", "@percentilew")
+	agg("percentilesw", "percentile", "num, integer, num... -> T0", "@percentilew")
+	agg("percentilesw_array", "percentile", "num, integer, any... -> dynamic", "@percentilew")
+	agg("percentiles_array", "percentile", "num, any... -> dynamic", "@percentilew")
 }
