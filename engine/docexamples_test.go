@@ -36,6 +36,20 @@ func TestDocExamples(t *testing.T) {
 		{"percentiles-aggregation-function.md (nearest rank)", `range x from 1 to 10 step 1 | summarize percentiles_array(x, 99, 50, 14, 31), percentiles(x, 99, 14)`, []string{
 			`[10,5,2,4] | 10 | 2`,
 		}},
+		{"bin-auto-function.md", `set query_bin_auto_size=1h;
+set query_bin_auto_at=datetime(2017-01-01 00:05);
+range Timestamp from datetime(2017-01-01 00:05) to datetime(2017-01-01 02:00) step 1m
+| summarize count() by bin_auto(Timestamp) | order by Timestamp asc`, []string{
+			`2017-01-01T00:05:00Z | 60`,
+			`2017-01-01T01:05:00Z | 56`,
+		}},
+		{"bin-auto-function.md (no starting point)", `set query_bin_auto_size=1h;
+range Timestamp from datetime(2017-01-01 00:05) to datetime(2017-01-01 02:00) step 1m
+| summarize count() by bin_auto(Timestamp) | order by Timestamp asc`, []string{
+			`2017-01-01T00:00:00Z | 55`,
+			`2017-01-01T01:00:00Z | 60`,
+			`2017-01-01T02:00:00Z | 1`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

@@ -122,6 +122,10 @@ type checker struct {
 	// openBags are the bag_unpack operators whose columns come from the
 	// data.
 	openBags map[ast.Node]bool
+	// props are the values of the script's set statements (request
+	// properties), by name; bin_auto reads query_bin_auto_size and
+	// query_bin_auto_at.
+	props map[string]ast.Expr
 	// tupleOK is the call of a function returning several values that
 	// extend or project is binding as a whole (see tuple.go); such calls
 	// are refused anywhere else.
@@ -195,7 +199,14 @@ func (c *checker) script(s *ast.Script) {
 		case *ast.LetStmt:
 			c.let(st)
 		case *ast.SetStmt:
-			// Request properties do not change results here.
+			// Request properties do not change results here, except
+			// those bin_auto reads.
+			if st.Value != nil {
+				if c.props == nil {
+					c.props = map[string]ast.Expr{}
+				}
+				c.props[st.Name.Name] = st.Value
+			}
 		case *ast.DeclareStmt:
 			if st.Kind != "query_parameters" {
 				c.unsupported(st, "declare "+st.Kind)

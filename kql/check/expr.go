@@ -508,6 +508,28 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 		return unknown()
 	}
 	switch name {
+	case "bin_auto":
+		// bin_auto(x) is bin_at(x, query_bin_auto_size,
+		// query_bin_auto_at), or bin(x, query_bin_auto_size) without a
+		// starting point; both are set statements of the query.
+		if len(e.Args) != 1 {
+			c.errorf(e, "bin_auto expects 1 argument, found %d", len(e.Args))
+			return unknown()
+		}
+		size, ok := c.props["query_bin_auto_size"]
+		if !ok {
+			c.errorf(e, "bin_auto needs the bin size: write `set query_bin_auto_size = <size>;` before the query")
+			return unknown()
+		}
+		args := []plan.Expr{c.expr(e.Args[0], r), c.expr(size, nil)}
+		nodes := []ast.Node{e.Args[0], size}
+		bf, _ := funcs.Lookup("bin")
+		if at, ok := c.props["query_bin_auto_at"]; ok {
+			bf, _ = funcs.Lookup("bin_at")
+			args = append(args, c.expr(at, nil))
+			nodes = append(nodes, at)
+		}
+		return c.apply(e, bf, args, nodes)
 	case "now":
 		now := &plan.Lit{V: c.opt.Now, T: types.DateTime}
 		if len(e.Args) == 1 {

@@ -81,6 +81,9 @@ func init() {
 	fn("now", NameNone, "[timespan] -> datetime", "@now")
 	fn("ago", NameNone, "timespan -> datetime", "@now")
 	fn("bin", NameArg0, "num, num -> T0; datetime, timespan -> datetime; timespan, timespan -> timespan", "@bin", "floor")
+	// bin_auto is bound as bin or bin_at with the query's
+	// query_bin_auto_size and query_bin_auto_at (set statements).
+	fn("bin_auto", NameArg0, "any -> T0", "@bin")
 	fn("bin_at", NameArg0, "datetime, timespan, datetime -> datetime; num, num, num -> T0; timespan, timespan, timespan -> timespan", "@bin")
 	for _, p := range []string{"day", "week", "month", "year"} {
 		fn("startof"+p, NameNone, "datetime, [integer] -> datetime", "@startof")
