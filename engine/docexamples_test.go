@@ -50,6 +50,22 @@ range Timestamp from datetime(2017-01-01 00:05) to datetime(2017-01-01 02:00) st
 			`2017-01-01T01:00:00Z | 60`,
 			`2017-01-01T02:00:00Z | 1`,
 		}},
+		{"ipv4-lookup-plugin.md", `let IP_Data = datatable(network:string, continent_code:string, country_name:string)
+["111.68.128.0/17","AS","Japan", "5.8.0.0/19","EU","Russia", "46.36.200.51","OC","Cook Islands", "2.20.183.0/24","EU","United Kingdom"];
+datatable(ip:string) ['2.20.183.12', '5.8.1.2', '192.165.12.17', '46.36.200.51']
+| evaluate ipv4_lookup(IP_Data, ip, network)
+| order by ip asc`, []string{
+			`2.20.183.12 | 2.20.183.0/24 | EU | United Kingdom`,
+			`46.36.200.51 | 46.36.200.51 | OC | Cook Islands`,
+			`5.8.1.2 | 5.8.0.0/19 | EU | Russia`,
+		}},
+		{"ipv4-lookup-plugin.md (return_unmatched)", `let IP_Data = datatable(network:string, country_name:string) ["5.8.0.0/19","Russia", "2.20.183.0/24","United Kingdom"];
+datatable(ip:string) ['2.20.183.12', '192.165.12.17']
+| evaluate ipv4_lookup(IP_Data, ip, network, return_unmatched = true)
+| order by ip asc`, []string{
+			`192.165.12.17 |  | `,
+			`2.20.183.12 | 2.20.183.0/24 | United Kingdom`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

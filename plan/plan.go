@@ -190,7 +190,11 @@ type Join struct {
 	Left, Right Node
 	LeftKeys    []int
 	RightKeys   []int
-	Columns     []Column
+	// On, when not nil, is a further condition a pair of rows must meet,
+	// over the left's columns followed by the right's (ipv4_lookup's
+	// range test); with no keys it alone decides.
+	On      Expr
+	Columns []Column
 }
 
 // Union concatenates its inputs. Maps[i][j] is the column of input i that

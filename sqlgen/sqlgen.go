@@ -435,6 +435,23 @@ func (g *Gen) join(n *plan.Join, out []string) (*rel, error) {
 	for i := range n.LeftKeys {
 		on = append(on, "l."+l.cols[n.LeftKeys[i]]+" = r."+r.cols[n.RightKeys[i]])
 	}
+	if n.On != nil {
+		names := make([]string, 0, len(l.cols)+len(r.cols))
+		for _, c := range l.cols {
+			names = append(names, "l."+c)
+		}
+		for _, c := range r.cols {
+			names = append(names, "r."+c)
+		}
+		x, err := g.Expr(n.On, names, true)
+		if err != nil {
+			return nil, err
+		}
+		on = append(on, "("+x+")")
+	}
+	if len(on) == 0 {
+		on = []string{"TRUE"}
+	}
 	cond := strings.Join(on, " AND ")
 	var exprs []string
 	switch n.Kind {

@@ -275,6 +275,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		if calleeName(o.Call) == "bag_unpack" {
 			return c.bagUnpack(o, in)
 		}
+		if calleeName(o.Call) == "ipv4_lookup" {
+			return c.ipv4Lookup(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -2137,4 +2140,82 @@ func windowCall(e ast.Expr) string {
 		return name == ""
 	})
 	return name
+}
+
+// ipv4Lookup binds evaluate ipv4_lookup(LookupTable, SourceIPv4Key,
+// IPv4LookupKey [, ExtraKey...] [, return_unmatched = bool]): a join of
+// the input with the lookup table's rows whose IPv4 range (an address or
+// a CIDR block) holds the source address, and whose extra key columns
+// (present in both under the same name) are equal. Unmatched input rows
+// are dropped, or kept with empty lookup columns when return_unmatched
+// is true. The columns are the input's then the lookup table's.
+func (c *checker) ipv4Lookup(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	var pos []ast.Expr
+	unmatched := false
+	for _, a := range o.Call.Args {
+		ne, ok := a.(*ast.NamedExpr)
+		if !ok {
+			pos = append(pos, a)
+			continue
+		}
+		if len(ne.Names) != 1 || ne.Names[0].Name != "return_unmatched" {
+			c.errorf(a, "ipv4_lookup: unknown named argument (expected return_unmatched)")
+			return nil
+		}
+		lit, ok := fold(c.expr(ne.X, nil)).(*plan.Lit)
+		if !ok || lit.T != types.Bool {
+			c.errorf(ne.X, "return_unmatched must be a bool constant")
+			return nil
+		}
+		unmatched = lit.V == true
+	}
+	if len(pos) < 3 {
+		c.errorf(o.Call, "ipv4_lookup expects a lookup table, the source address column and the lookup range column")
+		return nil
+	}
+	right := c.tabular(pos[0])
+	if right == nil {
+		return nil
+	}
+	left := in.Cols()
+	colOf := func(e ast.Expr, cols []plan.Column, side string) int {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			c.errorf(e, "ipv4_lookup: expected a column name of the %s", side)
+			return -1
+		}
+		i := colIndex(cols, id.Name)
+		if i < 0 {
+			c.errorf(e, "ipv4_lookup: the %s has no column '%s'", side, id.Name)
+		}
+		return i
+	}
+	src := colOf(pos[1], left, "input")
+	key := colOf(pos[2], right.Cols(), "lookup table")
+	if src < 0 || key < 0 {
+		return nil
+	}
+	var lk, rk []int
+	for _, x := range pos[3:] {
+		li, ri := colOf(x, left, "input"), colOf(x, right.Cols(), "lookup table")
+		if li < 0 || ri < 0 {
+			return nil
+		}
+		lk, rk = append(lk, li), append(rk, ri)
+	}
+	f, _ := funcs.Lookup("ipv4_is_in_range")
+	on := c.apply(o.Call, f, []plan.Expr{
+		&plan.ColRef{Index: src, T: left[src].Type},
+		&plan.ColRef{Index: len(left) + key, T: right.Cols()[key].Type},
+	}, []ast.Node{pos[1], pos[2]})
+	cols := append([]plan.Column(nil), left...)
+	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	for _, col := range right.Cols() {
+		cols = append(cols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
+	}
+	kind := plan.Inner
+	if unmatched {
+		kind = plan.LeftOuter
+	}
+	return &plan.Join{Kind: kind, Left: in, Right: right, LeftKeys: lk, RightKeys: rk, On: on, Columns: cols}
 }
