@@ -66,6 +66,27 @@ datatable(ip:string) ['2.20.183.12', '192.165.12.17']
 			`192.165.12.17 |  | `,
 			`2.20.183.12 | 2.20.183.0/24 | United Kingdom`,
 		}},
+		{"geo-polygon-lookup-plugin.md", `let polygons = datatable(polygon_name:string, polygon:dynamic)
+["New York", dynamic({"type":"Polygon", "coordinates":[[[-73.97375470114766,40.74300078124614],[-73.98653921014294,40.75486501361894],[-73.99910622331991,40.74112695466084],[-73.97375470114766,40.74300078124614]]]}),
+ "Paris", dynamic({"type":"Polygon","coordinates":[[[2.57564669886321,48.769567764921334],[2.420098611499384,49.05163394896812],[2.1016783119165723,48.80113794475062],[2.57564669886321,48.769567764921334]]]})];
+let locations = datatable(location_name:string, longitude:real, latitude:real)
+["Empire State Building", -73.98567337898565, 40.74842629977377, "Eiffel Tower", 2.294489426068907, 48.858263476169185,
+ "London", -0.13245599272019604, 51.49879464208368, "Statue of Liberty", -74.04462223203123, 40.689195627512674];
+union
+  (locations | evaluate geo_polygon_lookup(polygons, longitude, latitude, polygon) | extend form = "current"),
+  (locations | evaluate geo_polygon_lookup(polygons, polygon, longitude, latitude) | extend form = "first"),
+  (locations | evaluate geo_polygon_lookup(polygons, longitude, latitude, polygon, radius = 7000, return_unmatched = true) | extend form = "radius")
+| project form, location_name, polygon_name, has_polygon = isnotnull(column_ifexists("polygon", dynamic(null)))
+| order by form asc, location_name asc`, []string{
+			`current | Eiffel Tower | Paris | true`,
+			`current | Empire State Building | New York | true`,
+			`first | Eiffel Tower | Paris | false`,
+			`first | Empire State Building | New York | false`,
+			`radius | Eiffel Tower | Paris | true`,
+			`radius | Empire State Building | New York | true`,
+			`radius | London |  | false`,
+			`radius | Statue of Liberty | New York | true`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

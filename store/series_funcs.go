@@ -78,6 +78,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"geo_intersection_2lines":            geoIntersection2Lines,
 	"geo_intersection_line_with_polygon": geoIntersectionLineWithPolygon,
 	"__percentiles":                      weightedPercentiles,
+	"geo_distance_point_to_polygon":      geoDistancePointToPolygon,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

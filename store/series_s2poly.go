@@ -476,3 +476,31 @@ func geoIntersects2Polygons(args []arg) (any, error) {
 	}
 	return "false", nil
 }
+
+// geoDistancePointToPolygon is geo_distance_point_to_polygon(longitude,
+// latitude, polygon): 0 inside the polygon, else the distance in meters
+// to its boundary; null for invalid input.
+func geoDistancePointToPolygon(args []arg) (any, error) {
+	lon, lat, ok := lonLat(args[0], args[1])
+	if !ok || args[2].null {
+		return nil, nil
+	}
+	ps, err := polygons(args[2].text)
+	if err != nil {
+		return nil, nil
+	}
+	pt := s2.PointFromLatLng(s2.LatLngFromDegrees(lat, lon))
+	best := math.Inf(1)
+	for _, p := range ps {
+		if p.ContainsPoint(pt) {
+			return "0", nil
+		}
+		for _, l := range p.Loops() {
+			for i := 0; i < l.NumEdges(); i++ {
+				e := l.Edge(i)
+				best = math.Min(best, s2.DistanceFromSegment(pt, e.V0, e.V1).Radians())
+			}
+		}
+	}
+	return scalarText(best * earthRadius), nil
+}

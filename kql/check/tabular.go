@@ -278,6 +278,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		if calleeName(o.Call) == "ipv4_lookup" {
 			return c.ipv4Lookup(o, in)
 		}
+		if calleeName(o.Call) == "geo_polygon_lookup" {
+			return c.geoPolygonLookup(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -2218,4 +2221,120 @@ func (c *checker) ipv4Lookup(o *ast.EvaluateOp, in plan.Node) plan.Node {
 		kind = plan.LeftOuter
 	}
 	return &plan.Join{Kind: kind, Left: in, Right: right, LeftKeys: lk, RightKeys: rk, On: on, Columns: cols}
+}
+
+// geoPolygonLookup binds evaluate geo_polygon_lookup: a join of the
+// input's points with the lookup table's polygons that hold them
+// (geo_point_in_polygon), or lie within radius meters of them
+// (geo_distance_point_to_polygon). The reference has written its
+// arguments two ways: (LookupTable, LookupPolygonKey, Longitude,
+// Latitude [, return_lookup_key]) and, now, (LookupTable, Longitude,
+// Latitude, LookupPolygonKey [, radius] [, return_unmatched] [,
+// join_hint]); the first is told by its second argument naming a dynamic
+// column of the lookup table. The polygon column is left out only when
+// the first form does not ask for it. join_hint only tunes Kusto's
+// matching and is ignored.
+func (c *checker) geoPolygonLookup(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	var pos []ast.Expr
+	named := map[string]ast.Expr{}
+	for _, a := range o.Call.Args {
+		if ne, ok := a.(*ast.NamedExpr); ok && len(ne.Names) == 1 {
+			named[ne.Names[0].Name] = ne.X
+			continue
+		}
+		pos = append(pos, a)
+	}
+	if len(pos) < 4 {
+		c.errorf(o.Call, "geo_polygon_lookup expects a lookup table, the longitude and latitude columns and the polygon column")
+		return nil
+	}
+	right := c.tabular(pos[0])
+	if right == nil {
+		return nil
+	}
+	left := in.Cols()
+	keyArg, lonArg, latArg := pos[3], pos[1], pos[2]
+	oldForm := false
+	if id, ok := pos[1].(*ast.Ident); ok {
+		if i := colIndex(right.Cols(), id.Name); i >= 0 && right.Cols()[i].Type == types.Dynamic && colIndex(left, id.Name) < 0 {
+			oldForm = true
+			keyArg, lonArg, latArg = pos[1], pos[2], pos[3]
+		}
+	}
+	for i, x := range pos[4:] {
+		// The current form's optional arguments may also be positional.
+		names := []string{"radius", "return_unmatched", "join_hint"}
+		if oldForm || i >= len(names) {
+			c.errorf(x, "geo_polygon_lookup: too many arguments")
+			return nil
+		}
+		named[names[i]] = x
+	}
+	id, ok := keyArg.(*ast.Ident)
+	key := -1
+	if ok {
+		key = colIndex(right.Cols(), id.Name)
+	}
+	if key < 0 {
+		c.errorf(keyArg, "geo_polygon_lookup: expected the lookup table's polygon column")
+		return nil
+	}
+	boolArg := func(name string) (bool, bool) {
+		x, ok := named[name]
+		if !ok {
+			return false, true
+		}
+		lit, ok := fold(c.expr(x, nil)).(*plan.Lit)
+		if !ok || lit.T != types.Bool {
+			c.errorf(x, "%s must be a bool constant", name)
+			return false, false
+		}
+		return lit.V == true, true
+	}
+	unmatched, ok1 := boolArg("return_unmatched")
+	returnKey, ok2 := boolArg("return_lookup_key")
+	if !ok1 || !ok2 {
+		return nil
+	}
+	for n := range named {
+		switch n {
+		case "radius", "return_unmatched", "join_hint", "return_lookup_key":
+		default:
+			c.errorf(named[n], "geo_polygon_lookup: unknown argument %s", n)
+			return nil
+		}
+	}
+	r := &row{cols: left}
+	lon, lat := c.expr(lonArg, r), c.expr(latArg, r)
+	poly := &plan.ColRef{Index: len(left) + key, T: right.Cols()[key].Type}
+	var on plan.Expr
+	if rx, ok := named["radius"]; ok {
+		fd, _ := funcs.Lookup("geo_distance_point_to_polygon")
+		dist := c.apply(o.Call, fd, []plan.Expr{lon, lat, poly}, []ast.Node{lonArg, latArg, keyArg})
+		on = c.callOp(rx, "<=", []plan.Expr{dist, c.expr(rx, nil)}, []ast.Node{o.Call, rx})
+	} else {
+		fp, _ := funcs.Lookup("geo_point_in_polygon")
+		on = c.apply(o.Call, fp, []plan.Expr{lon, lat, poly}, []ast.Node{lonArg, latArg, keyArg})
+	}
+	full := append([]plan.Column(nil), left...)
+	full = append(full, right.Cols()...)
+	kind := plan.Inner
+	if unmatched {
+		kind = plan.LeftOuter
+	}
+	j := &plan.Join{Kind: kind, Left: in, Right: right, On: on, Columns: full}
+	cols := append([]plan.Column(nil), left...)
+	taken := func(n string) bool { return colIndex(cols, n) >= 0 }
+	var exprs []plan.Expr
+	for i, col := range left {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
+	}
+	for i, col := range right.Cols() {
+		if i == key && oldForm && !returnKey {
+			continue
+		}
+		exprs = append(exprs, &plan.ColRef{Index: len(left) + i, T: col.Type})
+		cols = append(cols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
+	}
+	return &plan.Project{In: j, Exprs: exprs, Columns: cols}
 }

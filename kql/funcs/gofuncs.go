@@ -51,6 +51,7 @@ func init() {
 	gofn("geo_polygon_area", "dynamic -> real")
 	gofn("geo_polygon_perimeter", "dynamic -> real")
 	gofn("geo_distance_point_to_line", "real, real, dynamic -> real")
+	gofn("geo_distance_point_to_polygon", "real, real, dynamic -> real")
 	gofn("geo_line_centroid", "dynamic -> dynamic")
 	gofn("geo_line_interpolate_point", "dynamic, real -> dynamic")
 	gofn("geo_line_locate_point", "dynamic, real, real -> real")
