@@ -1356,14 +1356,48 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 		return "count(*)", nil
 	case "sum":
 		s := "sum(" + args[0] + ")"
+		if a.Args[0].Type() == types.TimeSpan {
+			// DuckDB has no sum of intervals: sum the microseconds.
+			s = "to_microseconds(CAST(sum(epoch_us(" + args[0] + ")) AS BIGINT))"
+		}
+		rows := "count(*)"
 		if len(args) > 1 {
-			s += " FILTER (WHERE " + args[1] + ")"
+			if a.Args[0].Type() == types.TimeSpan {
+				s = "to_microseconds(CAST(sum(epoch_us(" + args[0] + ")) FILTER (WHERE " + args[1] + ") AS BIGINT))"
+			} else {
+				s += " FILTER (WHERE " + args[1] + ")"
+			}
+			rows += " FILTER (WHERE " + args[1] + ")"
 		}
 		t := a.Args[0].Type()
 		if t.IsIntegral() {
-			return "CAST(" + s + " AS BIGINT)", nil
+			s = "CAST(" + s + " AS BIGINT)"
 		}
-		return s, nil
+		// Over no rows at all sum and sumif give their default value, 0
+		// (the summarize page's table of defaults).
+		zero := "0"
+		switch t {
+		case types.TimeSpan:
+			zero = "INTERVAL 0 SECOND"
+		case types.Real:
+			zero = "CAST(0 AS DOUBLE)"
+		}
+		return "(CASE WHEN " + rows + " = 0 THEN " + zero + " ELSE " + s + " END)", nil
+	case "zero_default":
+		// variance, stdev and their if forms: 0 over no rows at all.
+		rows := "count(*)"
+		if strings.HasSuffix(a.F.Name, "if") && len(args) > 1 {
+			rows += " FILTER (WHERE " + args[1] + ")"
+		}
+		fn := map[string]string{"variance": "var_samp", "varianceif": "var_samp", "stdev": "stddev_samp", "stdevif": "stddev_samp"}[a.F.Name]
+		if fn == "" {
+			return "", fmt.Errorf("sqlgen: no default for %s", a.F.Name)
+		}
+		x := fn + "(" + args[0] + ")"
+		if len(args) > 1 {
+			x += " FILTER (WHERE " + args[1] + ")"
+		}
+		return "(CASE WHEN " + rows + " = 0 THEN CAST(0 AS DOUBLE) ELSE " + x + " END)", nil
 	case "make_set", "make_list":
 		x := args[0]
 		filter := x + " IS NOT NULL"

@@ -298,9 +298,11 @@ func init() {
 	agg("max", "max", "any -> T0", "max({0})")
 	agg("minif", "minif", "any, bool -> T0", "min({0}) FILTER (WHERE {1})")
 	agg("maxif", "maxif", "any, bool -> T0", "max({0}) FILTER (WHERE {1})")
-	agg("stdev", "stdev", "num -> real", "stddev_samp({0})")
-	agg("stdevif", "stdevif", "num, bool -> real", "stddev_samp({0}) FILTER (WHERE {1})")
-	agg("varianceif", "varianceif", "num, bool -> real", "var_samp({0}) FILTER (WHERE {1})")
+	// variance, stdev and their if forms (and sum, sumif) give 0 over no
+	// rows at all: the summarize page's table of default values.
+	agg("stdev", "stdev", "num -> real", "@zero_default")
+	agg("stdevif", "stdevif", "num, bool -> real", "@zero_default")
+	agg("varianceif", "varianceif", "num, bool -> real", "@zero_default")
 	agg("covariance", "covariance", "num, num -> real", "covar_samp({0}, {1})")
 	agg("covariancep", "covariancep", "num, num -> real", "covar_pop({0}, {1})")
 	agg("covarianceif", "covarianceif", "num, num, bool -> real", "covar_samp({0}, {1}) FILTER (WHERE {2})")
@@ -310,7 +312,7 @@ func init() {
 	agg("binary_all_and", "binary_all_and", "integer -> long", "CAST(bit_and({0}) AS BIGINT)")
 	agg("binary_all_or", "binary_all_or", "integer -> long", "CAST(bit_or({0}) AS BIGINT)")
 	agg("binary_all_xor", "binary_all_xor", "integer -> long", "CAST(bit_xor({0}) AS BIGINT)")
-	agg("variance", "variance", "num -> real", "var_samp({0})")
+	agg("variance", "variance", "num -> real", "@zero_default")
 	agg("variancep", "variancep", "num -> real", "var_pop({0})")
 	agg("take_any", "any", "any, any... -> T0", "any_value({0})", "any")
 	agg("make_set", "set", "any, [integer] -> dynamic", "@make_set", "makeset")
