@@ -88,8 +88,8 @@ union
 			`radius | Statue of Liberty | New York | true`,
 		}},
 		{"summarize-operator.md (default values)", `datatable(x:long)[]
-| summarize any_x=take_any(x), arg_max_x=arg_max(x, *), max(x), percentile(x, 55), stdev(x), sum(x), sumif(x, x > 0), variance(x), count(x), countif(x > 0), dcount(x), make_set(x), make_list(x)`, []string{
-			` |  |  |  | 0 | 0 | 0 | 0 | 0 | 0 | 0 | [] | []`,
+| summarize any_x=take_any(x), arg_max_x=arg_max(x, *), avg(x), max(x), percentile(x, 55), stdev(x), sum(x), sumif(x, x > 0), variance(x), count(x), countif(x > 0), dcount(x), make_set(x), make_list(x)`, []string{
+			` |  | NaN |  |  | 0 | 0 | 0 | 0 | 0 | 0 | 0 | [] | []`,
 		}},
 		{"summarize-operator.md (sumif over no matching row)", `datatable(x:long, t:timespan)[1, 1h, 2, 2h] | summarize sumif(x, x > 5), sumif(t, x > 5), sum(t), stdevif(x, x > 5)`, []string{
 			`0 | 00:00:00 | 03:00:00 | 0`,

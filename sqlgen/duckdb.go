@@ -1383,6 +1383,11 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 			zero = "CAST(0 AS DOUBLE)"
 		}
 		return "(CASE WHEN " + rows + " = 0 THEN " + zero + " ELSE " + s + " END)", nil
+	case "avg":
+		if a.Args[0].Type().IsNumeric() {
+			return "(CASE WHEN count(*) = 0 THEN CAST('NaN' AS DOUBLE) ELSE avg(" + args[0] + ") END)", nil
+		}
+		return "avg(" + args[0] + ")", nil
 	case "zero_default":
 		// variance, stdev and their if forms: 0 over no rows at all.
 		rows := "count(*)"

@@ -292,7 +292,8 @@ func init() {
 	agg("count_distinct", "count_distinct", "any -> long", "count(DISTINCT {0})")
 	agg("sum", "sum", "integer -> long; real -> real; decimal -> decimal; timespan -> timespan", "@sum")
 	agg("sumif", "sumif", "integer, bool -> long; real, bool -> real; decimal, bool -> decimal; timespan, bool -> timespan", "@sum")
-	agg("avg", "avg", "num -> real; timespan -> timespan; datetime -> datetime", "avg({0})")
+	// avg over no rows at all is NaN (0/0), as the summarize page shows.
+	agg("avg", "avg", "num -> real; timespan -> timespan; datetime -> datetime", "@avg")
 	agg("avgif", "avgif", "num, bool -> real", "avg({0}) FILTER (WHERE {1})")
 	agg("min", "min", "any -> T0", "min({0})")
 	agg("max", "max", "any -> T0", "max({0})")
