@@ -20,7 +20,7 @@ func TestErrors(t *testing.T) {
 		{"EmailEvents | where Subject == 1", "1:21: cannot compare string with long"},
 		{"EmailEvents | extend x = tostrin(Subject)", "1:26: unknown function 'tostrin'; did you mean 'tostring'?"},
 		{"EmailEvents | summarize strlen(Subject)", "1:25: summarize expects an aggregate function such as count() or sum(x), found a function call"},
-		{"EmailEvents | summarize tdigest(Subject)", "1:25: not supported yet: function tdigest()"},
+		{"EmailEvents | summarize hash_combine(Subject)", "1:25: not supported yet: function hash_combine()"},
 		{"EmailEvents | extend c = count()", "1:26: aggregate function count() is only allowed in summarize (or make-series)"},
 		{"DeviceProcessEvents | take 1", "1:1: not supported yet: table 'DeviceProcessEvents' has no built-in schema (load it with `quarry load --table DeviceProcessEvents`)"},
 		{"EmailEvents | evaluate pivot(Subject)", "1:15: not supported yet: evaluate pivot"},

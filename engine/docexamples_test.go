@@ -94,6 +94,35 @@ union
 		{"summarize-operator.md (sumif over no matching row)", `datatable(x:long, t:timespan)[1, 1h, 2, 2h] | summarize sumif(x, x > 5), sumif(t, x > 5), sum(t), stdevif(x, x > 5)`, []string{
 			`0 | 00:00:00 | 03:00:00 | 0`,
 		}},
+		{"tdigest-aggregation-function.md", `datatable(V:real, W:long) [1.0, 1, 2.0, 2]
+| summarize TD=tdigest(V, W)
+| project P50=percentile_tdigest(TD, 50), P50L=percentile_tdigest(TD, 50, typeof(long)), arr=percentiles_array_tdigest(TD, 10, 90)`, []string{
+			`2 | 2 | [1.0,2.0]`,
+		}},
+		{"rank-tdigest-function.md", `range x from 1 to 1000 step 1
+| summarize t_x=tdigest(x)
+| project rank_of_685=rank_tdigest(t_x, 685), pr=percentrank_tdigest(t_x, 250)`, []string{
+			`685 | 25`,
+		}},
+		{"tdigest-merge-aggregation-function.md", `range x from 1 to 10 step 1
+| summarize d=tdigest(x) by even = x % 2 == 0
+| summarize m=tdigest_merge(d)
+| project percentile_tdigest(m, 50), percentile_tdigest(merge_tdigest(m, m), 100)`, []string{
+			`5 | 10`,
+		}},
+		{"dcount-intersect-plugin.md", `range x from 1 to 100 step 1
+| extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
+| summarize hll_even = hll(iif(isEven, x, 0), 2), hll_mod3 = hll(iif(isMod3, x, 0), 2), hll_mod5 = hll(iif(isMod5, x, 0), 2)
+| evaluate dcount_intersect(hll_even, hll_mod3, hll_mod5)
+| project evenNumbers = s0 - 1, even_and_mod3 = s1 - 1, even_and_mod3_and_mod5 = s2 - 1, dcount_hll(hll_mod3)`, []string{
+			`50 | 16 | 3 | 34`,
+		}},
+		{"hll-merge-aggregation-function.md", `range x from 1 to 10 step 1
+| summarize h=hll(x) by x % 3 == 0
+| summarize m=hll_merge(h)
+| project dcount_hll(m)`, []string{
+			`10`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

@@ -1388,6 +1388,28 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 			return "(CASE WHEN count(*) = 0 THEN CAST('NaN' AS DOUBLE) ELSE avg(" + args[0] + ") END)", nil
 		}
 		return "avg(" + args[0] + ")", nil
+	case "tdigest":
+		if a.F.Name == "tdigest_merge" {
+			l := "CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
+			return "CAST(" + SeriesFunc + "('__tdigest_merge', " + l + ") AS JSON)", nil
+		}
+		w := "1"
+		if len(args) > 1 {
+			w = "CAST(" + args[1] + " AS BIGINT)"
+		}
+		pairs := "CAST(to_json(list([CAST(" + args[0] + " AS DOUBLE), " + w + "]) FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
+		return "CAST(" + SeriesFunc + "('__tdigest', " + pairs + ") AS JSON)", nil
+	case "hll":
+		x := args[0]
+		filter := x + " IS NOT NULL"
+		if a.F.Name == "hll_if" && len(args) > 1 {
+			filter += " AND " + args[1]
+		}
+		if a.F.Name == "hll_merge" {
+			// The union of the sketches' distinct values.
+			return "coalesce(to_json(list_distinct(flatten(list(CAST(json_extract(" + x + ", '$[*]') AS JSON[])) FILTER (WHERE " + filter + ")))), CAST('[]' AS JSON))", nil
+		}
+		return "coalesce(to_json(list(DISTINCT " + x + ") FILTER (WHERE " + filter + ")), CAST('[]' AS JSON))", nil
 	case "zero_default":
 		// variance, stdev and their if forms: 0 over no rows at all.
 		rows := "count(*)"

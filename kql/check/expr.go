@@ -618,7 +618,7 @@ func (c *checker) call(e *ast.CallExpr, r *row) plan.Expr {
 		return c.aggCall(e, f, r)
 	}
 	// A trailing typeof(T) (extract, extract_json) converts the result.
-	if n := len(e.Args); n > 0 && (name == "extract" || name == "extract_json" || name == "extractjson") {
+	if n := len(e.Args); n > 0 && (name == "extract" || name == "extract_json" || name == "extractjson" || name == "percentile_tdigest") {
 		if to, ok := e.Args[n-1].(*ast.TypeOf); ok {
 			t, ok := types.Lookup(to.Type)
 			if !ok {

@@ -281,6 +281,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		if calleeName(o.Call) == "geo_polygon_lookup" {
 			return c.geoPolygonLookup(o, in)
 		}
+		if calleeName(o.Call) == "dcount_intersect" {
+			return c.dcountIntersect(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -2337,4 +2340,36 @@ func (c *checker) geoPolygonLookup(o *ast.EvaluateOp, in plan.Node) plan.Node {
 		cols = append(cols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
 	}
 	return &plan.Project{In: j, Exprs: exprs, Columns: cols}
+}
+
+// dcountIntersect binds evaluate dcount_intersect(hll_1, ..., hll_n):
+// the input's columns and s0 ... s(n-1), s_k counting the values common
+// to the first k+1 sketches (exactly: hll keeps the distinct values).
+func (c *checker) dcountIntersect(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	n := len(o.Call.Args)
+	if n < 2 || n > 16 {
+		c.errorf(o.Call, "dcount_intersect expects 2 to 16 hll values, found %d", n)
+		return nil
+	}
+	r := &row{cols: in.Cols()}
+	var hs []plan.Expr
+	for _, a := range o.Call.Args {
+		x := c.expr(a, r)
+		if x.Type() != types.Dynamic && x.Type() != types.Unknown {
+			c.errorf(a, "dcount_intersect expects hll values (dynamic), found %s", x.Type())
+			return nil
+		}
+		hs = append(hs, x)
+	}
+	f, _ := funcs.Lookup("__hll_intersect")
+	cols := append([]plan.Column(nil), in.Cols()...)
+	var exprs []plan.Expr
+	for i, col := range cols {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
+	}
+	for k := range hs {
+		exprs = append(exprs, &plan.Call{F: f, Args: append([]plan.Expr(nil), hs[:k+1]...), T: types.Long})
+		cols = append(cols, plan.Column{Name: fmt.Sprintf("s%d", k), Type: types.Long})
+	}
+	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
 }

@@ -333,4 +333,12 @@ func init() {
 	agg("percentilesw", "percentile", "num, integer, num... -> T0", "@percentilew")
 	agg("percentilesw_array", "percentile", "num, integer, any... -> dynamic", "@percentilew")
 	agg("percentiles_array", "percentile", "num, any... -> dynamic", "@percentilew")
+	// Sketches, kept exact: tdigest holds the group's distinct values and
+	// their weights (percentiles and ranks read from it are exact nearest
+	// ranks), hll the group's distinct values (dcount_hll is exact).
+	agg("tdigest", "tdigest", "num, [integer] -> dynamic", "@tdigest")
+	agg("tdigest_merge", "tdigest_merge", "dynamic -> dynamic", "@tdigest", "merge_tdigests")
+	agg("hll", "hll", "any, [integer] -> dynamic", "@hll")
+	agg("hll_if", "hll_if", "any, bool, [integer] -> dynamic", "@hll")
+	agg("hll_merge", "hll_merge", "dynamic -> dynamic", "@hll")
 }
