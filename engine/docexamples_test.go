@@ -123,6 +123,17 @@ union
 | project dcount_hll(m)`, []string{
 			`10`,
 		}},
+		{"buildschema-aggregation-function.md", `datatable(value: dynamic) [
+    dynamic({"x":1, "y":3.5}),
+    dynamic({"x":"somevalue", "z":[1, 2, 3]}),
+    dynamic({"y":{"w":"zzz"}, "t":["aa", "bb"], "z":["foo"]})
+]
+| summarize buildschema(value)`, []string{
+			"{\"t\":{\"`indexer`\":\"string\"},\"x\":[\"long\",\"string\"],\"y\":[\"double\",{\"w\":\"string\"}],\"z\":{\"`indexer`\":[\"long\",\"string\"]}}",
+		}},
+		{"summarize-operator.md (sketches over no rows are null)", `datatable(x:long)[] | summarize buildschema(todynamic(tostring(x))), hll(x), tdigest(x) | project isnull(schema_x), isnull(hll_x), isnull(tdigest_x)`, []string{
+			`true | true | true`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

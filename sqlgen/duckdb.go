@@ -1405,11 +1405,15 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 		if a.F.Name == "hll_if" && len(args) > 1 {
 			filter += " AND " + args[1]
 		}
+		// No value gives null, the aggregate's default.
 		if a.F.Name == "hll_merge" {
 			// The union of the sketches' distinct values.
-			return "coalesce(to_json(list_distinct(flatten(list(CAST(json_extract(" + x + ", '$[*]') AS JSON[])) FILTER (WHERE " + filter + ")))), CAST('[]' AS JSON))", nil
+			return "to_json(list_distinct(flatten(list(CAST(json_extract(" + x + ", '$[*]') AS JSON[])) FILTER (WHERE " + filter + "))))", nil
 		}
-		return "coalesce(to_json(list(DISTINCT " + x + ") FILTER (WHERE " + filter + ")), CAST('[]' AS JSON))", nil
+		return "to_json(list(DISTINCT " + x + ") FILTER (WHERE " + filter + "))", nil
+	case "buildschema":
+		l := "CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
+		return "CAST(" + SeriesFunc + "('__buildschema', " + l + ") AS JSON)", nil
 	case "zero_default":
 		// variance, stdev and their if forms: 0 over no rows at all.
 		rows := "count(*)"

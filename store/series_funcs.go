@@ -87,6 +87,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"rank_tdigest":                       rankTdigest,
 	"percentrank_tdigest":                percentrankTdigest,
 	"__hll_intersect":                    hllIntersect,
+	"__buildschema":                      buildSchema,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

@@ -7,11 +7,13 @@ package store
 // estimates them. hll sketches are plain SQL (the distinct values).
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 type digest struct {
@@ -76,6 +78,9 @@ func tdigestBuild(args []arg) (any, error) {
 		}
 	}
 	d.normalize()
+	if len(d.Values) == 0 {
+		return nil, nil // no value: the aggregate's default, null
+	}
 	return d.json(), nil
 }
 
@@ -210,4 +215,142 @@ func hllIntersect(args []arg) (any, error) {
 		common = seen
 	}
 	return strconv.Itoa(len(common)), nil
+}
+
+// dynSchema is buildschema's type of a set of values: the primitive type
+// names and at most one container, in order of first appearance.
+type dynSchema struct {
+	prims     []string
+	container *container
+	order     []int // 0: a primitive (by index), 1: the container
+}
+
+type container struct {
+	keys  []string
+	types map[string]*dynSchema
+}
+
+func (s *dynSchema) addPrim(t string) {
+	for _, p := range s.prims {
+		if p == t {
+			return
+		}
+	}
+	s.order = append(s.order, len(s.prims))
+	s.prims = append(s.prims, t)
+}
+
+func (s *dynSchema) box() *container {
+	if s.container == nil {
+		s.container = &container{types: map[string]*dynSchema{}}
+		s.order = append(s.order, -1)
+	}
+	return s.container
+}
+
+func (c *container) field(k string) *dynSchema {
+	f, ok := c.types[k]
+	if !ok {
+		f = &dynSchema{}
+		c.types[k] = f
+		c.keys = append(c.keys, k)
+	}
+	return f
+}
+
+// indexerKey is how buildschema names the elements of an array.
+const indexerKey = "`indexer`"
+
+func (s *dynSchema) add(n *jnode) {
+	switch n.kind {
+	case 'o':
+		c := s.box()
+		for i, k := range n.keys {
+			c.field(k).add(n.vals[i])
+		}
+	case 'a':
+		c := s.box()
+		f := c.field(indexerKey)
+		for _, v := range n.vals {
+			f.add(v)
+		}
+	default:
+		raw := string(n.raw)
+		switch {
+		case raw == "null":
+		case raw == "true" || raw == "false":
+			s.addPrim("bool")
+		case len(raw) > 0 && raw[0] == '"':
+			s.addPrim("string")
+		case strings.ContainsAny(raw, ".eE"):
+			s.addPrim("double")
+		default:
+			s.addPrim("long")
+		}
+	}
+}
+
+func (s *dynSchema) write(b *bytes.Buffer) bool {
+	if len(s.order) == 0 {
+		return false
+	}
+	one := func(o int) {
+		if o < 0 {
+			b.WriteByte('{')
+			first := true
+			for _, k := range s.container.keys {
+				var fb bytes.Buffer
+				if !s.container.types[k].write(&fb) {
+					continue
+				}
+				if !first {
+					b.WriteByte(',')
+				}
+				first = false
+				writeJSONString(b, k)
+				b.WriteByte(':')
+				b.Write(fb.Bytes())
+			}
+			b.WriteByte('}')
+			return
+		}
+		writeJSONString(b, s.prims[o])
+	}
+	if len(s.order) == 1 {
+		one(s.order[0])
+		return true
+	}
+	b.WriteByte('[')
+	for i, o := range s.order {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		one(o)
+	}
+	b.WriteByte(']')
+	return true
+}
+
+// buildSchema is the aggregate buildschema(x): args[0] is the group's
+// values as a JSON array. The minimal schema admitting every value:
+// primitive type names (long, double, string, bool), containers with a
+// schema per property (arrays as the property `indexer`), and a list
+// where values differ in type; null when there is no value.
+func buildSchema(args []arg) (any, error) {
+	if args[0].null {
+		return nil, nil
+	}
+	n, err := parseJSON(args[0].text)
+	if err != nil || n.kind != 'a' {
+		return nil, fmt.Errorf("buildschema: %v", err)
+	}
+	var s dynSchema
+	for _, v := range n.vals {
+		s.add(v)
+	}
+	var b bytes.Buffer
+	if !s.write(&b) {
+		return nil, nil
+	}
+	return b.String(), nil
 }

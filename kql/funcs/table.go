@@ -341,4 +341,5 @@ func init() {
 	agg("hll", "hll", "any, [integer] -> dynamic", "@hll")
 	agg("hll_if", "hll_if", "any, bool, [integer] -> dynamic", "@hll")
 	agg("hll_merge", "hll_merge", "dynamic -> dynamic", "@hll")
+	agg("buildschema", "schema", "dynamic -> dynamic", "@buildschema")
 }
