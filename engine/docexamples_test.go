@@ -134,6 +134,27 @@ union
 		{"summarize-operator.md (sketches over no rows are null)", `datatable(x:long)[] | summarize buildschema(todynamic(tostring(x))), hll(x), tdigest(x) | project isnull(schema_x), isnull(hll_x), isnull(tdigest_x)`, []string{
 			`true | true | true`,
 		}},
+		{"top-nested-operator.md", `datatable(id: string, timestamp: datetime, otherInformation: string)
+["Barak", datetime(2015-01-01), "1", "Barak", datetime(2016-01-01), "2", "Barak", datetime(2017-01-20), "3",
+ "Donald", datetime(2017-01-20), "4", "Donald", datetime(2017-01-18), "5", "Donald", datetime(2017-01-19), "6"]
+| top-nested of id by Ignore0=max(1),
+  top-nested 2 of timestamp by Ignore1=max(timestamp),
+  top-nested of otherInformation by Ignore2=max(1)
+| project-away Ignore0, Ignore1, Ignore2
+| order by id asc, timestamp asc`, []string{
+			`Barak | 2016-01-01T00:00:00Z | 2`,
+			`Barak | 2017-01-20T00:00:00Z | 3`,
+			`Donald | 2017-01-19T00:00:00Z | 6`,
+			`Donald | 2017-01-20T00:00:00Z | 4`,
+		}},
+		{"top-nested-operator.md (counts, asc, default names)", `datatable(State:string, Source:string, Damage:long)
+["TX","a",10, "TX","b",30, "TX","a",5, "CA","c",50, "CA","d",1, "NY","e",20, "NY","e",22]
+| top-nested 2 of State by sum(Damage), top-nested 1 of Source by max(Damage) asc
+| project State, aggregated_State, Source, aggregated_Source
+| order by State asc`, []string{
+			`CA | 51 | d | 1`,
+			`TX | 45 | a | 10`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

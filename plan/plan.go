@@ -161,6 +161,16 @@ type Limit struct {
 	N  Expr
 }
 
+// TopPer keeps the first N rows of each partition (the rows equal on the
+// Partition columns) in the order of Keys; with no Partition columns, the
+// first N rows (top-nested's levels).
+type TopPer struct {
+	In        Node
+	Partition []int
+	Keys      []SortKey
+	N         Expr
+}
+
 // Distinct removes duplicate rows.
 type Distinct struct {
 	In Node
@@ -256,6 +266,7 @@ func (n *Project) Cols() []Column     { return n.Columns }
 func (n *Aggregate) Cols() []Column   { return n.Columns }
 func (n *Sort) Cols() []Column        { return n.In.Cols() }
 func (n *Limit) Cols() []Column       { return n.In.Cols() }
+func (n *TopPer) Cols() []Column      { return n.In.Cols() }
 func (n *Distinct) Cols() []Column    { return n.In.Cols() }
 func (n *Join) Cols() []Column        { return n.Columns }
 func (n *Union) Cols() []Column       { return n.Columns }

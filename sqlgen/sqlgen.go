@@ -235,6 +235,28 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 		return g.add("SELECT "+selectList(exprs, out)+" FROM "+in.name, out, false), nil
 	case *plan.Aggregate:
 		return g.aggregate(n, out)
+	case *plan.TopPer:
+		in, err := g.node(n.In)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := g.sortKeys(n.Keys, in.cols)
+		if err != nil {
+			return nil, err
+		}
+		l, err := g.Expr(n.N, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		over := "ORDER BY " + strings.Join(keys, ", ")
+		if len(n.Partition) > 0 {
+			var ps []string
+			for _, i := range n.Partition {
+				ps = append(ps, in.cols[i])
+			}
+			over = "PARTITION BY " + strings.Join(ps, ", ") + " " + over
+		}
+		return g.add("SELECT * FROM "+in.name+" QUALIFY row_number() OVER ("+over+") <= "+l, in.cols, false), nil
 	case *plan.Sort:
 		in, err := g.node(n.In)
 		if err != nil {
@@ -607,4 +629,27 @@ func isSetOp(name string) bool {
 		return true
 	}
 	return false
+}
+
+// sortKeys prints ORDER BY keys with Kusto's null placement.
+func (g *Gen) sortKeys(ks []plan.SortKey, cols []string) ([]string, error) {
+	var keys []string
+	for _, k := range ks {
+		s, err := g.Expr(k.X, cols, false)
+		if err != nil {
+			return nil, err
+		}
+		if k.Desc {
+			s += " DESC"
+		} else {
+			s += " ASC"
+		}
+		if k.NullsFirst {
+			s += " NULLS FIRST"
+		} else {
+			s += " NULLS LAST"
+		}
+		keys = append(keys, s)
+	}
+	return keys, nil
 }

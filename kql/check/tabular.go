@@ -290,7 +290,7 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 	case *ast.MvApplyOp:
 		return c.mvApply(o, in)
 	case *ast.TopNestedOp:
-		c.unsupported(o, "top-nested")
+		return c.topNested(o, in)
 	case *ast.ParseKvOp:
 		return c.parseKv(o, in)
 	case *ast.ScanOp:
@@ -2372,4 +2372,91 @@ func (c *checker) dcountIntersect(o *ast.EvaluateOp, in plan.Node) plan.Node {
 		cols = append(cols, plan.Column{Name: fmt.Sprintf("s%d", k), Type: types.Long})
 	}
 	return &plan.Project{In: in, Exprs: exprs, Columns: cols}
+}
+
+// topNested binds top-nested: level k groups the rows by the first k+1
+// clauses' values and aggregates them with clause k's aggregation,
+// keeping the clause's count of groups with the largest (or, asc,
+// smallest) aggregate within each group kept at level k-1. The columns
+// are each level's value and aggregate (named aggregated_<value> unless
+// named), in clause order. "with others" is not supported yet.
+func (c *checker) topNested(o *ast.TopNestedOp, in plan.Node) plan.Node {
+	var prev plan.Node
+	var byExprs []ast.Expr
+	var names []string // value and aggregate column names, level by level
+	for k, cl := range o.Clauses {
+		if cl.Others != nil {
+			c.unsupported(cl.Others, "top-nested with others")
+			return nil
+		}
+		of := cl.Of
+		ofName := ""
+		if ne, ok := of.(*ast.NamedExpr); ok {
+			ofName = ne.Names[0].Name
+		} else if ofName = exprName(of); ofName == "" {
+			ofName = fmt.Sprintf("Column%d", k+1)
+			of = &ast.NamedExpr{Span: ast.Span{From: of.Pos(), To: of.End()}, Names: []*ast.Ident{{Span: ast.Span{From: of.Pos(), To: of.End()}, Name: ofName}}, X: of}
+		}
+		byExprs = append(byExprs, of)
+		agg := cl.By
+		aggName := "aggregated_" + ofName
+		if ne, ok := agg.(*ast.NamedExpr); ok {
+			aggName = ne.Names[0].Name
+			agg = ne.X
+		}
+		level := c.summarize([]ast.Expr{&ast.NamedExpr{Span: ast.Span{From: agg.Pos(), To: agg.End()}, Names: []*ast.Ident{{Span: ast.Span{From: agg.Pos(), To: agg.End()}, Name: aggName}}, X: agg}}, append([]ast.Expr(nil), byExprs...), in)
+		if level == nil {
+			return nil
+		}
+		lc := level.Cols()
+		if len(lc) != k+2 {
+			c.errorf(cl, "top-nested: the aggregation of a level must give one value")
+			return nil
+		}
+		names = append(names, lc[k].Name, aggName)
+		// Keep only the groups below a group kept at the level above,
+		// bringing its aggregates along.
+		var node plan.Node = level
+		if prev != nil {
+			var lk, rk []int
+			for i := 0; i < k; i++ {
+				lk = append(lk, i)
+				rk = append(rk, 2*i)
+			}
+			cols := append(append([]plan.Column(nil), lc...), prev.Cols()...)
+			node = &plan.Join{Kind: plan.Inner, Left: level, Right: prev, LeftKeys: lk, RightKeys: rk, Columns: cols}
+		}
+		if cl.Count != nil {
+			n := c.expr(cl.Count, nil)
+			if !n.Type().IsIntegral() && n.Type() != types.Unknown {
+				c.errorf(cl.Count, "top-nested expects an integer count, found %s", n.Type())
+				return nil
+			}
+			var part []int
+			for i := 0; i < k; i++ {
+				part = append(part, i)
+			}
+			desc := !strings.EqualFold(cl.Order, "asc")
+			node = &plan.TopPer{In: node, Partition: part,
+				Keys: []plan.SortKey{{X: &plan.ColRef{Index: k + 1, T: lc[k+1].Type}, Desc: desc, NullsFirst: !desc}}, N: n}
+		}
+		// Columns in level order: value, aggregate, value, aggregate...
+		var exprs []plan.Expr
+		var cols []plan.Column
+		for i := 0; i <= k; i++ {
+			var vi, ai int
+			switch {
+			case i == k:
+				vi, ai = k, k+1
+			default:
+				// From the level above, joined after this level's columns.
+				vi, ai = len(lc)+2*i, len(lc)+2*i+1
+			}
+			all := node.Cols()
+			exprs = append(exprs, &plan.ColRef{Index: vi, T: all[vi].Type}, &plan.ColRef{Index: ai, T: all[ai].Type})
+			cols = append(cols, plan.Column{Name: names[2*i], Type: all[vi].Type}, plan.Column{Name: names[2*i+1], Type: all[ai].Type})
+		}
+		prev = &plan.Project{In: node, Exprs: exprs, Columns: cols}
+	}
+	return prev
 }
