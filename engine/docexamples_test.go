@@ -155,6 +155,16 @@ union
 			`CA | 51 | d | 1`,
 			`TX | 45 | a | 10`,
 		}},
+		{"rows-near-plugin.md", `datatable (Timestamp:datetime, Value:long, State:string)
+[datetime(2021-06-01), 1, "Success", datetime(2021-06-02), 4, "Success", datetime(2021-06-03), 3, "Success",
+ datetime(2021-06-04), 11, "Success", datetime(2021-06-05), 15, "Success", datetime(2021-06-06), 2, "Success",
+ datetime(2021-06-07), 19, "Error", datetime(2021-06-08), 12, "Success", datetime(2021-06-09), 7, "Success",
+ datetime(2021-06-10), 9, "Success", datetime(2021-06-11), 4, "Success", datetime(2021-06-12), 1, "Success"]
+| sort by Timestamp asc
+| evaluate rows_near(State == "Error", 2)
+| project Value`, []string{`15`, `2`, `19`, `12`, `7`}},
+		{"rows-near-plugin.md (rows after, overlapping windows, the edges)", `range x from 1 to 10 step 1
+| evaluate rows_near(x == 1 or x == 4 or x == 10, 1, 0)`, []string{`1`, `3`, `4`, `9`, `10`}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

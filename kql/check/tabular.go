@@ -284,6 +284,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		if calleeName(o.Call) == "dcount_intersect" {
 			return c.dcountIntersect(o, in)
 		}
+		if calleeName(o.Call) == "rows_near" {
+			return c.rowsNear(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -2459,4 +2462,78 @@ func (c *checker) topNested(o *ast.TopNestedOp, in plan.Node) plan.Node {
 		prev = &plan.Project{In: node, Exprs: exprs, Columns: cols}
 	}
 	return prev
+}
+
+// maxRowsNear bounds rows_near's distances: each row of distance is a
+// window function in the SQL.
+const maxRowsNear = 100
+
+// rowsNear binds evaluate rows_near(Condition, NumberOfRows [,
+// RowsAfter]) over serialized rows: the rows that match the condition and
+// the NumberOfRows before and RowsAfter (default NumberOfRows) after
+// each, in their order, each once.
+func (c *checker) rowsNear(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	args := o.Call.Args
+	if len(args) < 2 || len(args) > 3 {
+		c.errorf(o.Call, "rows_near expects a condition, the number of rows before and optionally the number after")
+		return nil
+	}
+	cols := in.Cols()
+	cond := c.expr(args[0], &row{cols: cols})
+	if cond.Type() != types.Bool && cond.Type() != types.Unknown {
+		c.errorf(args[0], "rows_near expects a bool condition, found %s", cond.Type())
+		return nil
+	}
+	count := func(x ast.Expr) (int, bool) {
+		lit, ok := fold(c.expr(x, nil)).(*plan.Lit)
+		n, isInt := lit.V.(int64)
+		if !ok || !isInt || n < 0 {
+			c.errorf(x, "rows_near expects a constant number of rows, at least 0")
+			return 0, false
+		}
+		if n > maxRowsNear {
+			c.unsupported(x, fmt.Sprintf("rows_near with more than %d rows", maxRowsNear))
+			return 0, false
+		}
+		return int(n), true
+	}
+	before, ok := count(args[1])
+	if !ok {
+		return nil
+	}
+	after := before
+	if len(args) == 3 {
+		if after, ok = count(args[2]); !ok {
+			return nil
+		}
+	}
+	// 1: the input and whether each row matches.
+	co, _ := funcs.Lookup("coalesce")
+	match := &plan.Call{F: co, Args: []plan.Expr{cond, &plan.Lit{V: false, T: types.Bool}}, T: types.Bool}
+	var exprs []plan.Expr
+	for i, col := range cols {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
+	}
+	withMatch := &plan.Project{In: in, Exprs: append(exprs, match),
+		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: "\x00rows_near_match", Type: types.Bool})}
+	// 2: whether a match is at most before rows after, or after rows
+	// before, the row.
+	m := &plan.ColRef{Index: len(cols), T: types.Bool}
+	prev, _ := funcs.Lookup("prev")
+	next, _ := funcs.Lookup("next")
+	or, _ := funcs.Lookup("or")
+	near := plan.Expr(m)
+	shifted := func(f *funcs.Func, k int) plan.Expr {
+		return &plan.Call{F: f, Args: []plan.Expr{m, &plan.Lit{V: int64(k), T: types.Long}, &plan.Lit{V: false, T: types.Bool}}, T: types.Bool}
+	}
+	for k := 1; k <= after; k++ {
+		near = &plan.Call{F: or, Args: []plan.Expr{near, shifted(prev, k)}, T: types.Bool}
+	}
+	for k := 1; k <= before; k++ {
+		near = &plan.Call{F: or, Args: []plan.Expr{near, shifted(next, k)}, T: types.Bool}
+	}
+	withNear := &plan.Project{In: withMatch, Exprs: append(append([]plan.Expr(nil), exprs...), near),
+		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: "\x00rows_near_keep", Type: types.Bool})}
+	kept := &plan.Filter{In: withNear, Pred: &plan.ColRef{Index: len(cols), T: types.Bool}}
+	return &plan.Project{In: kept, Exprs: exprs, Columns: append([]plan.Column(nil), cols...)}
 }
