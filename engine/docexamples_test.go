@@ -165,6 +165,27 @@ union
 | project Value`, []string{`15`, `2`, `19`, `12`, `7`}},
 		{"rows-near-plugin.md (rows after, overlapping windows, the edges)", `range x from 1 to 10 step 1
 | evaluate rows_near(x == 1 or x == 4 or x == 10, 1, 0)`, []string{`1`, `3`, `4`, `9`, `10`}},
+		{"rolling-percentile-plugin.md", `range idx from 0 to 24 * 10 - 1 step 1
+| project Timestamp = datetime(2018-01-01) + 1h * idx, val=idx + 1
+| extend EvenOrOdd = iff(val % 2 == 0, "Even", "Odd")
+| evaluate rolling_percentile(val, 50, Timestamp, 1d, 3, EvenOrOdd)
+| where Timestamp <= datetime(2018-01-04)
+| order by EvenOrOdd asc, Timestamp asc`, []string{
+			`2018-01-01T00:00:00Z | Even | 12`, `2018-01-02T00:00:00Z | Even | 24`, `2018-01-03T00:00:00Z | Even | 36`, `2018-01-04T00:00:00Z | Even | 60`,
+			`2018-01-01T00:00:00Z | Odd | 11`, `2018-01-02T00:00:00Z | Odd | 23`, `2018-01-03T00:00:00Z | Odd | 35`, `2018-01-04T00:00:00Z | Odd | 59`,
+		}},
+		{"sliding-window-counts-plugin.md", `let start = datetime(2017-08-01);
+let end = datetime(2017-08-07);
+datatable(UserId: string, Timestamp: datetime)
+['Bob', datetime(2017-08-01), 'David', datetime(2017-08-01), 'David', datetime(2017-08-01), 'John', datetime(2017-08-01),
+ 'Bob', datetime(2017-08-01), 'Ananda', datetime(2017-08-02), 'Atul', datetime(2017-08-02), 'John', datetime(2017-08-02),
+ 'Ananda', datetime(2017-08-03), 'Atul', datetime(2017-08-03), 'Atul', datetime(2017-08-03), 'John', datetime(2017-08-03),
+ 'Bob', datetime(2017-08-03), 'Betsy', datetime(2017-08-04), 'Bob', datetime(2017-08-05)]
+| evaluate sliding_window_counts(UserId, Timestamp, start, end, 3d, 1d)
+| order by Timestamp asc`, []string{
+			`2017-08-01T00:00:00Z | 5 | 3`, `2017-08-02T00:00:00Z | 8 | 5`, `2017-08-03T00:00:00Z | 13 | 5`, `2017-08-04T00:00:00Z | 9 | 5`,
+			`2017-08-05T00:00:00Z | 7 | 5`, `2017-08-06T00:00:00Z | 2 | 2`, `2017-08-07T00:00:00Z | 1 | 1`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/quarry-kql/quarry/kql/ast"
 	"github.com/quarry-kql/quarry/kql/funcs"
@@ -286,6 +287,12 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		}
 		if calleeName(o.Call) == "rows_near" {
 			return c.rowsNear(o, in)
+		}
+		if calleeName(o.Call) == "rolling_percentile" {
+			return c.rollingPercentile(o, in)
+		}
+		if calleeName(o.Call) == "sliding_window_counts" {
+			return c.slidingWindowCounts(o, in)
 		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
@@ -2536,4 +2543,223 @@ func (c *checker) rowsNear(o *ast.EvaluateOp, in plan.Node) plan.Node {
 		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: "\x00rows_near_keep", Type: types.Bool})}
 	kept := &plan.Filter{In: withNear, Pred: &plan.ColRef{Index: len(cols), T: types.Bool}}
 	return &plan.Project{In: kept, Exprs: exprs, Columns: append([]plan.Column(nil), cols...)}
+}
+
+// constArg folds a plugin argument that must be a constant.
+func (c *checker) constArg(x ast.Expr, what string) (*plan.Lit, bool) {
+	lit, ok := fold(c.expr(x, nil)).(*plan.Lit)
+	if !ok || lit.V == nil {
+		c.errorf(x, "%s must be a constant", what)
+		return nil, false
+	}
+	return lit, true
+}
+
+// rollingPercentile binds evaluate rolling_percentile(Value, Percentile,
+// Index, BinSize, BinsCount [, Dim...]): for each bin of Index holding
+// rows (and each combination of the dimensions), the nearest-rank
+// percentile of the values in that bin and the BinsCount-1 bins before
+// it. The bins are found (distinct), joined with the binned rows of
+// their window, and aggregated.
+func (c *checker) rollingPercentile(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	args := o.Call.Args
+	if len(args) < 5 {
+		c.errorf(o.Call, "rolling_percentile expects a value, a percentile, an index column, a bin size and a number of bins")
+		return nil
+	}
+	cols := in.Cols()
+	r := &row{cols: cols}
+	val := c.expr(args[0], r)
+	pct, ok := c.constArg(args[1], "the percentile")
+	if !ok || !pct.T.IsNumeric() {
+		return nil
+	}
+	idx := c.expr(args[2], r)
+	size, ok := c.constArg(args[3], "the bin size")
+	if !ok {
+		return nil
+	}
+	cnt, ok := c.constArg(args[4], "the number of bins")
+	k, isInt := cnt.V.(int64)
+	if !ok || !isInt || k < 1 {
+		c.errorf(args[4], "the number of bins must be a positive integer")
+		return nil
+	}
+	var dims []int
+	for _, d := range args[5:] {
+		id, ok := d.(*ast.Ident)
+		i := -1
+		if ok {
+			i = colIndex(cols, id.Name)
+		}
+		if i < 0 {
+			c.errorf(d, "rolling_percentile: expected a column of the input")
+			return nil
+		}
+		dims = append(dims, i)
+	}
+	binF, _ := funcs.Lookup("bin")
+	binned := c.apply(args[2], binF, []plan.Expr{idx, size}, []ast.Node{args[2], args[3]})
+	idxName, valName := exprName(args[2]), exprName(args[0])
+	if idxName == "" || valName == "" {
+		c.errorf(o.Call, "rolling_percentile expects column names for the value and the index")
+		return nil
+	}
+	nd := len(dims)
+	// A: the dimensions, the bin and the value of each row.
+	var aExprs []plan.Expr
+	var aCols []plan.Column
+	for _, i := range dims {
+		aExprs = append(aExprs, &plan.ColRef{Index: i, T: cols[i].Type})
+		aCols = append(aCols, cols[i])
+	}
+	aExprs = append(aExprs, binned, val)
+	aCols = append(aCols, plan.Column{Name: idxName, Type: binned.Type()}, plan.Column{Name: valName, Type: val.Type()})
+	a := &plan.Project{In: in, Exprs: aExprs, Columns: aCols}
+	// B: the bins holding rows.
+	var bExprs []plan.Expr
+	for i := 0; i <= nd; i++ {
+		bExprs = append(bExprs, &plan.ColRef{Index: i, T: aCols[i].Type})
+	}
+	b := &plan.Distinct{In: &plan.Project{In: a, Exprs: bExprs, Columns: append([]plan.Column(nil), aCols[:nd+1]...)}}
+	// Join each bin with the rows of its window: the row's bin is at most
+	// the bin and at least BinsCount-1 bins before it.
+	leftBin := &plan.ColRef{Index: nd, T: binned.Type()}
+	rightBin := &plan.ColRef{Index: nd + 1 + nd, T: binned.Type()}
+	span := c.callOp(args[4], "*", []plan.Expr{size, &plan.Lit{V: k - 1, T: types.Long}}, []ast.Node{args[3], args[4]})
+	from := c.callOp(args[4], "-", []plan.Expr{leftBin, span}, []ast.Node{args[2], args[4]})
+	on := c.callOp(o.Call, "and", []plan.Expr{
+		c.callOp(o.Call, "<=", []plan.Expr{rightBin, leftBin}, []ast.Node{o.Call, o.Call}),
+		c.callOp(o.Call, ">=", []plan.Expr{rightBin, from}, []ast.Node{o.Call, o.Call}),
+	}, []ast.Node{o.Call, o.Call})
+	var keys []int
+	for i := 0; i < nd; i++ {
+		keys = append(keys, i)
+	}
+	jCols := append(append([]plan.Column(nil), aCols[:nd+1]...), aCols...)
+	j := &plan.Join{Kind: plan.Inner, Left: b, Right: a, LeftKeys: keys, RightKeys: keys, On: on, Columns: jCols}
+	// The percentile of each bin's window, by bin and dimensions.
+	pf, _ := funcs.Lookup("percentile")
+	gKeys := []plan.Expr{leftBin}
+	outCols := []plan.Column{{Name: idxName, Type: binned.Type()}}
+	for i := 0; i < nd; i++ {
+		gKeys = append(gKeys, &plan.ColRef{Index: i, T: aCols[i].Type})
+		outCols = append(outCols, aCols[i])
+	}
+	name := fmt.Sprintf("rolling_%d_percentile_%s_%s", k, valName, strings.ReplaceAll(litText(pct), ".", "_"))
+	outCols = append(outCols, plan.Column{Name: name, Type: val.Type()})
+	return &plan.Aggregate{In: j, Keys: gKeys,
+		Aggs:    []*plan.Agg{{F: pf, Args: []plan.Expr{&plan.ColRef{Index: nd + 1 + nd + 1, T: val.Type()}}, Extra: []plan.Expr{pct}}},
+		Columns: outCols}
+}
+
+// maxWindowBins bounds sliding_window_counts' LookbackWindow/Bin: each
+// row is counted in that many bins.
+const maxWindowBins = 10000
+
+// slidingWindowCounts binds evaluate sliding_window_counts(Id, Timeline,
+// Start, End, LookbackWindow, Bin [, Dim...]) as the reference's sliding
+// window technique: each row counts in its bin (aligned on Start) and the
+// bins up to LookbackWindow after it; for each bin between Start and End
+// holding rows, Count is the rows and dcount the distinct ids of its
+// window, by bin and dimensions.
+func (c *checker) slidingWindowCounts(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	args := o.Call.Args
+	if len(args) < 6 {
+		c.errorf(o.Call, "sliding_window_counts expects an id, a timeline column, start, end, a lookback window and a bin")
+		return nil
+	}
+	cols := in.Cols()
+	r := &row{cols: cols}
+	id := c.expr(args[0], r)
+	ts := c.expr(args[1], r)
+	tsName := exprName(args[1])
+	if tsName == "" {
+		c.errorf(args[1], "sliding_window_counts expects the timeline column's name")
+		return nil
+	}
+	start, end := c.expr(args[2], nil), c.expr(args[3], nil)
+	look, ok1 := c.constArg(args[4], "the lookback window")
+	bin, ok2 := c.constArg(args[5], "the bin")
+	if !ok1 || !ok2 {
+		return nil
+	}
+	var n int64
+	switch lv := look.V.(type) {
+	case time.Duration:
+		bv, ok := bin.V.(time.Duration)
+		if !ok || bv <= 0 {
+			c.unsupported(args[5], "sliding_window_counts with a bin that is not a positive timespan")
+			return nil
+		}
+		n = int64((lv + bv - 1) / bv)
+	case int64:
+		bv, ok := bin.V.(int64)
+		if !ok || bv <= 0 {
+			c.unsupported(args[5], "sliding_window_counts with this bin")
+			return nil
+		}
+		n = (lv + bv - 1) / bv
+	default:
+		c.errorf(args[4], "the lookback window must be a timespan or a number")
+		return nil
+	}
+	if n < 1 || n > maxWindowBins {
+		c.errorf(args[4], "the lookback window must span 1 to %d bins", maxWindowBins)
+		return nil
+	}
+	var dims []int
+	for _, d := range args[6:] {
+		idt, ok := d.(*ast.Ident)
+		i := -1
+		if ok {
+			i = colIndex(cols, idt.Name)
+		}
+		if i < 0 {
+			c.errorf(d, "sliding_window_counts: expected a column of the input")
+			return nil
+		}
+		dims = append(dims, i)
+	}
+	binAt, _ := funcs.Lookup("bin_at")
+	binned := c.apply(args[1], binAt, []plan.Expr{ts, bin, start}, []ast.Node{args[1], args[5], args[2]})
+	// A: the row's bin, id and dimensions.
+	aExprs := []plan.Expr{binned, id}
+	aCols := []plan.Column{{Name: tsName, Type: binned.Type()}, {Name: "\x00id", Type: id.Type()}}
+	for _, i := range dims {
+		aExprs = append(aExprs, &plan.ColRef{Index: i, T: cols[i].Type})
+		aCols = append(aCols, cols[i])
+	}
+	a := &plan.Project{In: in, Exprs: aExprs, Columns: aCols}
+	// Each row in its bin and the n-1 bins after.
+	var rows [][]plan.Expr
+	for k := int64(0); k < n; k++ {
+		rows = append(rows, []plan.Expr{&plan.Lit{V: k, T: types.Long}})
+	}
+	offsets := &plan.Values{Columns: []plan.Column{{Name: "\x00k", Type: types.Long}}, Rows: rows}
+	j := &plan.Join{Kind: plan.Inner, Left: a, Right: offsets, Columns: append(append([]plan.Column(nil), aCols...), offsets.Columns...)}
+	kRef := &plan.ColRef{Index: len(aCols), T: types.Long}
+	shifted := c.callOp(args[5], "+", []plan.Expr{&plan.ColRef{Index: 0, T: binned.Type()},
+		c.callOp(args[5], "*", []plan.Expr{bin, kRef}, []ast.Node{args[5], args[5]})}, []ast.Node{args[1], args[5]})
+	pExprs := []plan.Expr{shifted}
+	for i := 1; i < len(aCols); i++ {
+		pExprs = append(pExprs, &plan.ColRef{Index: i, T: aCols[i].Type})
+	}
+	p := &plan.Project{In: j, Exprs: pExprs, Columns: aCols}
+	b0 := &plan.ColRef{Index: 0, T: binned.Type()}
+	inRange := c.callOp(o.Call, "and", []plan.Expr{
+		c.callOp(o.Call, ">=", []plan.Expr{b0, start}, []ast.Node{o.Call, args[2]}),
+		c.callOp(o.Call, "<=", []plan.Expr{b0, end}, []ast.Node{o.Call, args[3]}),
+	}, []ast.Node{o.Call, o.Call})
+	f := &plan.Filter{In: p, Pred: inRange}
+	cf, _ := funcs.Lookup("count")
+	df, _ := funcs.Lookup("dcount")
+	keys := []plan.Expr{b0}
+	outCols := []plan.Column{aCols[0]}
+	for i := range dims {
+		keys = append(keys, &plan.ColRef{Index: 2 + i, T: aCols[2+i].Type})
+		outCols = append(outCols, aCols[2+i])
+	}
+	outCols = append(outCols, plan.Column{Name: "Count", Type: types.Long}, plan.Column{Name: "dcount", Type: types.Long})
+	return &plan.Aggregate{In: f, Keys: keys, Aggs: []*plan.Agg{{F: cf}, {F: df, Args: []plan.Expr{&plan.ColRef{Index: 1, T: id.Type()}}}}, Columns: outCols}
 }
