@@ -186,6 +186,25 @@ datatable(UserId: string, Timestamp: datetime)
 			`2017-08-01T00:00:00Z | 5 | 3`, `2017-08-02T00:00:00Z | 8 | 5`, `2017-08-03T00:00:00Z | 13 | 5`, `2017-08-04T00:00:00Z | 9 | 5`,
 			`2017-08-05T00:00:00Z | 7 | 5`, `2017-08-06T00:00:00Z | 2 | 2`, `2017-08-07T00:00:00Z | 1 | 1`,
 		}},
+		{"activity-counts-metrics-plugin.md", `let start=datetime(2017-08-01);
+let end=datetime(2017-08-04);
+datatable(UserId:string, Timestamp:datetime)
+['A', datetime(2017-08-01), 'D', datetime(2017-08-01), 'J', datetime(2017-08-01), 'B', datetime(2017-08-01),
+ 'C', datetime(2017-08-02), 'T', datetime(2017-08-02), 'J', datetime(2017-08-02), 'H', datetime(2017-08-03),
+ 'T', datetime(2017-08-03), 'T', datetime(2017-08-03), 'J', datetime(2017-08-03), 'B', datetime(2017-08-03),
+ 'S', datetime(2017-08-03), 'S', datetime(2017-08-04)]
+| evaluate activity_counts_metrics(UserId, Timestamp, start, end, 1d)
+| order by Timestamp asc`, []string{
+			`2017-08-01T00:00:00Z | 4 | 4 | 4 | 4`, `2017-08-02T00:00:00Z | 3 | 3 | 2 | 6`,
+			`2017-08-03T00:00:00Z | 6 | 5 | 2 | 8`, `2017-08-04T00:00:00Z | 1 | 1 | 0 | 8`,
+		}},
+		{"activity-counts-metrics-plugin.md (by a dimension)", `datatable(UserId:string, Timestamp:datetime, Team:string)
+['A', datetime(2017-08-01), "x", 'A', datetime(2017-08-02), "y", 'B', datetime(2017-08-02), "x", 'A', datetime(2017-08-03), "x"]
+| evaluate activity_counts_metrics(UserId, Timestamp, datetime(2017-08-01), datetime(2017-08-03), 1d, Team)
+| order by Team asc, Timestamp asc`, []string{
+			`2017-08-01T00:00:00Z | x | 1 | 1 | 1 | 1`, `2017-08-02T00:00:00Z | x | 1 | 1 | 1 | 2`, `2017-08-03T00:00:00Z | x | 1 | 1 | 0 | 2`,
+			`2017-08-02T00:00:00Z | y | 1 | 1 | 1 | 1`,
+		}},
 	} {
 		res, err := e.Query(context.Background(), tc.q, engine.QueryOptions{Timeout: 10 * time.Second})
 		if err != nil {

@@ -294,6 +294,9 @@ func (c *checker) op(o ast.Operator, in plan.Node) plan.Node {
 		if calleeName(o.Call) == "sliding_window_counts" {
 			return c.slidingWindowCounts(o, in)
 		}
+		if calleeName(o.Call) == "activity_counts_metrics" {
+			return c.activityCountsMetrics(o, in)
+		}
 		c.unsupported(o, "evaluate "+calleeName(o.Call))
 	case *ast.MakeSeriesOp:
 		return c.makeSeries(o, in)
@@ -2762,4 +2765,112 @@ func (c *checker) slidingWindowCounts(o *ast.EvaluateOp, in plan.Node) plan.Node
 	}
 	outCols = append(outCols, plan.Column{Name: "Count", Type: types.Long}, plan.Column{Name: "dcount", Type: types.Long})
 	return &plan.Aggregate{In: f, Keys: keys, Aggs: []*plan.Agg{{F: cf}, {F: df, Args: []plan.Expr{&plan.ColRef{Index: 1, T: id.Type()}}}}, Columns: outCols}
+}
+
+// activityCountsMetrics binds evaluate activity_counts_metrics(Id,
+// Timeline, Start, End, Window [, Dim...]): for each window (bins of
+// Window aligned on Start, from Start to End) holding rows, and each
+// combination of the dimensions: count (rows), dcount (distinct ids),
+// new_dcount (ids not seen in an earlier window) and aggregated_dcount
+// (ids seen from Start up to this window).
+func (c *checker) activityCountsMetrics(o *ast.EvaluateOp, in plan.Node) plan.Node {
+	args := o.Call.Args
+	if len(args) < 5 {
+		c.errorf(o.Call, "activity_counts_metrics expects an id, a timeline column, start, end and a window")
+		return nil
+	}
+	cols := in.Cols()
+	r := &row{cols: cols}
+	id := c.expr(args[0], r)
+	ts := c.expr(args[1], r)
+	tsName := exprName(args[1])
+	if tsName == "" {
+		c.errorf(args[1], "activity_counts_metrics expects the timeline column's name")
+		return nil
+	}
+	start, end := c.expr(args[2], nil), c.expr(args[3], nil)
+	window, ok := c.constArg(args[4], "the window")
+	if !ok {
+		return nil
+	}
+	if _, isSpan := window.V.(time.Duration); !isSpan {
+		c.unsupported(args[4], "activity_counts_metrics with a window that is not a timespan")
+		return nil
+	}
+	var dims []int
+	for _, d := range args[5:] {
+		idt, ok := d.(*ast.Ident)
+		i := -1
+		if ok {
+			i = colIndex(cols, idt.Name)
+		}
+		if i < 0 {
+			c.errorf(d, "activity_counts_metrics: expected a column of the input")
+			return nil
+		}
+		dims = append(dims, i)
+	}
+	nd := len(dims)
+	binAt, _ := funcs.Lookup("bin_at")
+	binned := c.apply(args[1], binAt, []plan.Expr{ts, window, start}, []ast.Node{args[1], args[4], args[2]})
+	bt := binned.Type()
+	ref := func(i int, t types.Type) *plan.ColRef { return &plan.ColRef{Index: i, T: t} }
+	node := func(n ast.Node) []ast.Node { return []ast.Node{n, n} }
+	// P: bin, id, dims of the rows from Start to End.
+	pExprs := []plan.Expr{binned, id}
+	pCols := []plan.Column{{Name: tsName, Type: bt}, {Name: "\x00id", Type: id.Type()}}
+	for _, i := range dims {
+		pExprs = append(pExprs, ref(i, cols[i].Type))
+		pCols = append(pCols, cols[i])
+	}
+	var p plan.Node = &plan.Project{In: in, Exprs: pExprs, Columns: pCols}
+	p = &plan.Filter{In: p, Pred: c.callOp(o.Call, "and", []plan.Expr{
+		c.callOp(o.Call, ">=", []plan.Expr{ref(0, bt), start}, node(o.Call)),
+		c.callOp(o.Call, "<=", []plan.Expr{ref(0, bt), end}, node(o.Call)),
+	}, node(o.Call))}
+	// FS: each id's first window (by dimensions): id, dims, first.
+	minF, _ := funcs.Lookup("min")
+	fsKeys := []plan.Expr{ref(1, id.Type())}
+	fsCols := []plan.Column{pCols[1]}
+	for i := 0; i < nd; i++ {
+		fsKeys = append(fsKeys, ref(2+i, pCols[2+i].Type))
+		fsCols = append(fsCols, pCols[2+i])
+	}
+	fsCols = append(fsCols, plan.Column{Name: "\x00first", Type: bt})
+	fs := &plan.Aggregate{In: p, Keys: fsKeys, Aggs: []*plan.Agg{{F: minF, Args: []plan.Expr{ref(0, bt)}}}, Columns: fsCols}
+	// J1: the rows with their id's first window.
+	var lk, rk []int
+	for i := 0; i <= nd; i++ {
+		lk, rk = append(lk, 1+i), append(rk, i)
+	}
+	j1 := &plan.Join{Kind: plan.Inner, Left: p, Right: fs, LeftKeys: lk, RightKeys: rk, Columns: append(append([]plan.Column(nil), pCols...), fsCols...)}
+	first := ref(len(pCols)+1+nd, bt)
+	// M: per window and dims: count, dcount, new_dcount.
+	cf, _ := funcs.Lookup("count")
+	df, _ := funcs.Lookup("dcount")
+	dif, _ := funcs.Lookup("dcountif")
+	mKeys := []plan.Expr{ref(0, bt)}
+	mCols := []plan.Column{pCols[0]}
+	for i := 0; i < nd; i++ {
+		mKeys = append(mKeys, ref(2+i, pCols[2+i].Type))
+		mCols = append(mCols, pCols[2+i])
+	}
+	isNew := c.callOp(o.Call, "==", []plan.Expr{ref(0, bt), first}, node(o.Call))
+	mCols = append(mCols, plan.Column{Name: "count", Type: types.Long}, plan.Column{Name: "dcount", Type: types.Long}, plan.Column{Name: "new_dcount", Type: types.Long})
+	m := &plan.Aggregate{In: j1, Keys: mKeys, Aggs: []*plan.Agg{
+		{F: cf}, {F: df, Args: []plan.Expr{ref(1, id.Type())}}, {F: dif, Args: []plan.Expr{ref(1, id.Type()), isNew}},
+	}, Columns: mCols}
+	// aggregated_dcount: the ids whose first window is at most this one.
+	var lk2, rk2 []int
+	for i := 0; i < nd; i++ {
+		lk2, rk2 = append(lk2, 1+i), append(rk2, 1+i)
+	}
+	on := c.callOp(o.Call, "<=", []plan.Expr{ref(len(mCols)+1+nd, bt), ref(0, bt)}, node(o.Call))
+	j2 := &plan.Join{Kind: plan.Inner, Left: m, Right: fs, LeftKeys: lk2, RightKeys: rk2, On: on, Columns: append(append([]plan.Column(nil), mCols...), fsCols...)}
+	var keys []plan.Expr
+	for i, col := range mCols {
+		keys = append(keys, ref(i, col.Type))
+	}
+	out := append(append([]plan.Column(nil), mCols...), plan.Column{Name: "aggregated_dcount", Type: types.Long})
+	return &plan.Aggregate{In: j2, Keys: keys, Aggs: []*plan.Agg{{F: df, Args: []plan.Expr{ref(len(mCols), id.Type())}}}, Columns: out}
 }
