@@ -132,6 +132,10 @@ func TestGoFunctions(t *testing.T) {
 		{`print array_length(geo_intersection_line_with_polygon(dynamic({"type":"LineString","coordinates":[[-110.522, 39.198],[-91.428, 40.880]]}), dynamic({"type":"Polygon","coordinates":[[[-90.263,36.738],[-102.041,45.274],[-109.335,36.527],[-90.263,36.738]],[[-100.393,41.705],[-103.139,38.925],[-97.558,39.113],[-100.393,41.705]]]})).coordinates)`, "2"},
 		{`print geo_distance_point_to_polygon(-73.98, 40.78, dynamic({"type":"Polygon","coordinates":[[[-74.0,40.7],[-73.9,40.7],[-73.9,40.8],[-74.0,40.8],[-74.0,40.7]]]}))`, "0"},
 		{`print round(geo_distance_point_to_polygon(-73.98, 40.81, dynamic({"type":"Polygon","coordinates":[[[-74.0,40.7],[-73.9,40.7],[-73.9,40.8],[-74.0,40.8],[-74.0,40.7]]]})) / 1000, 1)`, "1.1"},
+		// geo-union-lines-array-function.md: shared edges once, chained.
+		{`print geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1,1],[2,2],[3,1]]}), dynamic({"type":"LineString","coordinates":[[3,1],[2,2]]}), dynamic({"type":"LineString","coordinates":[[3,1],[4,2]]})))`, `{"coordinates":[[1,1],[2,2],[3,1],[4,2]],"type":"LineString"}`},
+		{`print geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1,1],[2,2]]}), dynamic({"type":"LineString","coordinates":[[5,5],[6,6]]})))`, `{"coordinates":[[[1,1],[2,2]],[[5,5],[6,6]]],"type":"MultiLineString"}`},
+		{`print isnull(geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1, 1]]}))))`, "true"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

@@ -88,6 +88,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"percentrank_tdigest":                percentrankTdigest,
 	"__hll_intersect":                    hllIntersect,
 	"__buildschema":                      buildSchema,
+	"geo_union_lines_array":              geoUnionLinesArray,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

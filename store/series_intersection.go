@@ -218,3 +218,72 @@ func geoIntersectionLineWithPolygon(args []arg) (any, error) {
 	}
 	return linesJSON(mergeSegs(inside)), nil
 }
+
+// geoUnionLinesArray is geo_union_lines_array(lines): the union of an
+// array of lines and multilines: their edges, each once (an edge and its
+// reverse are one), chained where a vertex joins exactly two edges, as a
+// LineString, or a MultiLineString of several chains; null when any
+// element is not a valid line. Crossing edges are not split.
+func geoUnionLinesArray(args []arg) (any, error) {
+	a := args[0]
+	if a.null || !a.isArr {
+		return nil, nil
+	}
+	type edge struct{ u, v s2.Point }
+	var edges []edge
+	seen := map[[2]s2.Point]bool{}
+	for _, raw := range a.raw {
+		ls, err := polylines(string(raw))
+		if err != nil {
+			return nil, nil
+		}
+		for _, l := range ls {
+			for i := 0; i+1 < len(l); i++ {
+				u, v := l[i], l[i+1]
+				if u == v || seen[[2]s2.Point{u, v}] || seen[[2]s2.Point{v, u}] {
+					continue
+				}
+				seen[[2]s2.Point{u, v}] = true
+				edges = append(edges, edge{u, v})
+			}
+		}
+	}
+	if len(edges) == 0 {
+		return emptyCollection, nil
+	}
+	out := map[s2.Point][]int{}
+	indeg := map[s2.Point]int{}
+	for i, e := range edges {
+		out[e.u] = append(out[e.u], i)
+		indeg[e.v]++
+	}
+	used := make([]bool, len(edges))
+	through := func(p s2.Point) bool { return indeg[p] == 1 && len(out[p]) == 1 }
+	var chains [][]s2.Point
+	walk := func(i int) {
+		chain := []s2.Point{edges[i].u}
+		for !used[i] {
+			used[i] = true
+			chain = append(chain, edges[i].v)
+			p := edges[i].v
+			if !through(p) {
+				break
+			}
+			i = out[p][0]
+		}
+		chains = append(chains, chain)
+	}
+	// Chains start where a vertex does not just pass a line through, then
+	// what is left are cycles.
+	for i, e := range edges {
+		if !used[i] && !through(e.u) {
+			walk(i)
+		}
+	}
+	for i := range edges {
+		if !used[i] {
+			walk(i)
+		}
+	}
+	return linesJSON(chains), nil
+}

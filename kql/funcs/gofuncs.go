@@ -71,6 +71,7 @@ func init() {
 	gofn("geo_intersects_line_with_polygon", "dynamic, dynamic -> bool")
 	gofn("geo_intersects_2polygons", "dynamic, dynamic -> bool")
 	gofn("geo_intersection_2lines", "dynamic, dynamic -> dynamic")
+	gofn("geo_union_lines_array", "dynamic -> dynamic")
 	gofn("geo_intersection_line_with_polygon", "dynamic, dynamic -> dynamic")
 	// H3 (Uber's library).
 	gofn("geo_point_to_h3cell", "real, real, [integer] -> string", int64(6))
