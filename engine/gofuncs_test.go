@@ -136,6 +136,10 @@ func TestGoFunctions(t *testing.T) {
 		{`print geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1,1],[2,2],[3,1]]}), dynamic({"type":"LineString","coordinates":[[3,1],[2,2]]}), dynamic({"type":"LineString","coordinates":[[3,1],[4,2]]})))`, `{"coordinates":[[1,1],[2,2],[3,1],[4,2]],"type":"LineString"}`},
 		{`print geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1,1],[2,2]]}), dynamic({"type":"LineString","coordinates":[[5,5],[6,6]]})))`, `{"coordinates":[[[1,1],[2,2]],[[5,5],[6,6]]],"type":"MultiLineString"}`},
 		{`print isnull(geo_union_lines_array(pack_array(dynamic({"type":"LineString","coordinates":[[1, 1]]}))))`, "true"},
+		// parse-path-function.md.
+		{`print parse_path("file://C:/temp/file.txt:some.exe")`, `{"AlternateDataStreamName":"some.exe","DirectoryName":"temp","DirectoryPath":"C:/temp","Extension":"txt","Filename":"file.txt","RootPath":"C:","Scheme":"file"}`},
+		{`print parse_path(@"\\shared\users\temp\file.txt.gz")`, `{"AlternateDataStreamName":"","DirectoryName":"temp","DirectoryPath":"\\\\shared\\users\\temp","Extension":"gz","Filename":"file.txt.gz","RootPath":"","Scheme":""}`},
+		{`print parse_path("/usr/lib/temp/file.txt")`, `{"AlternateDataStreamName":"","DirectoryName":"temp","DirectoryPath":"/usr/lib/temp","Extension":"txt","Filename":"file.txt","RootPath":"","Scheme":""}`},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

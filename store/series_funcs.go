@@ -89,6 +89,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"__hll_intersect":                    hllIntersect,
 	"__buildschema":                      buildSchema,
 	"geo_union_lines_array":              geoUnionLinesArray,
+	"parse_path":                         parsePath,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

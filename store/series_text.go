@@ -321,3 +321,70 @@ func urlEncode(args []arg, component bool) (any, error) {
 	}
 	return b.String(), nil
 }
+
+// parsePath is parse_path: the parts of a file path, as the reference's
+// example shows them — a scheme before "://", a drive ("C:", after
+// "\\?\" for long paths) as the root, the directory path and its last
+// name, the file name and its extension, and an alternate data stream
+// after a ':' in the file name. Both slashes separate; a shared path
+// (\\server\share\...) has no root.
+func parsePath(args []arg) (any, error) {
+	p, ok := args[0].text1()
+	if !ok {
+		p = ""
+	}
+	scheme := ""
+	if i := strings.Index(p, "://"); i > 0 {
+		valid := true
+		for j, r := range p[:i] {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+				valid = false
+				break
+			}
+		}
+		if valid {
+			scheme, p = p[:i], p[i+3:]
+		}
+	}
+	root := ""
+	body := p
+	long := ""
+	if strings.HasPrefix(body, `\\?\`) {
+		long, body = `\\?\`, body[4:]
+	}
+	if len(body) >= 2 && body[1] == ':' && (body[0] >= 'a' && body[0] <= 'z' || body[0] >= 'A' && body[0] <= 'Z') {
+		root = long + body[:2]
+	}
+	sep := strings.LastIndexAny(p, `\/`)
+	dir, file := "", p
+	if sep >= 0 {
+		dir, file = p[:sep], p[sep+1:]
+	}
+	ads := ""
+	if i := strings.IndexByte(file, ':'); i >= 0 && !(sep < 0 && root != "" && i == len(long)+1) {
+		file, ads = file[:i], file[i+1:]
+	}
+	dirName := dir
+	if i := strings.LastIndexAny(dir, `\/`); i >= 0 {
+		dirName = dir[i+1:]
+	}
+	ext := ""
+	if i := strings.LastIndexByte(file, '.'); i >= 0 {
+		ext = file[i+1:]
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, kv := range [][2]string{{"Scheme", scheme}, {"RootPath", root}, {"DirectoryPath", dir}, {"DirectoryName", dirName},
+		{"Filename", file}, {"Extension", ext}, {"AlternateDataStreamName", ads}} {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv[0])
+		v, _ := json.Marshal(kv[1])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}

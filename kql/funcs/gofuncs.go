@@ -22,6 +22,7 @@ func init() {
 	gofn("hash", "string, [integer] -> long; datetime, [integer] -> long")
 	gofn("hash_xxhash64", "string, [integer] -> long; datetime, [integer] -> long")
 	gofn("treepath", "dynamic -> dynamic")
+	gofn("parse_path", "string -> dynamic")
 	// Reading the exact sketches (store/series_sketch.go).
 	gofn("percentile_tdigest", "dynamic, num -> real")
 	gofn("percentiles_array_tdigest", "dynamic, any... -> dynamic")
