@@ -140,6 +140,14 @@ func TestGoFunctions(t *testing.T) {
 		{`print parse_path("file://C:/temp/file.txt:some.exe")`, `{"AlternateDataStreamName":"some.exe","DirectoryName":"temp","DirectoryPath":"C:/temp","Extension":"txt","Filename":"file.txt","RootPath":"C:","Scheme":"file"}`},
 		{`print parse_path(@"\\shared\users\temp\file.txt.gz")`, `{"AlternateDataStreamName":"","DirectoryName":"temp","DirectoryPath":"\\\\shared\\users\\temp","Extension":"gz","Filename":"file.txt.gz","RootPath":"","Scheme":""}`},
 		{`print parse_path("/usr/lib/temp/file.txt")`, `{"AlternateDataStreamName":"","DirectoryName":"temp","DirectoryPath":"/usr/lib/temp","Extension":"txt","Filename":"file.txt","RootPath":"","Scheme":""}`},
+		// parse-version-function.md.
+		// (Through extend: print casts decimals to DECIMAL(38,18), whose
+		// 20 integer digits do not hold every version.)
+		{`datatable(v:string)["1.2.3.4"] | project parse_version(v)`, "1000000020000000300000004"},
+		{`datatable(v:string)["0.0.7.0"] | project parse_version(v)`, "700000000"},
+		{`print parse_version("0.2") < parse_version("1.0.0.0")`, "true"},
+		{`print isnull(parse_version("1.2.3.4.5"))`, "true"},
+		{`print isnull(parse_version("a.b"))`, "true"},
 		// The H3 pages.
 		{`print geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6)`, "862a1072fffffff"},
 		{`print geo_point_to_h3cell(1,1,16)`, ""},

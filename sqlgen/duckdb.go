@@ -1110,6 +1110,10 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		if len(call.F.Parts) > 0 {
 			return SeriesTupleFunc + "(" + strings.Join(parts, ", ") + ")", nil
 		}
+		if call.F.Name == "parse_version" {
+			// 32 integer digits do not fit the usual DECIMAL(38,18).
+			return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS DECIMAL(38,0))", nil
+		}
 		return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS " + d.TypeName(call.T) + ")", nil
 	}
 	return "", fmt.Errorf("not supported yet: %s", call.F.Name)

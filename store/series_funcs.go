@@ -90,6 +90,7 @@ var scalarFuncs = map[string]func(args []arg) (any, error){
 	"__buildschema":                      buildSchema,
 	"geo_union_lines_array":              geoUnionLinesArray,
 	"parse_path":                         parsePath,
+	"parse_version":                      parseVersion,
 	"url_encode":                         func(a []arg) (any, error) { return urlEncode(a, false) },
 	"url_encode_component":               func(a []arg) (any, error) { return urlEncode(a, true) },
 }

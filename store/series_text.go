@@ -388,3 +388,37 @@ func parsePath(args []arg) (any, error) {
 	b.WriteByte('}')
 	return b.String(), nil
 }
+
+// parseVersion is parse_version: one to four dot-separated parts of at
+// most 8 digits each, read as a decimal whose parts are 8-digit groups
+// from the left (1.2 is 1 0000000002 0000000000000000); null otherwise.
+func parseVersion(args []arg) (any, error) {
+	s, ok := args[0].text1()
+	if !ok {
+		return nil, nil
+	}
+	parts := strings.Split(strings.TrimSpace(s), ".")
+	if len(parts) > 4 {
+		return nil, nil
+	}
+	var b strings.Builder
+	for i := 0; i < 4; i++ {
+		p := "0"
+		if i < len(parts) {
+			p = parts[i]
+		}
+		if p == "" || len(p) > 8 || strings.Trim(p, "0123456789") != "" {
+			return nil, nil
+		}
+		if i == 0 {
+			b.WriteString(p)
+		} else {
+			b.WriteString(strings.Repeat("0", 8-len(p)) + p)
+		}
+	}
+	out := strings.TrimLeft(b.String(), "0")
+	if out == "" {
+		out = "0"
+	}
+	return out, nil
+}

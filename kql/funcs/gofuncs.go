@@ -23,6 +23,8 @@ func init() {
 	gofn("hash_xxhash64", "string, [integer] -> long; datetime, [integer] -> long")
 	gofn("treepath", "dynamic -> dynamic")
 	gofn("parse_path", "string -> dynamic")
+	// Up to 32 digits: the SQL casts it to a decimal of scale 0.
+	gofn("parse_version", "string -> decimal")
 	// Reading the exact sketches (store/series_sketch.go).
 	gofn("percentile_tdigest", "dynamic, num -> real")
 	gofn("percentiles_array_tdigest", "dynamic, any... -> dynamic")
