@@ -307,7 +307,18 @@ func TestMvApply(t *testing.T) {
 | project id, Issuer`, "id,Issuer\n1,a")
 	expect(t, `let tables = dynamic(["EmailEvents", "UrlClickEvents"]); datatable(Query:string)["EmailEvents | take 1", "print 1"]
 | mv-apply t = tables to typeof(string) on (where Query contains t) | project t`, "t\nEmailEvents")
-	_, err := Compile(`datatable(a:dynamic)[dynamic([1,2])] | mv-apply a on (summarize sum(tolong(a)))`, Options{Now: testNow})
+	// Aggregating and ordering subqueries run on each row's values apart
+	// (mv-apply-operator.md's examples); the row's other columns come
+	// first unless the subquery keeps them.
+	data := `let _data = range x from 1 to 8 step 1 | summarize l=make_list(x) by xMod2 = x % 2;
+_data `
+	expect(t, data+`| mv-apply element=l to typeof(long) on (top 1 by element) | order by xMod2 asc`,
+		"xMod2,l,element\n0,[2,4,6,8],8\n1,[1,3,5,7],7")
+	expect(t, data+`| mv-apply l to typeof(long) on (top 2 by l | summarize SumOfTop2=sum(l)) | order by xMod2 asc`,
+		"xMod2,SumOfTop2\n0,14\n1,12")
+	expect(t, `datatable(id:long, a:dynamic)[1, dynamic([3,1,2]), 2, dynamic([5])] | mv-apply a to typeof(long) on (sort by a asc | take 2 | summarize s=make_list(a)) | order by id asc`,
+		"id,s\n1,[1,2]\n2,[5]")
+	_, err := Compile(`datatable(a:dynamic)[dynamic([1,2])] | mv-apply a on (distinct a)`, Options{Now: testNow})
 	if err == nil || !strings.Contains(err.Error(), "not supported yet: mv-apply whose subquery aggregates") {
 		t.Errorf("error %v", err)
 	}

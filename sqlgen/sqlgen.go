@@ -248,7 +248,10 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 		if err != nil {
 			return nil, err
 		}
-		over := "ORDER BY " + strings.Join(keys, ", ")
+		over := ""
+		if len(keys) > 0 {
+			over = "ORDER BY " + strings.Join(keys, ", ")
+		}
 		if len(n.Partition) > 0 {
 			var ps []string
 			for _, i := range n.Partition {

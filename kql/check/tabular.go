@@ -2128,6 +2128,8 @@ func (c *checker) mvApply(o *ast.MvApplyOp, in plan.Node) plan.Node {
 	for _, op := range p.Ops {
 		switch op.(type) {
 		case *ast.WhereOp, *ast.ExtendOp, *ast.ProjectOp, *ast.ParseOp:
+		case *ast.SummarizeOp, *ast.TopOp, *ast.TakeOp, *ast.SortOp:
+			return c.mvApplyPerRow(o, p, in)
 		default:
 			c.unsupported(op, "mv-apply whose subquery aggregates or reorders rows")
 			return nil
@@ -2873,4 +2875,124 @@ func (c *checker) activityCountsMetrics(o *ast.EvaluateOp, in plan.Node) plan.No
 	}
 	out := append(append([]plan.Column(nil), mCols...), plan.Column{Name: "aggregated_dcount", Type: types.Long})
 	return &plan.Aggregate{In: j2, Keys: keys, Aggs: []*plan.Agg{{F: df, Args: []plan.Expr{ref(len(mCols), id.Type())}}}, Columns: out}
+}
+
+// mvApplyRow names the row number mvApplyPerRow gives the input rows.
+const mvApplyRow = "__mv_apply_row"
+
+// mvApplyPerRow binds mv-apply whose subquery aggregates or orders rows
+// (summarize, top, take, sort): the subquery runs on each input row's
+// expanded values apart, as Kusto applies it to each row's sub-table.
+// The input rows are numbered, expanded, and the subquery's operators are
+// made per row (summarize also by the row number, top and take per row,
+// sort by row first); then the row's columns that were not expanded are
+// joined back, before the subquery's columns. A row whose arrays are
+// empty has no sub-table rows, so it gives no row (Kusto's summarize of
+// an empty sub-table gives one). Columns the subquery keeps are not added
+// twice.
+func (c *checker) mvApplyPerRow(o *ast.MvApplyOp, p *ast.Pipeline, in plan.Node) plan.Node {
+	cols := in.Cols()
+	if colIndex(cols, mvApplyRow) >= 0 {
+		c.unsupported(o, "mv-apply on a column named "+mvApplyRow)
+		return nil
+	}
+	expanded := map[string]bool{}
+	for _, it := range o.Items {
+		switch x := it.X.(type) {
+		case *ast.Ident:
+			expanded[x.Name] = true
+		case *ast.NamedExpr:
+			expanded[x.Names[0].Name] = true
+		default:
+			n := exprName(x)
+			if n == "" {
+				c.unsupported(it, "mv-apply of an unnamed expression whose subquery aggregates")
+				return nil
+			}
+			expanded[n] = true
+		}
+	}
+	rn, _ := funcs.Lookup("row_number")
+	var exprs []plan.Expr
+	for i, col := range cols {
+		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
+	}
+	numbered := &plan.Project{In: in, Exprs: append(exprs, &plan.Call{F: rn, T: types.Long}),
+		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: mvApplyRow, Type: types.Long})}
+	node := c.mvExpand(&ast.MvExpandOp{Span: o.Span, Params: o.Params, Items: o.Items, Limit: o.Limit}, numbered)
+	rowID := &ast.Ident{Span: o.Span, Name: mvApplyRow}
+	for _, op := range p.Ops {
+		if node == nil {
+			return nil
+		}
+		ri := colIndex(node.Cols(), mvApplyRow)
+		if ri < 0 {
+			c.unsupported(op, "mv-apply whose subquery drops rows' identity before aggregating")
+			return nil
+		}
+		ridRef := &plan.ColRef{Index: ri, T: types.Long}
+		r := &row{cols: node.Cols()}
+		switch op := op.(type) {
+		case *ast.SummarizeOp:
+			per := *op
+			per.By = append([]ast.Expr{rowID}, op.By...)
+			node = c.op(&per, node)
+		case *ast.TopOp:
+			n := c.expr(op.Count, nil)
+			node = &plan.TopPer{In: node, Partition: []int{ri}, Keys: c.sortKeys(op.Keys, r), N: n}
+		case *ast.TakeOp:
+			node = &plan.TopPer{In: node, Partition: []int{ri}, N: c.expr(op.Count, nil)}
+		case *ast.SortOp:
+			node = &plan.Sort{In: node, Keys: append([]plan.SortKey{{X: ridRef}}, c.sortKeys(op.Keys, r)...)}
+		case *ast.ProjectOp:
+			if op.Kind == "project" {
+				keep := *op
+				keep.Exprs = append(append([]ast.Expr(nil), op.Exprs...), rowID)
+				node = c.op(&keep, node)
+			} else {
+				node = c.op(op, node)
+			}
+		default:
+			node = c.op(op, node)
+		}
+	}
+	if node == nil {
+		return nil
+	}
+	ri := colIndex(node.Cols(), mvApplyRow)
+	if ri < 0 {
+		c.unsupported(o, "mv-apply whose subquery drops rows' identity")
+		return nil
+	}
+	// The input's columns that were not expanded, by row number.
+	srcExprs := []plan.Expr{&plan.ColRef{Index: len(cols), T: types.Long}}
+	srcCols := []plan.Column{{Name: mvApplyRow, Type: types.Long}}
+	for i, col := range cols {
+		if !expanded[col.Name] {
+			srcExprs = append(srcExprs, &plan.ColRef{Index: i, T: col.Type})
+			srcCols = append(srcCols, col)
+		}
+	}
+	src := &plan.Project{In: numbered, Exprs: srcExprs, Columns: srcCols}
+	sub := node.Cols()
+	j := &plan.Join{Kind: plan.Inner, Left: src, Right: node, LeftKeys: []int{0}, RightKeys: []int{ri},
+		Columns: append(append([]plan.Column(nil), srcCols...), sub...)}
+	var outExprs []plan.Expr
+	var outCols []plan.Column
+	taken := func(n string) bool { return colIndex(outCols, n) >= 0 }
+	for i := 1; i < len(srcCols); i++ {
+		if colIndex(sub, srcCols[i].Name) >= 0 {
+			continue // the subquery kept it (a row's value, repeated)
+		}
+		outExprs = append(outExprs, &plan.ColRef{Index: i, T: srcCols[i].Type})
+		outCols = append(outCols, srcCols[i])
+	}
+	for i, col := range sub {
+		if i == ri {
+			continue
+		}
+		outExprs = append(outExprs, &plan.ColRef{Index: len(srcCols) + i, T: col.Type})
+		outCols = append(outCols, plan.Column{Name: uniqueName(col.Name, taken), Type: col.Type})
+	}
+	return &plan.Project{In: j, Exprs: outExprs, Columns: outCols}
 }
