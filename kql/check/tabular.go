@@ -2917,8 +2917,10 @@ func (c *checker) mvApplyPerRow(o *ast.MvApplyOp, p *ast.Pipeline, in plan.Node)
 	for i, col := range cols {
 		exprs = append(exprs, &plan.ColRef{Index: i, T: col.Type})
 	}
-	numbered := &plan.Project{In: in, Exprs: append(exprs, &plan.Call{F: rn, T: types.Long}),
-		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: mvApplyRow, Type: types.Long})}
+	// Materialized: both the expansion and the join back read the row
+	// numbers, which must be the same.
+	numbered := &plan.Materialize{In: &plan.Project{In: in, Exprs: append(exprs, &plan.Call{F: rn, T: types.Long}),
+		Columns: append(append([]plan.Column(nil), cols...), plan.Column{Name: mvApplyRow, Type: types.Long})}}
 	node := c.mvExpand(&ast.MvExpandOp{Span: o.Span, Params: o.Params, Items: o.Items, Limit: o.Limit}, numbered)
 	rowID := &ast.Ident{Span: o.Span, Name: mvApplyRow}
 	for _, op := range p.Ops {
