@@ -9,7 +9,7 @@ import (
 )
 
 // TestGoFunctions runs the reference pages' examples of the functions
-// written in Go (store/series_funcs.go and its neighbours) and checks the
+// written in Go (package gofunc) and checks the
 // printed cell, one query a row.
 func TestGoFunctions(t *testing.T) {
 	e := seriesEngine(t)

@@ -14,15 +14,16 @@ import (
 	"github.com/quarry-kql/quarry/plan"
 )
 
-// SeriesFunc is the SQL scalar function implementing the series_*
-// functions (store registers it on every connection): its first argument
-// is the KQL function's name, the others the KQL arguments as JSON text;
-// it returns the result as text (JSON for dynamic results), or NULL.
-const SeriesFunc = "quarry_series"
+// GoFunc is the SQL scalar function implementing the KQL functions
+// written in Go (package gofunc; the store registers it on every
+// connection): its first argument is the KQL function's name, the others
+// the KQL arguments as JSON text; it returns the result as text (JSON for
+// dynamic results), or NULL.
+const GoFunc = "quarry_fn"
 
-// SeriesTupleFunc is SeriesFunc for the functions returning several
+// GoTupleFunc is GoFunc for the functions returning several
 // values: it returns a list of texts, one per value (TupleField).
-const SeriesTupleFunc = "quarry_series_tuple"
+const GoTupleFunc = "quarry_fn_tuple"
 
 // DuckDB is the DuckDB dialect. Datetimes are TIMESTAMP (UTC, microsecond
 // precision), timespans INTERVAL, dynamic values JSON, guids UUID.
@@ -290,7 +291,7 @@ func pathString(steps []any) (string, bool) {
 }
 
 // TupleField takes value i out of the list of JSON texts that
-// SeriesTupleFunc returns (a list rather than one JSON array, so that
+// GoTupleFunc returns (a list rather than one JSON array, so that
 // taking a value out does not parse all the others).
 func (d duckdb) TupleField(x string, i int) string {
 	return "CAST((" + x + ")[" + strconv.Itoa(i+1) + "] AS JSON)"
@@ -1086,7 +1087,7 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 		}
 		return "make_timestamp(CAST(" + args[0] + " AS BIGINT), CAST(" + args[1] + " AS BIGINT), CAST(" + args[2] + " AS BIGINT), CAST(" + args[3] + " AS BIGINT), CAST(" + args[4] + " AS BIGINT), CAST(" + args[5] + " AS DOUBLE))", nil
 	case "series", "gofn":
-		// SeriesFunc(name, arguments as JSON text...) returns JSON text
+		// GoFunc(name, arguments as JSON text...) returns JSON text
 		// or a number as text, or NULL. The functions written in Go
 		// ("@gofn") get datetimes and timespans as microseconds.
 		parts := []string{quoteString(call.F.Name)}
@@ -1108,13 +1109,13 @@ func (d duckdb) Generator(g *Gen, name string, call *plan.Call, args []string, p
 			parts = append(parts, "CAST(to_json("+a+") AS VARCHAR)")
 		}
 		if len(call.F.Parts) > 0 {
-			return SeriesTupleFunc + "(" + strings.Join(parts, ", ") + ")", nil
+			return GoTupleFunc + "(" + strings.Join(parts, ", ") + ")", nil
 		}
 		if call.F.Name == "parse_version" {
 			// 32 integer digits do not fit the usual DECIMAL(38,18).
-			return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS DECIMAL(38,0))", nil
+			return "CAST(" + GoFunc + "(" + strings.Join(parts, ", ") + ") AS DECIMAL(38,0))", nil
 		}
-		return "CAST(" + SeriesFunc + "(" + strings.Join(parts, ", ") + ") AS " + d.TypeName(call.T) + ")", nil
+		return "CAST(" + GoFunc + "(" + strings.Join(parts, ", ") + ") AS " + d.TypeName(call.T) + ")", nil
 	}
 	return "", fmt.Errorf("not supported yet: %s", call.F.Name)
 }
@@ -1395,14 +1396,14 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 	case "tdigest":
 		if a.F.Name == "tdigest_merge" {
 			l := "CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
-			return "CAST(" + SeriesFunc + "('__tdigest_merge', " + l + ") AS JSON)", nil
+			return "CAST(" + GoFunc + "('__tdigest_merge', " + l + ") AS JSON)", nil
 		}
 		w := "1"
 		if len(args) > 1 {
 			w = "CAST(" + args[1] + " AS BIGINT)"
 		}
 		pairs := "CAST(to_json(list([CAST(" + args[0] + " AS DOUBLE), " + w + "]) FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
-		return "CAST(" + SeriesFunc + "('__tdigest', " + pairs + ") AS JSON)", nil
+		return "CAST(" + GoFunc + "('__tdigest', " + pairs + ") AS JSON)", nil
 	case "hll":
 		x := args[0]
 		filter := x + " IS NOT NULL"
@@ -1417,7 +1418,7 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 		return "to_json(list(DISTINCT " + x + ") FILTER (WHERE " + filter + "))", nil
 	case "buildschema":
 		l := "CAST(to_json(list(" + args[0] + ") FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
-		return "CAST(" + SeriesFunc + "('__buildschema', " + l + ") AS JSON)", nil
+		return "CAST(" + GoFunc + "('__buildschema', " + l + ") AS JSON)", nil
 	case "zero_default":
 		// variance, stdev and their if forms: 0 over no rows at all.
 		rows := "count(*)"
@@ -1479,7 +1480,7 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 		}
 		return "quantile_disc(" + args[0] + ", " + strconv.FormatFloat(f/100, 'g', -1, 64) + ")", nil
 	case "percentilew":
-		// SeriesFunc("__percentiles", [[value, weight], ...], [p, ...])
+		// GoFunc("__percentiles", [[value, weight], ...], [p, ...])
 		// gives the nearest-rank percentiles over the weights, as a JSON
 		// array; unweighted forms weigh every value 1.
 		w := "1"
@@ -1498,7 +1499,7 @@ func (d duckdb) AggGenerator(g *Gen, name string, a *plan.Agg, args []string) (s
 			ps = append(ps, strconv.FormatFloat(f, 'g', -1, 64))
 		}
 		pairs := "CAST(to_json(list([CAST(" + args[0] + " AS DOUBLE), " + w + "]) FILTER (WHERE " + args[0] + " IS NOT NULL)) AS VARCHAR)"
-		call := SeriesFunc + "('__percentiles', " + pairs + ", " + quoteString("["+strings.Join(ps, ",")+"]") + ", " + quoteString(strconv.FormatBool(a.Args[0].Type().IsIntegral())) + ")"
+		call := GoFunc + "('__percentiles', " + pairs + ", " + quoteString("["+strings.Join(ps, ",")+"]") + ", " + quoteString(strconv.FormatBool(a.Args[0].Type().IsIntegral())) + ")"
 		if strings.HasSuffix(a.F.Name, "_array") {
 			return "CAST(" + call + " AS JSON)", nil
 		}

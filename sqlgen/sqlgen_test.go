@@ -90,9 +90,9 @@ func TestFill(t *testing.T) {
 	}
 }
 
-// A series function is a call of the store's SeriesFunc with its name and
+// A series function is a call of the store's GoFunc with its name and
 // every argument as JSON text, cast to the result's type; one returning
-// several values calls SeriesTupleFunc, and its values are taken out of
+// several values calls GoTupleFunc, and its values are taken out of
 // the list one by one.
 func TestSeriesSQL(t *testing.T) {
 	sum, _ := funcs.Lookup("series_sum")
@@ -110,8 +110,8 @@ func TestSeriesSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`CAST(quarry_series('series_sum', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)) AS DOUBLE)`,
-		`CAST((quarry_series_tuple('series_fit_line', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)))[2] AS JSON)`,
+		`CAST(quarry_fn('series_sum', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)) AS DOUBLE)`,
+		`CAST((quarry_fn_tuple('series_fit_line', CAST(to_json(CAST('[1,2]' AS JSON)) AS VARCHAR)))[2] AS JSON)`,
 	} {
 		if !strings.Contains(sql, want) {
 			t.Errorf("SQL lacks %s:\n%s", want, sql)

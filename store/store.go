@@ -18,6 +18,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/quarry-kql/quarry/gofunc"
 	"github.com/quarry-kql/quarry/kql/types"
 	"github.com/quarry-kql/quarry/schema"
 	"github.com/quarry-kql/quarry/sqlgen"
@@ -127,7 +128,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	db := sql.OpenDB(connector)
 	st := &Store{DB: db, Path: path, connector: connector, locked: locked, memoryLimit: opt.MemoryLimit}
-	if err := st.registerSeries(context.Background()); err != nil {
+	if err := gofunc.Register(context.Background(), st.DB); err != nil {
 		return nil, errors.Join(fmt.Errorf("store: %w", err), st.Close())
 	}
 	if p := geoIPPath(opt); p != "" {

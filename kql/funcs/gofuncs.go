@@ -1,8 +1,8 @@
 package funcs
 
-// Functions DuckDB has no counterpart for, implemented in Go by the store
-// (store/series_funcs.go and its neighbours) and called through the same
-// SQL function as the series_* functions. Their template "@gofn" passes
+// Functions DuckDB has no counterpart for, implemented in Go (package
+// gofunc) and called through the same SQL function as the series_*
+// functions. Their template "@gofn" passes
 // the function's name and every argument as JSON text, datetimes and
 // timespans as microseconds (since the Unix epoch for datetimes).
 
@@ -25,7 +25,7 @@ func init() {
 	gofn("parse_path", "string -> dynamic")
 	// Up to 32 digits: the SQL casts it to a decimal of scale 0.
 	gofn("parse_version", "string -> decimal")
-	// Reading the exact sketches (store/series_sketch.go).
+	// Reading the exact sketches (package gofunc).
 	gofn("percentile_tdigest", "dynamic, num -> real")
 	gofn("percentiles_array_tdigest", "dynamic, any... -> dynamic")
 	gofn("rank_tdigest", "dynamic, num -> long")

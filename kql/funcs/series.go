@@ -3,8 +3,8 @@ package funcs
 import "github.com/quarry-kql/quarry/kql/types"
 
 // The series_* functions. Their template "@series" makes the dialect call
-// the store's Go implementation (store/series*.go, registered on every
-// DuckDB connection as quarry_series) with the function's name and every
+// their Go implementation (package gofunc, registered on every DuckDB
+// connection as quarry_fn) with the function's name and every
 // argument as JSON text; the result comes back as JSON text (dynamic) or
 // a number. Omitted optional arguments take the documented defaults
 // (Defaults), so the implementation always sees every argument.

@@ -1,14 +1,19 @@
-package store
-
-// The series_* functions as one DuckDB scalar function (sqlgen.SeriesFunc):
-// quarry_series(name, arg1, arg2, ...) takes the KQL function's name and
-// its arguments as JSON text and returns the result as text (JSON for
-// dynamic results, a number for real ones) or NULL. Registered on the
-// database instance when the store opens, like the GeoIP function.
+// Package gofunc holds the KQL functions quarry computes in Go because
+// DuckDB has no counterpart: the series_* family, geo_* on S2, H3 and
+// geohash, hash and hash_xxhash64, beta_*, weighted percentiles, tdigest
+// and hll sketches, and text and JSON helpers. The compiler reaches them
+// through one DuckDB scalar function, sqlgen.GoFunc(name, arg1, arg2,
+// ...), which takes the KQL function's name and its arguments as JSON
+// text and returns the result as text (JSON for dynamic results, a number
+// for real ones) or NULL; sqlgen.GoTupleFunc is the same for functions
+// returning several values. Register installs both on a database when the
+// store opens. Each function follows its page of the KQL reference.
+package gofunc
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
@@ -155,7 +160,7 @@ func jsonNum(v float64, asInt bool) string {
 }
 
 // tupleJSON carries a function's several values: the list of their JSON
-// texts (sqlgen.SeriesTupleFunc's result).
+// texts (sqlgen.GoTupleFunc's result).
 func tupleJSON(parts ...string) []any {
 	out := make([]any, len(parts))
 	for i, p := range parts {
@@ -418,7 +423,7 @@ func seriesCall(name string, args []arg) (any, error) {
 			return jsonArray(out, keepInt), nil
 		}
 	}
-	return nil, fmt.Errorf("%s: unknown series function %s", sqlgen.SeriesFunc, name)
+	return nil, fmt.Errorf("%s: unknown series function %s", sqlgen.GoFunc, name)
 }
 
 // numOr is a's number, or def when a is null.
@@ -821,7 +826,7 @@ func iir(x, b, a []float64) ([]float64, bool) {
 }
 
 // seriesUDF is the DuckDB scalar function wrapping seriesCall: returning
-// text (sqlgen.SeriesFunc), or a list of texts (sqlgen.SeriesTupleFunc).
+// text (sqlgen.GoFunc), or a list of texts (sqlgen.GoTupleFunc).
 type seriesUDF struct{ tuple bool }
 
 func (u seriesUDF) Config() duckdb.ScalarFuncConfig {
@@ -851,7 +856,7 @@ func (u seriesUDF) Executor() duckdb.ScalarFuncExecutor {
 			args[i] = decodeArg(v)
 		}
 		if len(args) == 0 {
-			return nil, fmt.Errorf("%s: %s has no arguments", sqlgen.SeriesFunc, name)
+			return nil, fmt.Errorf("%s: %s has no arguments", sqlgen.GoFunc, name)
 		}
 		// The binder supplies every parameter; absent ones read as null.
 		for len(args) < 8 {
@@ -859,23 +864,23 @@ func (u seriesUDF) Executor() duckdb.ScalarFuncExecutor {
 		}
 		r, err := seriesCall(name, args)
 		if _, isTuple := r.([]any); isTuple != u.tuple && r != nil {
-			return nil, fmt.Errorf("%s: %s called through the wrong SQL function", sqlgen.SeriesFunc, name)
+			return nil, fmt.Errorf("%s: %s called through the wrong SQL function", sqlgen.GoFunc, name)
 		}
 		return r, err
 	}}
 }
 
-// registerSeries makes sqlgen.SeriesFunc and sqlgen.SeriesTupleFunc
-// callable on every connection of the store (DuckDB keeps scalar
-// functions in the instance's catalog).
-func (s *Store) registerSeries(ctx context.Context) error {
-	conn, err := s.DB.Conn(ctx)
+// Register makes sqlgen.GoFunc and sqlgen.GoTupleFunc callable on every
+// connection of db, a DuckDB database (DuckDB keeps scalar functions in
+// the instance's catalog).
+func Register(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := duckdb.RegisterScalarUDF(conn, sqlgen.SeriesFunc, seriesUDF{}); err != nil {
+	if err := duckdb.RegisterScalarUDF(conn, sqlgen.GoFunc, seriesUDF{}); err != nil {
 		return err
 	}
-	return duckdb.RegisterScalarUDF(conn, sqlgen.SeriesTupleFunc, seriesUDF{tuple: true})
+	return duckdb.RegisterScalarUDF(conn, sqlgen.GoTupleFunc, seriesUDF{tuple: true})
 }

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // geo_line_densify and geo_polygon_densify (see series_funcs.go): a
 // GeoJSON edge is a straight line in longitude/latitude, Kusto's is a

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // Punycode (RFC 3492) and IP-range functions of the KQL reference written
 // in Go (see series_funcs.go).

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // geo_from_wkt: Well-Known Text to GeoJSON (see series_funcs.go).
 

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // geo_intersection_2lines and geo_intersection_line_with_polygon (see
 // series_funcs.go): the shared part of two lines (crossing points and

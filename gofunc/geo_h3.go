@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // The H3 functions of the KQL reference (geo_point_to_h3cell,
 // geo_h3cell_*), written in Go on Uber's H3 library (see

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // The S2 functions of the KQL reference (geo_point_to_s2cell,
 // geo_s2cell_*), written in Go on the Go port of the S2 geometry library

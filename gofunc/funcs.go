@@ -1,8 +1,8 @@
-package store
+package gofunc
 
 // KQL scalar functions DuckDB has no counterpart for, written in Go and
 // reached through the same SQL function as the series_* functions
-// (sqlgen.SeriesFunc): the binder's catalog gives them the "@series" or
+// (sqlgen.GoFunc): the binder's catalog gives them the "@series" or
 // "@gofn" template, the SQL passes the function's name and its arguments
 // as JSON text, and seriesCall dispatches here by name. Each follows its
 // page of the KQL reference; a nil result is SQL NULL.

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // Polygon and line measures of the KQL reference on the sphere (polygon
 // edges are geodesics, as the reference says), written in Go on the S2

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 import (
 	"context"
@@ -11,16 +11,16 @@ import (
 	"github.com/quarry-kql/quarry/sqlgen"
 )
 
-// callSeries runs quarry_series (or quarry_series_tuple) through DuckDB,
+// callSeries runs quarry_fn (or quarry_fn_tuple) through DuckDB,
 // arguments as JSON text (nil: SQL NULL).
-func callSeries(t *testing.T, st *Store, tuple bool, name string, args ...any) []sql.NullString {
+func callSeries(t *testing.T, db *sql.DB, tuple bool, name string, args ...any) []sql.NullString {
 	t.Helper()
-	fn := sqlgen.SeriesFunc
+	fn := sqlgen.GoFunc
 	if tuple {
-		fn = sqlgen.SeriesTupleFunc
+		fn = sqlgen.GoTupleFunc
 	}
-	q := "SELECT " + fn + "(" + QuoteString(name)
-	var params []any
+	q := "SELECT " + fn + "(?"
+	params := []any{name}
 	for _, a := range args {
 		q += ", CAST(? AS VARCHAR)"
 		params = append(params, a)
@@ -29,7 +29,7 @@ func callSeries(t *testing.T, st *Store, tuple bool, name string, args ...any) [
 	if tuple {
 		q = "SELECT unnest(" + q[len("SELECT "):] + ")"
 	}
-	rows, err := st.DB.QueryContext(context.Background(), q, params...)
+	rows, err := db.QueryContext(context.Background(), q, params...)
 	if err != nil {
 		t.Fatalf("%s(%v): %v", name, args, err)
 	}
@@ -45,19 +45,24 @@ func callSeries(t *testing.T, st *Store, tuple bool, name string, args ...any) [
 	return out
 }
 
-func openSeries(t *testing.T) *Store {
+// openSeries opens an in-memory DuckDB database with the functions
+// registered, as the store does.
+func openSeries(t *testing.T) *sql.DB {
 	t.Helper()
-	st, err := Open(":memory:", Options{})
+	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	t.Cleanup(func() { db.Close() })
+	if err := Register(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // The series functions' documented null, default and type rules, through
 // the SQL function the generated queries call.
-func TestSeriesFunctions(t *testing.T) {
+func TestGoFunctions(t *testing.T) {
 	st := openSeries(t)
 	null := any(nil)
 	for _, tc := range []struct {
@@ -138,7 +143,7 @@ func TestSeriesFunctions(t *testing.T) {
 }
 
 // Functions returning several values give one JSON text per value.
-func TestSeriesTupleFunctions(t *testing.T) {
+func TestGoTupleFunctions(t *testing.T) {
 	st := openSeries(t)
 	for _, tc := range []struct {
 		name string

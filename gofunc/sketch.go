@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // Exact stand-ins for Kusto's sketches (see series_funcs.go): a tdigest
 // is kept as the group's distinct values with their total weights,

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // The geohash functions of the KQL reference written in Go (see
 // series_funcs.go): geo_point_to_geohash, geo_geohash_to_central_point,

@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // The beta distribution functions of the KQL reference (beta_cdf,
 // beta_pdf, beta_inv), written in Go (see series_funcs.go).

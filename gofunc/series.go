@@ -1,4 +1,4 @@
-package store
+package gofunc
 
 // The numeric algorithms behind the series_* functions, on series of
 // float64 where NaN marks a missing element (null or non-numeric in the
