@@ -419,57 +419,34 @@ func boolText(b bool) any {
 // geoIntersects2Lines is geo_intersects_2lines: whether two lines (or
 // multilines) share a point; null when either is invalid.
 func geoIntersects2Lines(args []arg) (any, error) {
-	if args[0].null || args[1].null {
-		return nil, nil
-	}
-	a, err1 := polylines(args[0].text)
-	b, err2 := polylines(args[1].text)
-	if err1 != nil || err2 != nil {
-		return nil, nil
-	}
-	for _, x := range a {
-		for _, y := range b {
-			if linesMeet(x, y) {
-				return "true", nil
-			}
-		}
-	}
-	return "false", nil
+	return anyMeet(args, polylines, polylines, linesMeet)
 }
 
 // geoIntersectsLineWithPolygon is geo_intersects_line_with_polygon.
 func geoIntersectsLineWithPolygon(args []arg) (any, error) {
-	if args[0].null || args[1].null {
-		return nil, nil
-	}
-	ls, err1 := polylines(args[0].text)
-	ps, err2 := polygons(args[1].text)
-	if err1 != nil || err2 != nil {
-		return nil, nil
-	}
-	for _, l := range ls {
-		for _, p := range ps {
-			if lineMeetsPolygon(l, p) {
-				return "true", nil
-			}
-		}
-	}
-	return "false", nil
+	return anyMeet(args, polylines, polygons, lineMeetsPolygon)
 }
 
 // geoIntersects2Polygons is geo_intersects_2polygons.
 func geoIntersects2Polygons(args []arg) (any, error) {
+	return anyMeet(args, polygons, polygons, (*s2.Polygon).Intersects)
+}
+
+// anyMeet parses the first two arguments into shapes and reports whether
+// some shape of the first meets some shape of the second; null when
+// either argument is null or invalid.
+func anyMeet[A, B any](args []arg, parseA func(string) ([]A, error), parseB func(string) ([]B, error), meet func(A, B) bool) (any, error) {
 	if args[0].null || args[1].null {
 		return nil, nil
 	}
-	a, err1 := polygons(args[0].text)
-	b, err2 := polygons(args[1].text)
+	as, err1 := parseA(args[0].text)
+	bs, err2 := parseB(args[1].text)
 	if err1 != nil || err2 != nil {
 		return nil, nil
 	}
-	for _, x := range a {
-		for _, y := range b {
-			if x.Intersects(y) {
+	for _, x := range as {
+		for _, y := range bs {
+			if meet(x, y) {
 				return "true", nil
 			}
 		}
