@@ -1,7 +1,7 @@
 package gofunc
 
 // The beta distribution functions of the KQL reference (beta_cdf,
-// beta_pdf, beta_inv), written in Go (see series_funcs.go).
+// beta_pdf, beta_inv), written in Go (see funcs.go).
 
 import "math"
 

@@ -1,7 +1,7 @@
 package gofunc
 
 // The geohash functions of the KQL reference written in Go (see
-// series_funcs.go): geo_point_to_geohash, geo_geohash_to_central_point,
+// funcs.go): geo_point_to_geohash, geo_geohash_to_central_point,
 // geo_geohash_to_polygon and geo_geohash_neighbors. A geohash interleaves
 // longitude and latitude bisections (longitude first), five bits a
 // character of the alphabet below.

@@ -1,6 +1,6 @@
 package gofunc
 
-// geo_line_densify and geo_polygon_densify (see series_funcs.go): a
+// geo_line_densify and geo_polygon_densify (see funcs.go): a
 // GeoJSON edge is a straight line in longitude/latitude, Kusto's is a
 // geodesic; densifying halves an edge in longitude/latitude while its
 // midpoint lies farther than the tolerance from the geodesic's midpoint,

@@ -2,7 +2,7 @@ package gofunc
 
 // The H3 functions of the KQL reference (geo_point_to_h3cell,
 // geo_h3cell_*), written in Go on Uber's H3 library (see
-// series_funcs.go). Cells are written as H3's hexadecimal token; GeoJSON
+// funcs.go). Cells are written as H3's hexadecimal token; GeoJSON
 // coordinates are [longitude, latitude] in degrees.
 
 import (
@@ -15,14 +15,9 @@ import (
 
 // h3Cell parses a token; ok is false for null or an invalid cell.
 func h3Cell(a arg) (h3.Cell, bool) {
-	s, ok := a.text1()
-	if !ok || s == "" || len(s) > 16 {
+	s, ok := cellToken(a)
+	if !ok {
 		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
-			return 0, false
-		}
 	}
 	c := h3.Cell(h3.IndexFromString(s))
 	return c, c.IsValid()

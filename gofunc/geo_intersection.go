@@ -1,7 +1,7 @@
 package gofunc
 
 // geo_intersection_2lines and geo_intersection_line_with_polygon (see
-// series_funcs.go): the shared part of two lines (crossing points and
+// funcs.go): the shared part of two lines (crossing points and
 // overlapping stretches), and the part of a line inside a polygon, with
 // geodesic edges on S2.
 

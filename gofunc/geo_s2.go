@@ -2,7 +2,7 @@ package gofunc
 
 // The S2 functions of the KQL reference (geo_point_to_s2cell,
 // geo_s2cell_*), written in Go on the Go port of the S2 geometry library
-// (see series_funcs.go). Cells are written as S2 tokens.
+// (see funcs.go). Cells are written as S2 tokens.
 
 import (
 	"encoding/json"
@@ -14,14 +14,9 @@ import (
 
 // s2Cell parses a token; ok is false for null or an invalid cell.
 func s2Cell(a arg) (s2.CellID, bool) {
-	s, ok := a.text1()
-	if !ok || s == "" || len(s) > 16 {
+	s, ok := cellToken(a)
+	if !ok {
 		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
-			return 0, false
-		}
 	}
 	c := s2.CellIDFromToken(strings.ToLower(s))
 	return c, c.IsValid()
@@ -87,4 +82,19 @@ func s2Neighbors(args []arg) (any, error) {
 	}
 	j, err := json.Marshal(out)
 	return string(j), err
+}
+
+// cellToken is a cell token argument (S2 or H3): 1 to 16 hexadecimal
+// digits; ok is false for null or anything else.
+func cellToken(a arg) (string, bool) {
+	s, ok := a.text1()
+	if !ok || s == "" || len(s) > 16 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return "", false
+		}
+	}
+	return s, true
 }

@@ -2,7 +2,7 @@ package gofunc
 
 // Polygon and line measures of the KQL reference on the sphere (polygon
 // edges are geodesics, as the reference says), written in Go on the S2
-// library (see series_funcs.go): geo_point_in_polygon,
+// library (see funcs.go): geo_point_in_polygon,
 // geo_polygon_area, geo_polygon_perimeter, geo_distance_point_to_line.
 
 import (
@@ -137,19 +137,30 @@ func geoPointInPolygon(args []arg) (any, error) {
 	return "false", nil
 }
 
-// geoPolygonArea is geo_polygon_area: square meters on the sphere;
-// null for an invalid polygon. The polygons of a MultiPolygon must not
-// overlap (their union's area needs polygon union, not implemented).
-func geoPolygonArea(args []arg) (any, error) {
-	if args[0].null {
+// disjointPolygons parses a polygon or MultiPolygon argument whose
+// polygons do not overlap (fn's area and perimeter would need their
+// union); nil, nil for null or invalid input.
+func disjointPolygons(a arg, fn string) ([]*s2.Polygon, error) {
+	if a.null {
 		return nil, nil
 	}
-	ps, err := polygons(args[0].text)
+	ps, err := polygons(a.text)
 	if err != nil {
 		return nil, nil
 	}
 	if !disjoint(ps) {
-		return nil, errors.New("not supported yet: geo_polygon_area of a MultiPolygon whose polygons overlap")
+		return nil, errors.New("not supported yet: " + fn + " of a MultiPolygon whose polygons overlap")
+	}
+	return ps, nil
+}
+
+// geoPolygonArea is geo_polygon_area: square meters on the sphere;
+// null for an invalid polygon. The polygons of a MultiPolygon must not
+// overlap (their union's area needs polygon union, not implemented).
+func geoPolygonArea(args []arg) (any, error) {
+	ps, err := disjointPolygons(args[0], "geo_polygon_area")
+	if ps == nil {
+		return nil, err
 	}
 	a := 0.0
 	for _, p := range ps {
@@ -162,15 +173,9 @@ func geoPolygonArea(args []arg) (any, error) {
 // every ring; null for an invalid polygon. As for the area, the polygons
 // of a MultiPolygon must not overlap.
 func geoPolygonPerimeter(args []arg) (any, error) {
-	if args[0].null {
-		return nil, nil
-	}
-	ps, err := polygons(args[0].text)
-	if err != nil {
-		return nil, nil
-	}
-	if !disjoint(ps) {
-		return nil, errors.New("not supported yet: geo_polygon_perimeter of a MultiPolygon whose polygons overlap")
+	ps, err := disjointPolygons(args[0], "geo_polygon_perimeter")
+	if ps == nil {
+		return nil, err
 	}
 	per := 0.0
 	for _, p := range ps {

@@ -1,6 +1,6 @@
 package gofunc
 
-// geo_from_wkt: Well-Known Text to GeoJSON (see series_funcs.go).
+// geo_from_wkt: Well-Known Text to GeoJSON (see funcs.go).
 
 import (
 	"strconv"

@@ -1,6 +1,6 @@
 package gofunc
 
-// Exact stand-ins for Kusto's sketches (see series_funcs.go): a tdigest
+// Exact stand-ins for Kusto's sketches (see funcs.go): a tdigest
 // is kept as the group's distinct values with their total weights,
 // {"tdigest":[[value, weight], ...]} sorted by value, so percentiles and
 // ranks read from it are exact (nearest rank), where Kusto's t-digest

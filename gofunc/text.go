@@ -1,7 +1,7 @@
 package gofunc
 
 // Punycode (RFC 3492) and IP-range functions of the KQL reference written
-// in Go (see series_funcs.go).
+// in Go (see funcs.go).
 
 import (
 	"encoding/json"
