@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quarry-kql/quarry/ingest/source"
 	"github.com/quarry-kql/quarry/schema"
@@ -53,30 +54,62 @@ func TestFastPathMatchesSlowPath(t *testing.T) {
 		`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00Z","Subject":"a\"b"}}`,
 	}, "\n")
 	for name, text := range inputs {
-		run := func(slow bool) []string {
-			noFastPath = slow
-			defer func() { noFastPath = false }()
-			m := &memSink{}
-			if err := (Stream{}).Parse(context.Background(), source.NewLines(strings.NewReader(text), 0, 1), m, source.Config{}); err != nil {
-				t.Fatal(err)
-			}
-			return m.log
+		sameBothWays(t, name, text)
+	}
+}
+
+// sameBothWays parses text with the fast path and with the encoding/json
+// path and reports the first difference in what the sink was told.
+func sameBothWays(t *testing.T, name, text string) {
+	t.Helper()
+	run := func(slow bool) []string {
+		noFastPath = slow
+		defer func() { noFastPath = false }()
+		m := &memSink{}
+		if err := (Stream{}).Parse(context.Background(), source.NewLines(strings.NewReader(text), 0, 1), m, source.Config{}); err != nil {
+			t.Fatal(err)
 		}
-		fast, slow := run(false), run(true)
-		if !reflect.DeepEqual(fast, slow) {
-			for i := range max(len(fast), len(slow)) {
-				var f, s string
-				if i < len(fast) {
-					f = fast[i]
-				}
-				if i < len(slow) {
-					s = slow[i]
-				}
-				if f != s {
-					t.Errorf("%s: first difference at %d:\nfast: %s\nslow: %s", name, i, f, s)
-					break
-				}
-			}
+		return m.log
+	}
+	fast, slow := run(false), run(true)
+	if reflect.DeepEqual(fast, slow) {
+		return
+	}
+	for i := range max(len(fast), len(slow)) {
+		var f, s string
+		if i < len(fast) {
+			f = fast[i]
+		}
+		if i < len(slow) {
+			s = slow[i]
+		}
+		if f != s {
+			t.Errorf("%s: first difference at %d:\nfast: %s\nslow: %s", name, i, f, s)
+			return
 		}
 	}
+}
+
+// FuzzFastPath: on any input the fast path tells the sink exactly what
+// the encoding/json path does (rows, rejects and their reasons).
+func FuzzFastPath(f *testing.F) {
+	for _, p := range []string{"../testdata/defender/eventhub.json", "../testdata/defender/storage.json"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b))
+		}
+	}
+	f.Add(`{"category":"AdvancedHunting-EmailEvents","properties":{"Timestamp":"2026-11-01T00:00:00.1234567Z","Subject":"a\u00e9\"","AttachmentCount":1e0,"To":["x"]}}`)
+	f.Add(`{"records":[{"category":"AdvancedHunting-EmailUrlInfo","time":"2026-11-01T00:00:00+01:00","properties":{"UrlChainPosition":"2"}},{}]}`)
+	f.Fuzz(func(t *testing.T, text string) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sameBothWays(t, "input", text)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no result after 10 s on %q", text)
+		}
+	})
 }
