@@ -244,6 +244,10 @@ func ParseYAML(path string, data []byte) fileResult {
 		return fr
 	}
 	top := doc.Content[0]
+	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" && top.Value == "" {
+		fr.skipped = true // only "---" or comments: an empty document
+		return fr
+	}
 	if top.Kind != yaml.MappingNode {
 		return fail(top.Line, "a rule file must be a YAML mapping (key: value), found a %s", kindName(top))
 	}
