@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -184,8 +185,19 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 		fmt.Fprintf(out, "  quarry query%s 'EmailPostDeliveryEvents | summarize count() by ActionType, bin(Timestamp, 1d)'\n", db)
 	}
 	fmt.Fprintf(out, "  quarry tables%s\n", db)
+	if path != ":memory:" {
+		geo := filepath.Join(filepath.Dir(path), demoGeoIPFile)
+		if err := demo.WriteGeoIP(geo); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nThe rules that geolocate senders need a GeoIP database. %s holds made-up\nlocations for the demo's addresses (not real geolocation); to use it:\n", geo)
+		fmt.Fprintf(out, "  %s=%s quarry rules list%s --runnable\n", store.EnvGeoIP, shellQuote(geo), db)
+	}
 	return nil
 }
+
+// demoGeoIPFile is the demo's GeoIP database, next to the database file.
+const demoGeoIPFile = "demo-geoip.mmdb"
 
 // ensureDemoData loads the demo data set unless the store already holds
 // exactly that one.

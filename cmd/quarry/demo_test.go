@@ -98,6 +98,19 @@ func TestDemoCommand(t *testing.T) {
 	if n := countEmailEvents(t, db); n != 3000 {
 		t.Errorf("%d EmailEvents rows stored", n)
 	}
+	// The made-up GeoIP database next to the data, and how to use it.
+	geo := filepath.Join(filepath.Dir(db), demoGeoIPFile)
+	if !strings.Contains(out, "QUARRY_GEOIP_DB="+geo+" quarry rules list --db "+db+" --runnable") {
+		t.Errorf("output does not say how to use %s:\n%s", geo, out)
+	}
+	g, err := store.OpenGeoIP(geo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if bag, ok, err := g.Lookup("81.2.69.160"); err != nil || !ok || !strings.Contains(bag, `"country":"`) {
+		t.Errorf("demo GeoIP lookup: %s %v %v", bag, ok, err)
+	}
 
 	// Quarry's answer equals the hand-written SQL's on the demo data.
 	st, err := store.Open(db, store.Options{})

@@ -19,7 +19,6 @@ import (
 	"github.com/quarry-kql/quarry/internal/testenv"
 	"github.com/quarry-kql/quarry/rules"
 	"github.com/quarry-kql/quarry/store"
-	"github.com/quarry-kql/quarry/store/geoiptest"
 )
 
 var rulesDemoNow = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -198,8 +197,12 @@ func TestRulesCorpusOnDemo(t *testing.T) {
 	if len(emailOnly) != 39 {
 		t.Fatalf("index lists %d EmailEvents-only rules, want 39", len(emailOnly))
 	}
-	// The geo rules need a GeoIP database: the test one.
-	t.Setenv(store.EnvGeoIP, geoiptest.Write(t))
+	// The geo rules need a GeoIP database: the one quarry demo writes.
+	geo := filepath.Join(t.TempDir(), demoGeoIPFile)
+	if err := demo.WriteGeoIP(geo); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(store.EnvGeoIP, geo)
 	db := demoStore(t, 20000)
 	if _, _, err := runRulesCmd(t, db, "rules", "sync", "-q", corpus); err != nil {
 		t.Fatal(err)

@@ -5,21 +5,14 @@
 package geoiptest
 
 import (
-	"net"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/maxmind/mmdbwriter"
-	"github.com/maxmind/mmdbwriter/mmdbtype"
+	"github.com/quarry-kql/quarry/store"
 )
 
 // Network is one record of the fixture.
-type Network struct {
-	CIDR                 string
-	Country, State, City string
-	Latitude, Longitude  float64
-}
+type Network = store.GeoNetwork
 
 // Networks are the fixture's records. Addresses outside them (192.0.2.1,
 // 10.0.0.1, 2001:db9::1) are not found. The IPv4 network is a quarter of
@@ -30,50 +23,12 @@ var Networks = []Network{
 	{CIDR: "2001:db8::/32", Country: "United States", State: "Florida", City: "Boca Raton", Latitude: 26.3594, Longitude: -80.0771},
 }
 
-func names(s string) mmdbtype.Map {
-	return mmdbtype.Map{"names": mmdbtype.Map{"en": mmdbtype.String(s), "de": mmdbtype.String(s + " (de)")}}
-}
-
 // Write writes the fixture into t's temporary directory and returns its
 // path.
 func Write(t testing.TB) string {
 	t.Helper()
-	tree, err := mmdbwriter.New(mmdbwriter.Options{
-		DatabaseType:            "GeoLite2-City",
-		RecordSize:              28,
-		IncludeReservedNetworks: true, // the fixture uses documentation ranges
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range Networks {
-		_, ipnet, err := net.ParseCIDR(n.CIDR)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := mmdbtype.Map{
-			"country":      names(n.Country),
-			"subdivisions": mmdbtype.Slice{names(n.State)},
-			"city":         names(n.City),
-			"location": mmdbtype.Map{
-				"latitude":  mmdbtype.Float64(n.Latitude),
-				"longitude": mmdbtype.Float64(n.Longitude),
-			},
-		}
-		if err := tree.Insert(ipnet, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
 	path := filepath.Join(t.TempDir(), "geo.mmdb")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tree.WriteTo(f); err != nil {
-		f.Close()
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := store.WriteGeoIP(path, "quarry test fixture", Networks); err != nil {
 		t.Fatal(err)
 	}
 	return path
