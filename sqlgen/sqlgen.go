@@ -265,23 +265,9 @@ func (g *Gen) node1(n plan.Node) (*rel, error) {
 		if err != nil {
 			return nil, err
 		}
-		var keys []string
-		for _, k := range n.Keys {
-			s, err := g.Expr(k.X, in.cols, false)
-			if err != nil {
-				return nil, err
-			}
-			if k.Desc {
-				s += " DESC"
-			} else {
-				s += " ASC"
-			}
-			if k.NullsFirst {
-				s += " NULLS FIRST"
-			} else {
-				s += " NULLS LAST"
-			}
-			keys = append(keys, s)
+		keys, err := g.sortKeys(n.Keys, in.cols)
+		if err != nil {
+			return nil, err
 		}
 		return g.add("SELECT * FROM "+in.name+" ORDER BY "+strings.Join(keys, ", "), in.cols, false), nil
 	case *plan.Limit:
