@@ -414,13 +414,6 @@ func lineMeetsPolygon(l s2.Polyline, p *s2.Polygon) bool {
 	return false
 }
 
-func boolText(b bool) any {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
 // geoIntersects2Lines is geo_intersects_2lines: whether two lines (or
 // multilines) share a point; null when either is invalid.
 func geoIntersects2Lines(args []arg) (any, error) {

@@ -136,9 +136,6 @@ func (d duckdb) Literal(l *plan.Lit) string {
 // ticksOffset is the number of 100 ns ticks from 0001-01-01 to 1970-01-01.
 const ticksOffset = "621355968000000000"
 
-// epochOrigin is 0001-01-01 in microseconds since the Unix epoch.
-const epochOrigin = -62135596800000000
-
 func (d duckdb) Convert(x string, from, to types.Type) string {
 	if from == types.Null || from == types.Unknown {
 		return d.Literal(&plan.Lit{T: to})
