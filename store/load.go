@@ -398,7 +398,7 @@ func loadRows(ctx context.Context, conn *sql.Conn, st *LoadStats, path string, f
 			}
 			if !present && c.Name == schema.TimeGenerated {
 				if ts, ok := st.Table.Column("Timestamp"); ok && ts.Type == types.DateTime {
-					raw, present, _ = get(ts)
+					raw, _, _ = get(ts)
 				}
 			}
 			v, err := ConvertValue(c.Type, raw, f == CSV)
